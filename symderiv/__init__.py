@@ -1,0 +1,17 @@
+"""symderiv: derive, prove and typeset the backward pass of neural-network layers.
+
+>>> import symderiv
+>>> d = symderiv.conv2d(input=(3, 3), kernel=(2, 2))
+>>> d.verified
+True
+>>> d.gradient("X")[0, 0]
+F_1_1*dL_dO_1_1
+"""
+
+from __future__ import annotations
+
+from .convolution import conv2d
+from .derivation import Derivation
+from .errors import SymderivError
+
+__all__ = ["Derivation", "SymderivError", "conv2d"]

@@ -1,0 +1,37 @@
+"""The chain rule for any layer whose output elements are polynomials in its inputs.
+
+The loss L depends on the layer's inputs only through the output elements O_p, and is linear in
+each O_p's upstream gradient, so dL/dv = sum over p of dL/dO_p * dO_p/dv. Each dO_p/dv is found by
+differentiating the terms of the expanded O_p one at a time: the work is linear in the number of
+terms, where differentiating the whole loss once per variable would be quadratic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sympy as sp
+
+from .grid import Grid
+from .model import LocalGradient
+from .poly import Poly
+
+
+def chain_rule(
+    forward: Grid[Poly],
+    output: Grid[sp.Symbol],
+    upstream: Grid[sp.Symbol],
+    inputs: Sequence[Grid[sp.Symbol]],
+) -> tuple[tuple[LocalGradient, ...], tuple[Grid[Poly], ...]]:
+    """Local gradients of every output element, and the loss gradient of every input."""
+    wanted = {s for grid in inputs for s in grid.cells}
+    contributions: dict[sp.Symbol, list[tuple[Poly, Poly]]] = {s: [] for s in wanted}
+    local_gradients: list[LocalGradient] = []
+    for index, element in forward.items():
+        up = Poly.symbol(upstream[index])
+        for v, local in element.partials().items():
+            if v in wanted:
+                local_gradients.append(LocalGradient(output[index], v, local))
+                contributions[v].append((up, local))
+    gradients = tuple(grid.map(lambda s: Poly.sum_of_products(contributions[s])) for grid in inputs)
+    return tuple(local_gradients), gradients

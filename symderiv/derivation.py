@@ -1,0 +1,61 @@
+"""The Derivation: everything one run found, with SymPy views and rendering to each format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .grid import Grid
+from .model import Detection, Expansion, Identity
+from .poly import Poly
+
+
+@dataclass(frozen=True)
+class Derivation:
+    layer: str
+    options: tuple[tuple[str, object], ...]
+    expansion: Expansion
+    detections: tuple[Detection, ...]
+    identities: tuple[Identity, ...]
+
+    @property
+    def verified(self) -> bool:
+        """True when every search found an identity and every identity was proven."""
+        return all(d.found for d in self.detections) and all(i.proof.holds for i in self.identities)
+
+    def symbols(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+        """The SymPy symbols of a tensor (``"X"``, ``"F"``, ``"O"``, ``"dL/dO"``)."""
+        return _sympy_array(self.expansion.tensor(key).symbols)
+
+    def forward(self) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+        """The expanded output elements as SymPy expressions."""
+        return _sympy_array(self.expansion.forward.map(Poly.to_sympy))
+
+    def gradient(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+        """dL/d``key`` as SymPy expressions in the input and upstream-gradient symbols."""
+        return _sympy_array(self.expansion.gradient(key).map(Poly.to_sympy))
+
+    def to_markdown(self, lang: str = "en") -> str:
+        from .render import render
+
+        return render(self, "md", lang)
+
+    def to_latex(self, lang: str = "en", standalone: bool = False) -> str:
+        from .render import render
+
+        return render(self, "latex", lang, standalone)
+
+    def to_json(self) -> str:
+        from .render import render
+
+        return render(self, "json")
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+
+def _sympy_array(grid: Grid[sp.Expr]) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+    if len(grid.shape) == 2:
+        return sp.ImmutableMatrix(*grid.shape, list(grid.cells))
+    return sp.ImmutableDenseNDimArray(list(grid.cells), grid.shape)

@@ -1,0 +1,66 @@
+"""An immutable N-dimensional array of anything, stored row-major, with 0-based indices."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+Index = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Grid(Generic[T]):
+    shape: tuple[int, ...]
+    cells: tuple[T, ...]
+
+    def __post_init__(self) -> None:
+        size = 1
+        for n in self.shape:
+            size *= n
+        if size != len(self.cells):
+            raise ValueError(f"shape {self.shape} needs {size} cells, got {len(self.cells)}")
+
+    @staticmethod
+    def build(shape: tuple[int, ...], cell: Callable[[Index], T]) -> Grid[T]:
+        return Grid(tuple(shape), tuple(cell(i) for i in indices(shape)))
+
+    def indices(self) -> Iterator[Index]:
+        return indices(self.shape)
+
+    def _offset(self, index: Index) -> int:
+        offset = 0
+        for i, n in zip(index, self.shape):
+            offset = offset * n + i
+        return offset
+
+    def __getitem__(self, index: Index) -> T:
+        return self.cells[self._offset(index)]
+
+    def contains(self, index: Index) -> bool:
+        return all(0 <= i < n for i, n in zip(index, self.shape))
+
+    def items(self) -> Iterator[tuple[Index, T]]:
+        return zip(self.indices(), self.cells)
+
+    def map(self, f: Callable[[T], U]) -> Grid[U]:
+        return Grid(self.shape, tuple(f(c) for c in self.cells))
+
+    def nested(self) -> Any:
+        """Nested lists, as ``numpy.ndarray.tolist`` would give."""
+
+        def level(depth: int, start: int, stride: int) -> Any:
+            if depth == len(self.shape):
+                return self.cells[start]
+            inner = stride // self.shape[depth]
+            return [level(depth + 1, start + k * inner, inner) for k in range(self.shape[depth])]
+
+        return level(0, 0, len(self.cells))
+
+
+def indices(shape: tuple[int, ...]) -> Iterator[Index]:
+    return itertools.product(*(range(n) for n in shape))

@@ -1,0 +1,144 @@
+"""LaTeX for symderiv's symbols, polynomials and matrices.
+
+Element symbols print as course notes write them (``X_{11}``, ``\\frac{\\partial L}{\\partial
+O_{11}}``) through a small SymPy ``LatexPrinter`` subclass. Terms are ordered for reading: in each
+product the upstream gradient comes first, then the tensors in the layer's order, and the terms of
+a sum follow the indices of their leading factor, so ``dL/dX_22`` lists ``dL/dO_11`` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from .grid import Grid, Index
+from .model import Role, Tensor
+from .poly import Monomial, Poly
+from .symbols import element_latex, needs_separators, partial
+
+TERMS_PER_LINE = 4
+MATRIX_LIMIT = 8
+"""Matrices with more rows or columns than this are shown with their middle elided."""
+
+
+class ElementPrinter(LatexPrinter):
+    """SymPy's LaTeX printer, with each element symbol spelled as in course notes."""
+
+    _default_settings = {**LatexPrinter._default_settings, "element_latex": {}}
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        spelled: Mapping[sp.Symbol, str] = self._settings["element_latex"]
+        if expr in spelled:
+            return spelled[expr]
+        return super()._print_Symbol(expr, style)
+
+
+@dataclass(frozen=True)
+class Notation:
+    """How a derivation's symbols print, and in which order they are read."""
+
+    printer: ElementPrinter
+    order: Mapping[sp.Symbol, tuple[int, Index]]
+    spelled: Mapping[sp.Symbol, str]
+    separated: bool
+
+    @staticmethod
+    def of(tensors: Sequence[Tensor]) -> Notation:
+        separated = needs_separators(t.shape for t in tensors)
+        reading = sorted(tensors, key=lambda t: t.role is not Role.UPSTREAM)
+        order: dict[sp.Symbol, tuple[int, Index]] = {}
+        spelled: dict[sp.Symbol, str] = {}
+        for rank, tensor in enumerate(reading):
+            for index, s in tensor.symbols.items():
+                order[s] = (rank, index)
+                spelled[s] = element_latex(tensor.key, index, separated)
+        printer = ElementPrinter({"element_latex": spelled})
+        return Notation(printer, order, spelled, separated)
+
+    def symbol(self, s: sp.Symbol) -> str:
+        return self.spelled[s]
+
+    def expr(self, e: sp.Expr) -> str:
+        return str(self.printer.doprint(e))
+
+    def sort_key(self, s: sp.Symbol) -> tuple[int, Index]:
+        return self.order[s]
+
+    def terms(self, p: Poly) -> list[str]:
+        """Each term of ``p`` in reading order, with its sign: ``["a b", "- 2 c"]``."""
+        return [self._term(m, c) for m, c in p.ordered_terms(self.sort_key)]
+
+    def _term(self, m: Monomial, c: Fraction | int) -> str:
+        factors = [self.spelled[s] for s in m]
+        sign = "- " if c < 0 else ""
+        magnitude = abs(c)
+        if magnitude != 1 or not factors:
+            factors.insert(0, self.expr(sp.Rational(magnitude.numerator, magnitude.denominator)))
+        return sign + " ".join(factors)
+
+    def poly(self, p: Poly) -> str:
+        return join_terms(self.terms(p)) if p else "0"
+
+    def poly_lines(self, p: Poly) -> list[str]:
+        """The sum broken into lines of a few terms, each later line starting with its sign."""
+        terms = self.terms(p) or ["0"]
+        lines = []
+        for start in range(0, len(terms), TERMS_PER_LINE):
+            chunk = terms[start : start + TERMS_PER_LINE]
+            text = join_terms(chunk)
+            if start:
+                text = text if text.startswith("- ") else "+ " + text
+            lines.append(text)
+        return lines
+
+    def derivative(self, numerator: sp.Symbol, denominator: sp.Symbol) -> str:
+        return partial(self.spelled[numerator], self.spelled[denominator])
+
+    def loss_derivative(self, s: sp.Symbol) -> str:
+        return partial("L", self.spelled[s])
+
+
+def join_terms(terms: Sequence[str]) -> str:
+    text = terms[0]
+    for t in terms[1:]:
+        text += " " + t if t.startswith("- ") else " + " + t
+    return text
+
+
+def matrix(cells: Grid[str]) -> str:
+    """A bmatrix (a column for a vector), eliding the middle of anything larger than the limit."""
+    shape = cells.shape if len(cells.shape) == 2 else (cells.shape[0], 1)
+    rows = _kept(shape[0])
+    cols = _kept(shape[1])
+    lines = []
+    for r in rows:
+        if r is None:
+            lines.append(" & ".join(_dots(c, "\\vdots", "\\ddots") for c in cols))
+            continue
+        lines.append(
+            " & ".join("\\cdots" if c is None else cells[_at(cells, r, c)] for c in cols)
+        )
+    return "\\begin{bmatrix}\n" + " \\\\\n".join(lines) + "\n\\end{bmatrix}"
+
+
+def _at(cells: Grid[str], r: int, c: int) -> Index:
+    return (r, c) if len(cells.shape) == 2 else (r,)
+
+
+def _dots(column: int | None, vertical: str, diagonal: str) -> str:
+    return diagonal if column is None else vertical
+
+
+def _kept(n: int) -> list[int | None]:
+    """Indices shown along an axis of length n; None marks the elided middle."""
+    if n <= MATRIX_LIMIT:
+        return list(range(n))
+    return [0, 1, 2, None, n - 2, n - 1]
+
+
+def size(shape: tuple[int, ...]) -> str:
+    return " \\times ".join(str(n) for n in shape)

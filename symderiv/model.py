@@ -1,0 +1,121 @@
+"""The frozen data every stage passes on: tensors, equations, identity candidates and proofs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import sympy as sp
+
+from .grid import Grid, Index
+from .ops import Mode
+from .poly import Poly
+
+
+class Role(str, Enum):
+    INPUT = "input"
+    PARAMETER = "parameter"
+    OUTPUT = "output"
+    UPSTREAM = "upstream gradient"
+
+
+@dataclass(frozen=True)
+class Tensor:
+    key: str
+    role: Role
+    symbols: Grid[sp.Symbol]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.symbols.shape
+
+
+@dataclass(frozen=True)
+class LocalGradient:
+    """A non-zero partial derivative of one output element by one input element."""
+
+    output: sp.Symbol
+    wrt: sp.Symbol
+    value: Poly
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """What the chain rule gives: the forward elements, their local gradients, the gradients."""
+
+    tensors: tuple[Tensor, ...]
+    output: str
+    forward: Grid[Poly]
+    local_gradients: tuple[LocalGradient, ...]
+    gradients: tuple[tuple[str, Grid[Poly]], ...]
+    """Pairs of (input key, gradient of the loss by that input), in the order they are shown."""
+
+    def tensor(self, key: str) -> Tensor:
+        return next(t for t in self.tensors if t.key == key)
+
+    def gradient(self, key: str) -> Grid[Poly]:
+        return dict(self.gradients)[key]
+
+
+class Operation(str, Enum):
+    CORRELATION = "cross-correlation"
+    CONVOLUTION = "convolution"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One compact form a result might take: ``operation(first, [rot180] second, mode)``."""
+
+    operation: Operation
+    mode: Mode
+    first: str
+    second: str
+    rotate_second: bool
+
+    @property
+    def kind(self) -> str:
+        return f"{self.mode.value} {self.operation.value}"
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The outcome of comparing every element of both sides as exact polynomials."""
+
+    elements: int
+    holds: bool
+    first_difference: Index | None = None
+
+    method = "exact polynomial equality, element by element"
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """A candidate rewritten for the reader as a *valid*-mode operation on explicit arrays:
+    the first operand already zero-padded, the second already rotated where the candidate says."""
+
+    first: Grid[Poly]
+    second: Grid[Poly]
+    padding: tuple[tuple[int, int], ...]
+    """Zeros added before and after, per axis, to the first operand."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    target: str
+    candidate: Candidate
+    proof: Proof
+    presentation: Presentation
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The result of one search: every candidate that matched (best first), or none."""
+
+    target: str
+    operands: tuple[str, ...]
+    tried: int
+    matches: tuple[Candidate, ...]
+
+    @property
+    def found(self) -> bool:
+        return bool(self.matches)

@@ -1,0 +1,101 @@
+"""Exact symbolic array operations: zero padding, flips, correlation and convolution.
+
+Modes follow ``scipy.signal.correlate``/``convolve``: *valid* keeps the positions where the kernel
+fits inside the input, *full* every position where the two overlap (the input zero-padded by the
+kernel size minus one), *same* the centred slice of *full* with the input's shape. Each cell is
+computed on its own (``correlate_cell``) so that a search can reject a candidate at its first
+differing cell without computing the rest.
+"""
+
+from __future__ import annotations
+
+import itertools
+from enum import Enum
+
+from .grid import Grid, Index
+from .poly import ZERO, Poly
+
+
+class Mode(str, Enum):
+    VALID = "valid"
+    SAME = "same"
+    FULL = "full"
+
+
+def zero_pad(g: Grid[Poly], before: tuple[int, ...], after: tuple[int, ...]) -> Grid[Poly]:
+    shape = tuple(n + b + a for n, b, a in zip(g.shape, before, after))
+
+    def cell(index: Index) -> Poly:
+        inner = tuple(i - b for i, b in zip(index, before))
+        return g[inner] if g.contains(inner) else ZERO
+
+    return Grid.build(shape, cell)
+
+
+def flip(g: Grid[Poly]) -> Grid[Poly]:
+    """Reverse every axis: ``rot180`` for a matrix (not a transpose)."""
+    return Grid.build(g.shape, lambda index: g[tuple(n - 1 - i for i, n in zip(index, g.shape))])
+
+
+def output_shape(a: tuple[int, ...], k: tuple[int, ...], mode: Mode) -> tuple[int, ...]:
+    if mode is Mode.VALID:
+        return tuple(n - m + 1 for n, m in zip(a, k))
+    if mode is Mode.FULL:
+        return tuple(n + m - 1 for n, m in zip(a, k))
+    return a
+
+
+def padding(
+    a: tuple[int, ...], k: tuple[int, ...], mode: Mode
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Zeros before and after each axis of the input that turn ``mode`` into *valid* mode."""
+    before = tuple(m - 1 - o for m, o in zip(k, _offset(k, mode)))
+    out = output_shape(a, k, mode)
+    after = tuple(length + m - 1 - n - b for length, m, n, b in zip(out, k, a, before))
+    return before, after
+
+
+def _offset(k: tuple[int, ...], mode: Mode) -> tuple[int, ...]:
+    """Where output cell 0 sits, in coordinates of the input zero-padded by ``k - 1``."""
+    if mode is Mode.VALID:
+        return tuple(m - 1 for m in k)
+    if mode is Mode.FULL:
+        return tuple(0 for _ in k)
+    return tuple((m - 1) // 2 for m in k)
+
+
+def correlate_cell(a: Grid[Poly], k: Grid[Poly], mode: Mode, index: Index) -> Poly:
+    """One cell of the cross-correlation: sum over u of a[start + u] * k[u], start set by mode."""
+    start = tuple(i + o - (m - 1) for i, o, m in zip(index, _offset(k.shape, mode), k.shape))
+    # Only the kernel offsets that land inside ``a``: the zero padding contributes nothing. Each
+    # axis contributes a pair of flat offsets (into a, into k); a cell's offsets are their sums.
+    axes = [
+        [((s + u) * sa, u * sk) for u in range(max(0, -s), min(m, n - s))]
+        for s, m, n, sa, sk in zip(start, k.shape, a.shape, _strides(a.shape), _strides(k.shape))
+    ]
+    a_cells, k_cells = a.cells, k.cells
+    return Poly.sum_of_products(
+        (a_cells[sum(p[0] for p in combination)], k_cells[sum(p[1] for p in combination)])
+        for combination in itertools.product(*axes)
+    )
+
+
+def _strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    strides = []
+    step = 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= n
+    return tuple(reversed(strides))
+
+
+def correlate(a: Grid[Poly], k: Grid[Poly], mode: Mode) -> Grid[Poly]:
+    shape = output_shape(a.shape, k.shape, mode)
+    return Grid.build(shape, lambda index: correlate_cell(a, k, mode, index))
+
+
+def convolve(a: Grid[Poly], k: Grid[Poly], mode: Mode) -> Grid[Poly]:
+    """True convolution: cross-correlation with the kernel flipped on every axis."""
+    return correlate(a, flip(k), mode)
+
+

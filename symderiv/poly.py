@@ -1,0 +1,202 @@
+"""Sparse polynomials over SymPy symbols with exact rational coefficients.
+
+Layers such as convolution are polynomial in their inputs, and a derivation touches each term a
+handful of times. SymPy's ``Add``/``Mul`` canonicalise on every construction (tens of microseconds
+each) and its dense polynomial rings store one exponent per generator (thousands here), so both
+make a 64x64 derivation take minutes. A dict from monomial to coefficient is canonical, exact and
+cheap: two polynomials are equal exactly when their dicts are equal. ``to_sympy`` hands the result
+back to SymPy wherever a SymPy expression is wanted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+import operator
+from fractions import Fraction
+from types import MappingProxyType
+
+import sympy as sp
+
+Monomial = tuple[sp.Symbol, ...]
+"""Symbols of one term in a canonical order (by name); a power repeats its symbol."""
+
+
+_by_name = operator.attrgetter("name")
+
+
+def _canonical(symbols: Iterable[sp.Symbol]) -> Monomial:
+    return tuple(sorted(symbols, key=_by_name))
+
+
+class Poly:
+    """An immutable polynomial: a mapping from monomials to non-zero exact coefficients."""
+
+    __slots__ = ("_terms",)
+    _terms: Mapping[Monomial, Fraction | int]
+
+    def __init__(self, terms: Mapping[Monomial, Fraction | int] | None = None) -> None:
+        # Coefficients stay ints while they are whole: Fraction arithmetic is ten times slower,
+        # and the two compare and hash alike, so equality is unaffected.
+        cleaned = {m: c for m, c in (terms or {}).items() if c != 0}
+        object.__setattr__(self, "_terms", MappingProxyType(cleaned))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Poly is immutable")
+
+    @staticmethod
+    def _trusted(terms: dict[Monomial, Fraction | int]) -> Poly:
+        """Wrap a dict known to hold no zero coefficient, skipping the check."""
+        p = object.__new__(Poly)
+        object.__setattr__(p, "_terms", MappingProxyType(terms))
+        return p
+
+    @staticmethod
+    def symbol(s: sp.Symbol) -> Poly:
+        return Poly._trusted({(s,): 1})
+
+    @staticmethod
+    def constant(c: Fraction | int) -> Poly:
+        return Poly({(): c})
+
+    @staticmethod
+    def total(polys: Iterable[Poly]) -> Poly:
+        acc: dict[Monomial, Fraction | int] = {}
+        for p in polys:
+            for m, c in p._terms.items():
+                acc[m] = acc.get(m, 0) + c
+        return Poly(acc)
+
+    @staticmethod
+    def sum_of_products(pairs: Iterable[tuple[Poly, Poly]]) -> Poly:
+        """The sum of a * b over the pairs, accumulated in one pass (the hot path of the ops)."""
+        acc: dict[Monomial, Fraction | int] = {}
+        for a, b in pairs:
+            for m1, c1 in a._terms.items():
+                for m2, c2 in b._terms.items():
+                    m = _canonical(m1 + m2)
+                    acc[m] = acc.get(m, 0) + c1 * c2
+        return Poly._trusted({m: c for m, c in acc.items() if c != 0})
+
+    def __iter__(self) -> Iterator[tuple[Monomial, Fraction]]:
+        return iter(self._terms.items())
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def __bool__(self) -> bool:
+        return bool(self._terms)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Poly):
+            return self._terms == other._terms
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._terms.items()))
+
+    def __repr__(self) -> str:
+        return f"Poly({self.to_str()})"
+
+    def __add__(self, other: Poly) -> Poly:
+        return Poly.total((self, other))
+
+    def __neg__(self) -> Poly:
+        return Poly({m: -c for m, c in self._terms.items()})
+
+    def __sub__(self, other: Poly) -> Poly:
+        return self + (-other)
+
+    def __mul__(self, other: Poly) -> Poly:
+        if len(self._terms) == 1 and len(other._terms) == 1:
+            # The common case here (an element times an element) needs no accumulation.
+            ((m1, c1),) = self._terms.items()
+            ((m2, c2),) = other._terms.items()
+            return Poly._trusted({_canonical(m1 + m2): c1 * c2})
+        acc: dict[Monomial, Fraction | int] = {}
+        for m1, c1 in self._terms.items():
+            for m2, c2 in other._terms.items():
+                m = _canonical(m1 + m2)
+                acc[m] = acc.get(m, 0) + c1 * c2
+        return Poly(acc)
+
+    def scale(self, factor: Fraction | int) -> Poly:
+        return Poly({m: c * factor for m, c in self._terms.items()})
+
+    @property
+    def free_symbols(self) -> tuple[sp.Symbol, ...]:
+        return _canonical({s for m in self._terms for s in m})
+
+    def terms(self) -> tuple[Poly, ...]:
+        """Each term as a polynomial of its own, in canonical order."""
+        return tuple(Poly({m: c}) for m, c in sorted(self._terms.items(), key=_term_key))
+
+    def diff(self, s: sp.Symbol) -> Poly:
+        """The exact partial derivative: the power rule, term by term."""
+        acc: dict[Monomial, Fraction | int] = {}
+        for m, c in self._terms.items():
+            power = m.count(s)
+            if power:
+                rest = list(m)
+                rest.remove(s)
+                key = tuple(rest)
+                acc[key] = acc.get(key, 0) + c * power
+        return Poly(acc)
+
+    def partials(self) -> dict[sp.Symbol, Poly]:
+        """Every non-zero first partial derivative, found in one pass over the terms."""
+        acc: dict[sp.Symbol, dict[Monomial, Fraction | int]] = {}
+        for m, c in self._terms.items():
+            for position, s in enumerate(m):
+                if position and m[position - 1] is s:
+                    continue  # a power: handled at its first factor
+                power = m.count(s)
+                rest = m[:position] + m[position + 1 :]
+                into = acc.setdefault(s, {})
+                into[rest] = into.get(rest, 0) + c * power
+        return {s: Poly._trusted(terms) for s, terms in acc.items()}
+
+    def to_sympy(self) -> sp.Expr:
+        return sp.Add(
+            *(
+                sp.Rational(c.numerator, c.denominator) * sp.Mul(*m)
+                for m, c in sorted(self._terms.items(), key=_term_key)
+            )
+        )
+
+    def to_str(self, order: Callable[[sp.Symbol], object] | None = None) -> str:
+        """A SymPy-parsable string; ``order`` sorts the factors of each term and then the terms."""
+        if not self._terms:
+            return "0"
+        rendered = [_term_str(m, c) for m, c in self._ordered(order)]
+        text = " + ".join(rendered)
+        return text.replace("+ -", "- ")
+
+    def _ordered(
+        self, order: Callable[[sp.Symbol], object] | None
+    ) -> list[tuple[Monomial, Fraction]]:
+        if order is None:
+            return sorted(self._terms.items(), key=_term_key)
+        keyed = [(tuple(sorted(m, key=order)), c) for m, c in self._terms.items()]
+        return sorted(keyed, key=lambda mc: tuple(order(s) for s in mc[0]))  # type: ignore[misc]
+
+    def ordered_terms(
+        self, order: Callable[[sp.Symbol], object]
+    ) -> list[tuple[Monomial, Fraction]]:
+        """Terms with factors sorted by ``order``, terms sorted by their sorted factors."""
+        return self._ordered(order)
+
+
+def _term_key(mc: tuple[Monomial, Fraction]) -> tuple[str, ...]:
+    return tuple(s.name for s in mc[0])
+
+
+def _term_str(m: Monomial, c: Fraction) -> str:
+    factors = [s.name for s in m]
+    if c == 1 and factors:
+        return "*".join(factors)
+    if c == -1 and factors:
+        return "-" + "*".join(factors)
+    return "*".join([str(c), *factors]) if factors else str(c)
+
+
+ZERO = Poly()
