@@ -13,12 +13,13 @@ from .detect import search
 from .errors import SymderivError
 from .grid import Grid, Index
 from .model import Expansion, Role, Tensor
+from .perf import without_cycle_collection
 from .poly import Poly
 from .sizes import coerce_size, format_size
 from .symbols import gradient_key, tensor_symbols
 from .verify import verify
 
-DEFAULT_MAX_TERMS = 250_000
+DEFAULT_MAX_TERMS = 120_000
 """About ten seconds of work; beyond it a derivation is refused unless the limit is raised."""
 
 
@@ -88,6 +89,7 @@ def expand(spec: Conv2dSpec) -> Expansion:
     )
 
 
+@without_cycle_collection
 def derive(spec: Conv2dSpec) -> Derivation:
     expansion = expand(spec)
     values = {t.key: t.symbols.map(Poly.symbol) for t in expansion.tensors}

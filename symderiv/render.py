@@ -12,6 +12,7 @@ import jinja2
 
 from . import context, jsonout
 from .errors import SymderivError
+from .perf import without_cycle_collection
 
 if TYPE_CHECKING:
     from .derivation import Derivation
@@ -40,6 +41,7 @@ def environment() -> jinja2.Environment:
     )
 
 
+@without_cycle_collection
 def render(derivation: Derivation, fmt: str, lang: str = "en", standalone: bool = False) -> str:
     if fmt not in FORMATS:
         raise SymderivError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -1,0 +1,30 @@
+"""Rewrite the golden files from the current code: python tests/regenerate_golden.py
+
+Review the diff before committing: a golden file changes only when the output is meant to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from symderiv.cli import main
+
+GOLDEN = Path(__file__).parent / "golden"
+
+# (file name, CLI arguments): the default conv2d example in every format and language.
+CASES = [
+    (f"conv2d.{lang}.{ext}", ["conv2d", "--lang", lang, "--format", fmt, *extra])
+    for lang in ("en", "zh")
+    for fmt, ext, extra in (
+        ("md", "md", []),
+        ("latex", "tex", ["--standalone"]),
+        ("json", "json", []),
+    )
+]
+
+
+if __name__ == "__main__":
+    GOLDEN.mkdir(exist_ok=True)
+    for name, args in CASES:
+        main([*args, "-o", str(GOLDEN / name)])
+        print(f"wrote tests/golden/{name}")
