@@ -39,7 +39,8 @@ def naive(n: int, k: int) -> None:
     m = n - k + 1
     loss = sp.Add(
         *(
-            sp.Symbol(f"G_{i}_{j}") * sum(x[i + u, j + v] * f[u, v] for u in range(k) for v in range(k))
+            sp.Symbol(f"G_{i}_{j}")
+            * sum(x[i + u, j + v] * f[u, v] for u in range(k) for v in range(k))
             for i in range(m)
             for j in range(m)
         )
@@ -52,19 +53,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()},"
-          f" SymPy {sp.__version__}")
+    print(
+        f"# {platform.processor() or platform.machine()}, Python {platform.python_version()},"
+        f" SymPy {sp.__version__}"
+    )
     print("| input | kernel | product terms | pipeline (s) | µs per term |")
     print("|---|---|---:|---:|---:|")
     for n, k in ((8, 3), (16, 3), (32, 3), (48, 3), (64, 3), (32, 5)):
         terms = Conv2dSpec((n, n), (k, k), 10**7).terms
-        seconds = best_of(args.runs, lambda: pipeline(n, k))
+        seconds = best_of(args.runs, lambda n=n, k=k: pipeline(n, k))
         print(f"| {n}x{n} | {k}x{k} | {terms:,} | {seconds:.2f} | {seconds / terms * 1e6:.1f} |")
     n, k = 16, 3
     ours = best_of(args.runs, lambda: pipeline(n, k))
     baseline = best_of(1, lambda: naive(n, k))
-    print(f"\nnaive sympy.diff per variable at {n}x{n}, {k}x{k}: {baseline:.2f} s;"
-          f" symderiv: {ours:.3f} s; ratio {baseline / ours:.0f}x")
+    print(
+        f"\nnaive sympy.diff per variable at {n}x{n}, {k}x{k}: {baseline:.2f} s;"
+        f" symderiv: {ours:.3f} s; ratio {baseline / ours:.0f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from .render import FORMATS, LANGUAGES
 from .sizes import parse_size
 
 
-class Size(click.ParamType):
+class Size(click.ParamType):  # type: ignore[type-arg]
     """HxW, or a single N for a square."""
 
     name = "HxW"
@@ -35,21 +35,39 @@ class Size(click.ParamType):
 
 def conv2d_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--input", "input_size", type=Size(), default="3x3", show_default=True,
-                     help="Input size HxW (a single N means NxN)."),
-        click.option("--kernel", "kernel_size", type=Size(), default="2x2", show_default=True,
-                     help="Kernel size KHxKW (a single N means NxN); at most the input size."),
-        click.option("--max-terms", type=click.IntRange(min=1), default=DEFAULT_MAX_TERMS,
-                     show_default=True,
-                     help="Refuse derivations with more product terms than this (about 10 s "
-                          "of work at the default)."),
+        click.option(
+            "--input",
+            "input_size",
+            type=Size(),
+            default="3x3",
+            show_default=True,
+            help="Input size HxW (a single N means NxN).",
+        ),
+        click.option(
+            "--kernel",
+            "kernel_size",
+            type=Size(),
+            default="2x2",
+            show_default=True,
+            help="Kernel size KHxKW (a single N means NxN); at most the input size.",
+        ),
+        click.option(
+            "--max-terms",
+            type=click.IntRange(min=1),
+            default=DEFAULT_MAX_TERMS,
+            show_default=True,
+            help="Refuse derivations with more product terms than this (about 10 s "
+            "of work at the default).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def conv2d_spec(input_size: tuple[int, ...], kernel_size: tuple[int, ...], max_terms: int):
+def conv2d_spec(
+    input_size: tuple[int, ...], kernel_size: tuple[int, ...], max_terms: int
+) -> Conv2dSpec:
     return Conv2dSpec(input_size, kernel_size, max_terms)
 
 
@@ -61,18 +79,40 @@ def cli() -> None:
 
 @cli.command("conv2d")
 @conv2d_options
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True,
-              help="Output format: Markdown (KaTeX/MathJax math), LaTeX or JSON.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-              help="Language of headings and prose (the math is the same).")
-@click.option("--standalone", is_flag=True,
-              help="LaTeX only: a complete document (pdflatex for en, xelatex for zh) "
-                   "instead of a fragment.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file (atomically) instead of standard output.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="md",
+    show_default=True,
+    help="Output format: Markdown (KaTeX/MathJax math), LaTeX or JSON.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of headings and prose (the math is the same).",
+)
+@click.option(
+    "--standalone",
+    is_flag=True,
+    help="LaTeX only: a complete document (pdflatex for en, xelatex for zh) instead of a fragment.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (atomically) instead of standard output.",
+)
 def conv2d_command(
-    input_size: tuple[int, ...], kernel_size: tuple[int, ...], max_terms: int,
-    fmt: str, lang: str, standalone: bool, output: Path | None,
+    input_size: tuple[int, ...],
+    kernel_size: tuple[int, ...],
+    max_terms: int,
+    fmt: str,
+    lang: str,
+    standalone: bool,
+    output: Path | None,
 ) -> None:
     """2-D convolution (cross-correlation, as torch.nn.functional.conv2d), stride 1, no padding.
 
@@ -97,7 +137,9 @@ def verify_group() -> None:
 
 @verify_group.command("conv2d")
 @conv2d_options
-def verify_conv2d(input_size: tuple[int, ...], kernel_size: tuple[int, ...], max_terms: int) -> None:
+def verify_conv2d(
+    input_size: tuple[int, ...], kernel_size: tuple[int, ...], max_terms: int
+) -> None:
     """Verify the conv2d identities for the given sizes."""
     report(derive(conv2d_spec(input_size, kernel_size, max_terms)))
 
@@ -107,13 +149,8 @@ def report(derivation: Derivation) -> None:
         if not detection.found:
             click.echo(f"NO MATCH  {detection.target}: none of {detection.tried} candidates")
     for identity in derivation.identities:
-        c = identity.candidate
-        rotated = "rot180(" + c.second + ")" if c.rotate_second else c.second
         status = "PROVEN" if identity.proof.holds else "FAILED"
-        click.echo(
-            f"{status:8}  {identity.target} = {c.kind}({c.first}, {rotated})"
-            f"  [{identity.proof.elements} elements, exact]"
-        )
+        click.echo(f"{status:8}  {identity.statement}  [{identity.proof.elements} elements, exact]")
     if not derivation.verified:
         raise SystemExit(1)
 
@@ -125,9 +162,13 @@ def write(text: str, output: Path | None) -> None:
         return
     directory = output.parent if str(output.parent) else Path(".")
     if not directory.is_dir():
-        raise SymderivError(f"cannot write {str(output)!r}: directory {str(directory)!r} does not exist")
+        raise SymderivError(
+            f"cannot write {str(output)!r}: directory {str(directory)!r} does not exist"
+        )
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.", suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(
+            dir=directory, prefix=f".{output.name}.", suffix=".tmp"
+        )
     except OSError as error:
         raise SymderivError(f"cannot write {str(output)!r}: {error.strerror}") from None
     try:

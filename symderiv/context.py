@@ -13,8 +13,7 @@ from .grid import Grid
 from .latex import TERMS_PER_LINE, Notation, matrix, size
 from .model import Identity, Operation, Role
 from .ops import Mode
-from .poly import Poly
-from .symbols import gradient_of, tensor_latex
+from .symbols import gradient_key, gradient_of, tensor_latex
 
 OPERATOR = {Operation.CORRELATION: "\\star", Operation.CONVOLUTION: "\\ast"}
 INDEX_LETTERS = {Role.OUTPUT: "ij", Role.PARAMETER: "mn", Role.INPUT: "ab"}
@@ -51,11 +50,13 @@ def build(derivation: Derivation) -> Context:
         "gradients": [
             {
                 "key": key,
-                "name": tensor_latex("dL/d" + key),
+                "name": tensor_latex(gradient_key(key)),
                 "count": len(grid.cells),
                 "equations": [
-                    {"lhs": notation.loss_derivative(tensors[key].symbols[i]),
-                     "lines": notation.poly_lines(v)}
+                    {
+                        "lhs": notation.loss_derivative(tensors[key].symbols[i]),
+                        "lines": notation.poly_lines(v),
+                    }
                     for i, v in grid.items()
                 ],
             }
@@ -90,12 +91,14 @@ def _index_symbol(role: Role, key: str) -> str:
 def _local_gradients(derivation: Derivation, notation: Notation, key: str) -> Context:
     expansion = derivation.expansion
     wrt = set(expansion.tensor(key).symbols.cells)
-    rows: dict[Any, list[str]] = {}
+    rows: dict[Any, list[tuple[Any, str]]] = {}
     for g in expansion.local_gradients:
         if g.wrt in wrt:
             rows.setdefault(g.output, []).append(
-                (notation.sort_key(g.wrt), notation.derivative(g.output, g.wrt) + " = "
-                 + notation.poly(g.value))
+                (
+                    notation.sort_key(g.wrt),
+                    notation.derivative(g.output, g.wrt) + " = " + notation.poly(g.value),
+                )
             )
     lines = []
     for entries in rows.values():
@@ -130,9 +133,7 @@ def _chain_rule(derivation: Derivation, notation: Notation, key: str) -> Context
     # The worked example is the first element reached through the most paths.
     first = max(tensor.symbols.cells, key=lambda s: paths_per_element.get(s, 0))
     index_of = {s: i for i, s in output.symbols.items()}
-    paths = sorted(
-        (index_of[g.output], g) for g in expansion.local_gradients if g.wrt == first
-    )
+    paths = sorted((index_of[g.output], g) for g in expansion.local_gradients if g.wrt == first)
     chained = [
         notation.symbol(upstream.symbols[i]) + " " + notation.derivative(g.output, g.wrt)
         for i, g in paths

@@ -12,7 +12,7 @@ from .derivation import Derivation
 from .detect import search
 from .errors import SymderivError
 from .grid import Grid, Index
-from .model import Expansion, Role, Tensor
+from .model import Detection, Expansion, Identity, Role, Tensor
 from .perf import without_cycle_collection
 from .poly import Poly
 from .sizes import coerce_size, format_size
@@ -43,10 +43,10 @@ class Conv2dSpec:
             )
 
     @staticmethod
-    def of(input: object = (3, 3), kernel: object = (2, 2), max_terms: int = DEFAULT_MAX_TERMS):
-        return Conv2dSpec(
-            coerce_size(input, "--input"), coerce_size(kernel, "--kernel"), max_terms
-        )
+    def of(
+        input: object = (3, 3), kernel: object = (2, 2), max_terms: int = DEFAULT_MAX_TERMS
+    ) -> Conv2dSpec:
+        return Conv2dSpec(coerce_size(input, "--input"), coerce_size(kernel, "--kernel"), max_terms)
 
     @property
     def output(self) -> tuple[int, ...]:
@@ -68,11 +68,16 @@ def expand(spec: Conv2dSpec) -> Expansion:
     x = Tensor("X", Role.INPUT, tensor_symbols("X", spec.input))
     f = Tensor("F", Role.PARAMETER, tensor_symbols("F", spec.kernel))
     o = Tensor("O", Role.OUTPUT, tensor_symbols("O", spec.output))
-    upstream = Tensor(gradient_key("O"), Role.UPSTREAM, tensor_symbols(gradient_key("O"), spec.output))
+    upstream = Tensor(
+        gradient_key("O"), Role.UPSTREAM, tensor_symbols(gradient_key("O"), spec.output)
+    )
 
     def output_element(index: Index) -> Poly:
         return Poly.sum_of_products(
-            (Poly.symbol(x.symbols[tuple(i + d for i, d in zip(index, u))]), Poly.symbol(f.symbols[u]))
+            (
+                Poly.symbol(x.symbols[tuple(i + d for i, d in zip(index, u))]),
+                Poly.symbol(f.symbols[u]),
+            )
             for u in f.symbols.indices()
         )
 
@@ -99,8 +104,8 @@ def derive(spec: Conv2dSpec) -> Derivation:
         (gradient_key("F"), expansion.gradient("F"), ("X", upstream)),
         (gradient_key("X"), expansion.gradient("X"), (upstream, "F")),
     )
-    detections = []
-    identities = []
+    detections: list[Detection] = []
+    identities: list[Identity] = []
     for target, value, operand_keys in searches:
         operands = {k: values[k] for k in operand_keys}
         detection = search(target, value, operands)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .latex import Notation
 from .model import Identity
+from .poly import Poly
 
 if TYPE_CHECKING:
     from .derivation import Derivation
@@ -17,7 +18,7 @@ def build(derivation: Derivation) -> dict[str, Any]:
     expansion = derivation.expansion
     notation = Notation.of(expansion.tensors)
 
-    def expression(p: Any) -> str:
+    def expression(p: Poly) -> str:
         return p.to_str(notation.sort_key)
 
     return {
@@ -52,6 +53,7 @@ def _identity(identity: Identity) -> dict[str, Any]:
     c = identity.candidate
     return {
         "target": identity.target,
+        "statement": identity.statement,
         "kind": c.kind,
         "operation": c.operation.value,
         "mode": c.mode.value,

@@ -25,7 +25,7 @@ MATRIX_LIMIT = 8
 """Matrices with more rows or columns than this are shown with their middle elided."""
 
 
-class ElementPrinter(LatexPrinter):
+class ElementPrinter(LatexPrinter):  # type: ignore[misc]
     """SymPy's LaTeX printer, with each element symbol spelled as in course notes."""
 
     _default_settings = {**LatexPrinter._default_settings, "element_latex": {}}
@@ -34,7 +34,7 @@ class ElementPrinter(LatexPrinter):
         spelled: Mapping[sp.Symbol, str] = self._settings["element_latex"]
         if expr in spelled:
             return spelled[expr]
-        return super()._print_Symbol(expr, style)
+        return str(super()._print_Symbol(expr, style))
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class Notation:
     def _term(self, m: Monomial, c: Fraction | int) -> str:
         factors = [self.spelled[s] for s in m]
         sign = "- " if c < 0 else ""
-        magnitude = abs(c)
+        magnitude = Fraction(-c if c < 0 else c)
         if magnitude != 1 or not factors:
             factors.insert(0, self.expr(sp.Rational(magnitude.numerator, magnitude.denominator)))
         return sign + " ".join(factors)
@@ -119,9 +119,7 @@ def matrix(cells: Grid[str]) -> str:
         if r is None:
             lines.append(" & ".join(_dots(c, "\\vdots", "\\ddots") for c in cols))
             continue
-        lines.append(
-            " & ".join("\\cdots" if c is None else cells[_at(cells, r, c)] for c in cols)
-        )
+        lines.append(" & ".join("\\cdots" if c is None else cells[_at(cells, r, c)] for c in cols))
     return "\\begin{bmatrix}\n" + " \\\\\n".join(lines) + "\n\\end{bmatrix}"
 
 

@@ -106,6 +106,13 @@ class Identity:
     proof: Proof
     presentation: Presentation
 
+    @property
+    def statement(self) -> str:
+        """Plain text: ``dL/dX = full cross-correlation(dL/dO, rot180(F))``."""
+        c = self.candidate
+        second = f"rot180({c.second})" if c.rotate_second else c.second
+        return f"{self.target} = {c.kind}({c.first}, {second})"
+
 
 @dataclass(frozen=True)
 class Detection:

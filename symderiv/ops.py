@@ -97,5 +97,3 @@ def correlate(a: Grid[Poly], k: Grid[Poly], mode: Mode) -> Grid[Poly]:
 def convolve(a: Grid[Poly], k: Grid[Poly], mode: Mode) -> Grid[Poly]:
     """True convolution: cross-correlation with the kernel flipped on every axis."""
     return correlate(a, flip(k), mode)
-
-

@@ -10,12 +10,18 @@ back to SymPy wherever a SymPy expression is wanted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
 import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from fractions import Fraction
 from types import MappingProxyType
+from typing import Any
 
 import sympy as sp
+
+Coefficient = Fraction | int
+"""Exact: ints while whole, since Fraction arithmetic is ten times slower and the two compare and
+hash alike."""
+SortKey = Callable[[sp.Symbol], Any]
 
 Monomial = tuple[sp.Symbol, ...]
 """Symbols of one term in a canonical order (by name); a power repeats its symbol."""
@@ -32,11 +38,9 @@ class Poly:
     """An immutable polynomial: a mapping from monomials to non-zero exact coefficients."""
 
     __slots__ = ("_terms",)
-    _terms: Mapping[Monomial, Fraction | int]
+    _terms: Mapping[Monomial, Coefficient]
 
-    def __init__(self, terms: Mapping[Monomial, Fraction | int] | None = None) -> None:
-        # Coefficients stay ints while they are whole: Fraction arithmetic is ten times slower,
-        # and the two compare and hash alike, so equality is unaffected.
+    def __init__(self, terms: Mapping[Monomial, Coefficient] | None = None) -> None:
         cleaned = {m: c for m, c in (terms or {}).items() if c != 0}
         object.__setattr__(self, "_terms", MappingProxyType(cleaned))
 
@@ -44,7 +48,7 @@ class Poly:
         raise AttributeError("Poly is immutable")
 
     @staticmethod
-    def _trusted(terms: dict[Monomial, Fraction | int]) -> Poly:
+    def _trusted(terms: dict[Monomial, Coefficient]) -> Poly:
         """Wrap a dict known to hold no zero coefficient, skipping the check."""
         p = object.__new__(Poly)
         object.__setattr__(p, "_terms", MappingProxyType(terms))
@@ -55,12 +59,12 @@ class Poly:
         return Poly._trusted({(s,): 1})
 
     @staticmethod
-    def constant(c: Fraction | int) -> Poly:
+    def constant(c: Coefficient) -> Poly:
         return Poly({(): c})
 
     @staticmethod
     def total(polys: Iterable[Poly]) -> Poly:
-        acc: dict[Monomial, Fraction | int] = {}
+        acc: dict[Monomial, Coefficient] = {}
         for p in polys:
             for m, c in p._terms.items():
                 acc[m] = acc.get(m, 0) + c
@@ -69,7 +73,7 @@ class Poly:
     @staticmethod
     def sum_of_products(pairs: Iterable[tuple[Poly, Poly]]) -> Poly:
         """The sum of a * b over the pairs, accumulated in one pass (the hot path of the ops)."""
-        acc: dict[Monomial, Fraction | int] = {}
+        acc: dict[Monomial, Coefficient] = {}
         for a, b in pairs:
             for m1, c1 in a._terms.items():
                 for m2, c2 in b._terms.items():
@@ -77,7 +81,7 @@ class Poly:
                     acc[m] = acc.get(m, 0) + c1 * c2
         return Poly._trusted({m: c for m, c in acc.items() if c != 0})
 
-    def __iter__(self) -> Iterator[tuple[Monomial, Fraction]]:
+    def __iter__(self) -> Iterator[tuple[Monomial, Coefficient]]:
         return iter(self._terms.items())
 
     def __len__(self) -> int:
@@ -112,27 +116,23 @@ class Poly:
             ((m1, c1),) = self._terms.items()
             ((m2, c2),) = other._terms.items()
             return Poly._trusted({_canonical(m1 + m2): c1 * c2})
-        acc: dict[Monomial, Fraction | int] = {}
+        acc: dict[Monomial, Coefficient] = {}
         for m1, c1 in self._terms.items():
             for m2, c2 in other._terms.items():
                 m = _canonical(m1 + m2)
                 acc[m] = acc.get(m, 0) + c1 * c2
         return Poly(acc)
 
-    def scale(self, factor: Fraction | int) -> Poly:
+    def scale(self, factor: Coefficient) -> Poly:
         return Poly({m: c * factor for m, c in self._terms.items()})
 
     @property
     def free_symbols(self) -> tuple[sp.Symbol, ...]:
         return _canonical({s for m in self._terms for s in m})
 
-    def terms(self) -> tuple[Poly, ...]:
-        """Each term as a polynomial of its own, in canonical order."""
-        return tuple(Poly({m: c}) for m, c in sorted(self._terms.items(), key=_term_key))
-
     def diff(self, s: sp.Symbol) -> Poly:
         """The exact partial derivative: the power rule, term by term."""
-        acc: dict[Monomial, Fraction | int] = {}
+        acc: dict[Monomial, Coefficient] = {}
         for m, c in self._terms.items():
             power = m.count(s)
             if power:
@@ -144,7 +144,7 @@ class Poly:
 
     def partials(self) -> dict[sp.Symbol, Poly]:
         """Every non-zero first partial derivative, found in one pass over the terms."""
-        acc: dict[sp.Symbol, dict[Monomial, Fraction | int]] = {}
+        acc: dict[sp.Symbol, dict[Monomial, Coefficient]] = {}
         for m, c in self._terms.items():
             for position, s in enumerate(m):
                 if position and m[position - 1] is s:
@@ -163,34 +163,26 @@ class Poly:
             )
         )
 
-    def to_str(self, order: Callable[[sp.Symbol], object] | None = None) -> str:
-        """A SymPy-parsable string; ``order`` sorts the factors of each term and then the terms."""
+    def to_str(self, order: SortKey | None = None) -> str:
+        """A SymPy-parsable string, terms in the order of ``ordered_terms``."""
         if not self._terms:
             return "0"
-        rendered = [_term_str(m, c) for m, c in self._ordered(order)]
-        text = " + ".join(rendered)
+        text = " + ".join(_term_str(m, c) for m, c in self.ordered_terms(order))
         return text.replace("+ -", "- ")
 
-    def _ordered(
-        self, order: Callable[[sp.Symbol], object] | None
-    ) -> list[tuple[Monomial, Fraction]]:
-        if order is None:
-            return sorted(self._terms.items(), key=_term_key)
-        keyed = [(tuple(sorted(m, key=order)), c) for m, c in self._terms.items()]
-        return sorted(keyed, key=lambda mc: tuple(order(s) for s in mc[0]))  # type: ignore[misc]
-
-    def ordered_terms(
-        self, order: Callable[[sp.Symbol], object]
-    ) -> list[tuple[Monomial, Fraction]]:
-        """Terms with factors sorted by ``order``, terms sorted by their sorted factors."""
-        return self._ordered(order)
+    def ordered_terms(self, order: SortKey | None = None) -> list[tuple[Monomial, Coefficient]]:
+        """Terms with their factors sorted by ``order`` (default: by name), then sorted by those
+        factors' keys: a reading order, where the canonical order only needs to be fixed."""
+        key = order or _by_name
+        keyed = [(tuple(sorted(m, key=key)), c) for m, c in self._terms.items()]
+        return sorted(keyed, key=lambda mc: [key(s) for s in mc[0]])
 
 
-def _term_key(mc: tuple[Monomial, Fraction]) -> tuple[str, ...]:
+def _term_key(mc: tuple[Monomial, Coefficient]) -> tuple[str, ...]:
     return tuple(s.name for s in mc[0])
 
 
-def _term_str(m: Monomial, c: Fraction) -> str:
+def _term_str(m: Monomial, c: Coefficient) -> str:
     factors = [s.name for s in m]
     if c == 1 and factors:
         return "*".join(factors)

@@ -9,7 +9,6 @@ from .errors import SymderivError
 _PATTERN = {1: "N", 2: "HxW", 3: "DxHxW"}
 
 
-
 def parse_size(text: str, option: str, axes: int = 2) -> tuple[int, ...]:
     """``"4x5"`` -> ``(4, 5)``; a bare number is used on every axis."""
     parts = text.strip().split("x") if text.strip() else [""]

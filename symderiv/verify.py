@@ -38,9 +38,7 @@ def present(candidate: Candidate, operands: Mapping[str, Grid[Poly]]) -> Present
     if candidate.rotate_second:
         second = flip(second)
     before, after = padding(first.shape, second.shape, candidate.mode)
-    return Presentation(
-        zero_pad(first, before, after), second, tuple(zip(before, after))
-    )
+    return Presentation(zero_pad(first, before, after), second, tuple(zip(before, after)))
 
 
 def verify(

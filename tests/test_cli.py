@@ -56,14 +56,19 @@ def test_default_derivation_sections_in_order(capsys: pytest.CaptureFixture[str]
 def test_default_derivation_has_every_element_equation(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(["conv2d"], capsys)
     for tensor, count in (("F", 4), ("X", 9)):
-        equations = re.findall(rf"^\\frac{{\\partial L}}{{\\partial {tensor}_{{\d\d}}}} &= ", out, re.M)
+        equations = re.findall(
+            rf"^\\frac{{\\partial L}}{{\\partial {tensor}_{{\d\d}}}} &= ", out, re.M
+        )
         assert len(equations) == count
     assert (
         "\\frac{\\partial L}{\\partial X_{22}} &= \\frac{\\partial L}{\\partial O_{11}} F_{22}"
         " + \\frac{\\partial L}{\\partial O_{12}} F_{21} + \\frac{\\partial L}{\\partial O_{21}}"
         " F_{12} + \\frac{\\partial L}{\\partial O_{22}} F_{11}"
     ) in out
-    assert "\\frac{\\partial L}{\\partial X_{13}} &= \\frac{\\partial L}{\\partial O_{12}} F_{12} \\\\\n" in out
+    assert (
+        "\\frac{\\partial L}{\\partial X_{13}} &= "
+        "\\frac{\\partial L}{\\partial O_{12}} F_{12} \\\\\n" in out
+    )
     assert "O_{11} &= X_{11} F_{11} + X_{12} F_{12} + X_{21} F_{21} + X_{22} F_{22}" in out
     assert "Derivative(" not in out and "\\frac{d" not in out
 
@@ -89,7 +94,9 @@ def test_bad_input_is_one_line_exit_2(
 def test_bad_input_from_a_real_process_has_no_traceback() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "symderiv.cli", "conv2d", "--input", "3by3"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
@@ -121,7 +128,9 @@ def test_failed_run_creates_no_file(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 @pytest.mark.parametrize("where", ["missing/out.md", "a-file/out.md"])
-def test_unusable_output_directory(where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unusable_output_directory(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "a-file").write_text("")
     code, _, err = run(["conv2d", "-o", str(tmp_path / where)], capsys)
     assert code == 2
@@ -168,5 +177,3 @@ def test_every_option_and_command_has_help(command: click.Command) -> None:
     for parameter in command.params:
         if isinstance(parameter, click.Option):
             assert parameter.help, parameter.name
-
-
