@@ -5,70 +5,55 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .convolution import DEFAULT_MAX_TERMS, Conv2dSpec, derive
+from .commands import LAYER_COMMANDS, Decorator, LayerCommand
 from .derivation import Derivation
 from .errors import SymderivError
 from .render import FORMATS, LANGUAGES
-from .sizes import parse_size
 
 
-class Size(click.ParamType):  # type: ignore[type-arg]
-    """HxW, or a single N for a square."""
-
-    name = "HxW"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, tuple):
-            return value
-        option = param.opts[0] if param is not None else "size"
-        try:
-            return parse_size(str(value), option)
-        except SymderivError as error:
-            self.fail(str(error).removeprefix(f"{option}: "), param, ctx)
-
-
-def conv2d_options(command: Callable[..., Any]) -> Callable[..., Any]:
+def output_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
-            "--input",
-            "input_size",
-            type=Size(),
-            default="3x3",
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default="md",
             show_default=True,
-            help="Input size HxW (a single N means NxN).",
+            help="Output format: Markdown (KaTeX/MathJax math), LaTeX or JSON.",
         ),
         click.option(
-            "--kernel",
-            "kernel_size",
-            type=Size(),
-            default="2x2",
+            "--lang",
+            type=click.Choice(LANGUAGES),
+            default="en",
             show_default=True,
-            help="Kernel size KHxKW (a single N means NxN); at most the input size.",
+            help="Language of headings and prose (the math is the same).",
         ),
         click.option(
-            "--max-terms",
-            type=click.IntRange(min=1),
-            default=DEFAULT_MAX_TERMS,
-            show_default=True,
-            help="Refuse derivations with more product terms than this (about 10 s "
-            "of work at the default).",
+            "--standalone",
+            is_flag=True,
+            help="LaTeX only: a complete document (pdflatex for en, xelatex for zh) "
+            "instead of a fragment.",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write to this file (atomically) instead of standard output.",
         ),
     ]
+    return _apply(options, command)
+
+
+def _apply(options: Sequence[Decorator], command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         command = option(command)
     return command
-
-
-def conv2d_spec(
-    input_size: tuple[int, ...], kernel_size: tuple[int, ...], max_terms: int
-) -> Conv2dSpec:
-    return Conv2dSpec(input_size, kernel_size, max_terms)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,71 +62,39 @@ def cli() -> None:
     """Derive, prove and typeset the backward pass of a neural-network layer."""
 
 
-@cli.command("conv2d")
-@conv2d_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="md",
-    show_default=True,
-    help="Output format: Markdown (KaTeX/MathJax math), LaTeX or JSON.",
-)
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default="en",
-    show_default=True,
-    help="Language of headings and prose (the math is the same).",
-)
-@click.option(
-    "--standalone",
-    is_flag=True,
-    help="LaTeX only: a complete document (pdflatex for en, xelatex for zh) instead of a fragment.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (atomically) instead of standard output.",
-)
-def conv2d_command(
-    input_size: tuple[int, ...],
-    kernel_size: tuple[int, ...],
-    max_terms: int,
-    fmt: str,
-    lang: str,
-    standalone: bool,
-    output: Path | None,
-) -> None:
-    """2-D convolution (cross-correlation, as torch.nn.functional.conv2d), stride 1, no padding.
-
-    Derives dL/dF and dL/dX for one input X and one kernel F, finds and proves the compact
-    identities, and prints the whole derivation.
-    """
-    if standalone and fmt != "latex":
-        raise click.BadParameter("only applies to --format latex", param_hint="--standalone")
-    derivation = derive(conv2d_spec(input_size, kernel_size, max_terms))
-    text = {
-        "md": lambda: derivation.to_markdown(lang),
-        "latex": lambda: derivation.to_latex(lang, standalone),
-        "json": derivation.to_json,
-    }[fmt]()
-    write(text, output)
-
-
 @cli.group("verify")
 def verify_group() -> None:
     """Re-derive a layer and check every identity; exit 0 when all hold, 1 otherwise."""
 
 
-@verify_group.command("conv2d")
-@conv2d_options
-def verify_conv2d(
-    input_size: tuple[int, ...], kernel_size: tuple[int, ...], max_terms: int
-) -> None:
-    """Verify the conv2d identities for the given sizes."""
-    report(derive(conv2d_spec(input_size, kernel_size, max_terms)))
+def add_layer(layer: LayerCommand) -> None:
+    def derive_and_write(
+        fmt: str, lang: str, standalone: bool, output: Path | None, **options: Any
+    ) -> None:
+        if standalone and fmt != "latex":
+            raise click.BadParameter("only applies to --format latex", param_hint="--standalone")
+        derivation = layer.derive(**options)
+        if fmt == "md":
+            text = derivation.to_markdown(lang)
+        elif fmt == "latex":
+            text = derivation.to_latex(lang, standalone)
+        else:
+            text = derivation.to_json()
+        write(text, output)
+
+    def derive_and_report(**options: Any) -> None:
+        report(layer.derive(**options))
+
+    cli.command(layer.name, help=layer.help)(
+        _apply(layer.options, output_options(derive_and_write))
+    )
+    verify_group.command(
+        layer.name, help=f"Verify every {layer.name} identity for the given options."
+    )(_apply(layer.options, derive_and_report))
+
+
+for _layer in LAYER_COMMANDS:
+    add_layer(_layer)
 
 
 def report(derivation: Derivation) -> None:

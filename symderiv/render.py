@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from . import context, jsonout
+from . import conv_context, jsonout
 from .errors import SymderivError
 from .perf import without_cycle_collection
 
 if TYPE_CHECKING:
     from .derivation import Derivation
+
+
+@dataclass(frozen=True)
+class View:
+    """How one family of layers is shown: its render context, its JSON, its template folder."""
+
+    context: Callable[[Any], dict[str, Any]]
+    json: Callable[[Any], dict[str, Any]]
+    templates: str
+
+
+VIEWS: dict[str, View] = {
+    "conv2d": View(conv_context.build, jsonout.build, "conv2d"),
+}
+"""Keyed by ``Derivation.layer``."""
 
 FORMATS = ("md", "latex", "json")
 LANGUAGES = ("en", "zh")
@@ -47,15 +64,11 @@ def render(derivation: Derivation, fmt: str, lang: str = "en", standalone: bool 
         raise SymderivError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
         raise SymderivError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    view = VIEWS[derivation.layer]
     if fmt == "json":
-        return json.dumps(jsonout.build(derivation), indent=2, ensure_ascii=False) + "\n"
-    values = context.build(derivation)
-    values.update(
-        format=fmt,
-        lang=lang,
-        standalone=standalone,
-        body=f"{derivation.layer}/{lang}.j2",
-    )
+        return json.dumps(view.json(derivation), indent=2, ensure_ascii=False) + "\n"
+    values = view.context(derivation)
+    values.update(format=fmt, lang=lang, standalone=standalone, body=f"{view.templates}/{lang}.j2")
     text = environment().get_template(f"{fmt}/document.j2").render(values)
     return _tidy(text)
 

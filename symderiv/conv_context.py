@@ -1,4 +1,4 @@
-"""The render context: a derivation turned into plain strings and lists for the templates.
+"""The render context of conv2d: a derivation turned into plain strings and lists.
 
 All mathematics is finished before this point; this module only spells results in LaTeX and
 decides what goes where. Prose lives in the templates, one per language.
