@@ -147,7 +147,7 @@ class Poly:
         acc: dict[sp.Symbol, dict[Monomial, Coefficient]] = {}
         for m, c in self._terms.items():
             for position, s in enumerate(m):
-                if position and m[position - 1] is s:
+                if position and m[position - 1] == s:
                     continue  # a power: handled at its first factor
                 power = m.count(s)
                 rest = m[:position] + m[position + 1 :]

@@ -124,11 +124,6 @@ def test_equality_matches_sympy(pair: tuple[tuple[Poly, sp.Expr], tuple[Poly, sp
     assert p - p == ZERO
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Poly.partials spots a repeated factor with `is`; equal symbols need not be identical "
-    "(SymPy's symbol cache is bounded), so a square's partial is counted twice",
-)
 def test_partials_of_a_power_whose_factors_are_equal_but_not_identical() -> None:
     from sympy.core.cache import clear_cache
 
