@@ -10,7 +10,7 @@ from typing import Any
 
 from .derivation import Derivation
 from .grid import Grid
-from .latex import TERMS_PER_LINE, Notation, matrix, size
+from .latex import TERMS_PER_LINE, Notation, fits_one_line, matrix, size
 from .model import Identity, Operation, Role
 from .ops import Mode
 from .symbols import gradient_key, gradient_of, tensor_latex
@@ -37,6 +37,10 @@ def build(derivation: Derivation) -> Context:
             for key, t in tensors.items()
         },
         "forward": {
+            "matrices": _side_by_side(
+                [(tensor_latex(k), t.symbols.map(notation.symbol)) for k, t in tensors.items()
+                 if k in ("X", "F", expansion.output)]
+            ),
             "definition": _forward_definition(derivation),
             "equations": [
                 {"lhs": notation.symbol(output.symbols[i]), "lines": notation.poly_lines(v)}
@@ -73,6 +77,14 @@ def build(derivation: Derivation) -> Context:
             for identity in derivation.identities
         ],
     }
+
+
+def _side_by_side(named: list[tuple[str, Grid[str]]]) -> list[str]:
+    """``A = [..], B = [..]`` on one line when they fit, else one line each."""
+    shown = [f"{name} = {matrix(cells)}" for name, cells in named]
+    if fits_one_line(*(cells for _, cells in named)):
+        return [", \\qquad ".join(shown)]
+    return shown
 
 
 def _forward_definition(derivation: Derivation) -> str:
@@ -148,9 +160,19 @@ def _chain_rule(derivation: Derivation, notation: Notation, key: str) -> Context
         "example_lhs": notation.loss_derivative(first),
         "example_element": notation.symbol(first),
         "example_paths": len(paths),
-        "example_chained": " + ".join(chained) if chained else "0",
-        "example_result": " + ".join(substituted) if substituted else "0",
+        "example_lines": [
+            *_sum_lines(notation.loss_derivative(first) + " &= ", chained, 2),
+            *_sum_lines("&= ", substituted, TERMS_PER_LINE),
+        ],
     }
+
+
+def _sum_lines(start: str, terms: list[str], per_line: int) -> list[str]:
+    """Lines of an aligned sum: the first begins with ``start``, later ones with ``+``."""
+    chunks = [terms[i : i + per_line] for i in range(0, len(terms), per_line)] or [["0"]]
+    return [
+        (start if n == 0 else "&\\quad + ") + " + ".join(chunk) for n, chunk in enumerate(chunks)
+    ]
 
 
 def _statement(identity: Identity) -> str:
@@ -195,11 +217,13 @@ def _primary(derivation: Derivation, notation: Notation, identity: Identity) -> 
     shown = identity.presentation
     operator = OPERATOR[c.operation]
     padded = any(before or after for before, after in shown.padding)
+    target = _target_cells(derivation, notation, identity.target)
+    first, second = shown.first.map(notation.poly), shown.second.map(notation.poly)
+    rhs = f"{matrix(first)} {operator}_{{\\mathrm{{{Mode.VALID.value}}}}} {matrix(second)}"
     written_out = (
-        f"{matrix(_target_cells(derivation, notation, identity.target))} = "
-        f"{matrix(shown.first.map(notation.poly))}"
-        f" {operator}_{{\\mathrm{{{Mode.VALID.value}}}}} "
-        f"{matrix(shown.second.map(notation.poly))}"
+        f"{matrix(target)} = {rhs}"
+        if fits_one_line(target, first, second)
+        else f"\\begin{{aligned}}\n&{matrix(target)} \\\\\n&= {rhs}\n\\end{{aligned}}"
     )
     return {
         "statement": _statement(identity),

@@ -123,6 +123,11 @@ def matrix(cells: Grid[str]) -> str:
     return "\\begin{bmatrix}\n" + " \\\\\n".join(lines) + "\n\\end{bmatrix}"
 
 
+def fits_one_line(*matrices: Grid[str]) -> bool:
+    """Whether matrices shown side by side fit a page: at most 10 columns together."""
+    return sum(len(_kept(m.shape[-1] if len(m.shape) == 2 else 1)) for m in matrices) <= 10
+
+
 def _at(cells: Grid[str], r: int, c: int) -> Index:
     return (r, c) if len(cells.shape) == 2 else (r,)
 

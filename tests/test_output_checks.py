@@ -450,11 +450,18 @@ def test_latex_fragment_compiles_in_minimal_document(lang: str, tmp_path: Path) 
     fragment = derivation((3, 3), (2, 2)).to_latex(lang, standalone=False)
     assert "\\documentclass" not in fragment and "\\begin{document}" not in fragment
     source = MINIMAL_PREAMBLE[lang] + "\\begin{document}\n" + fragment + "\\end{document}\n"
-    assert_words(compile_tex(source, ENGINE[lang], tmp_path)[0], lang)
+    text, log = compile_tex(source, ENGINE[lang], tmp_path)
+    assert_words(text, lang)
+    # The fragment fits the default article margins too.
+    overfull = overfull_boxes(log)
+    assert not overfull, "overfull lines in the fragment:\n" + "\n".join(overfull)
 
 
 @pytest.mark.tex
 def test_large_standalone_latex_compiles(tmp_path: Path) -> None:
     """12x12 with 3x3: comma-separated indices, elided matrices, long align environments."""
     source = derivation((12, 12), (3, 3)).to_latex("en", standalone=True)
-    assert_words(compile_tex(source, ENGINE["en"], tmp_path)[0], "en")
+    text, log = compile_tex(source, ENGINE["en"], tmp_path)
+    assert_words(text, "en")
+    overfull = overfull_boxes(log)
+    assert not overfull, "overfull lines in the 12x12 document:\n" + "\n".join(overfull)
