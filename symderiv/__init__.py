@@ -10,8 +10,24 @@ F_1_1*dL_dO_1_1
 
 from __future__ import annotations
 
-from .convolution import conv2d
+from .convolution import (
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 from .derivation import Derivation
 from .errors import SymderivError
 
-__all__ = ["Derivation", "SymderivError", "conv2d"]
+__all__ = [
+    "Derivation",
+    "SymderivError",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+]

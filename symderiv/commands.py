@@ -7,6 +7,7 @@ combinations.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ import click
 
 from . import convolution
 from .derivation import Derivation
+from .conv_spec import parse_axes
 from .errors import SymderivError
 from .sizes import parse_size
 
@@ -58,30 +60,104 @@ def max_terms_option(default: int) -> Decorator:
     )
 
 
-CONV2D = LayerCommand(
-    name="conv2d",
-    help="2-D convolution (cross-correlation, as torch.nn.functional.conv2d), stride 1, no "
-    "padding.\n\nDerives dL/dF and dL/dX for one input X and one kernel F, finds and proves the "
-    "compact identities, and prints the whole derivation.",
-    options=(
+class AxisValues(click.ParamType):  # type: ignore[type-arg]
+    """One integer for every spatial axis, or one per axis such as ``2x1``."""
+
+    def __init__(self, axes: int) -> None:
+        self.axes = axes
+        self.name = {1: "N", 2: "N or NxN", 3: "N or NxNxN"}[axes]
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        option = param.opts[0] if param is not None else "value"
+        try:
+            return parse_axes(str(value), option, self.axes)
+        except SymderivError as error:
+            self.fail(str(error).removeprefix(f"{option}: "), param, ctx)
+
+
+def conv_options(dims: int, transposed: bool) -> tuple[Decorator, ...]:
+    """The options of torch.nn.functional.conv{1,2,3}d / conv_transpose{1,2,3}d, same names."""
+    size = {1: "L", 2: "HxW", 3: "DxHxW"}[dims]
+    input_default = "x".join(("2" if transposed else "3") for _ in range(dims))
+    per_axis = f"one integer, or one per spatial axis such as {'x'.join('2' * dims)}"
+    options: list[Decorator] = [
         click.option(
             "--input",
             "input",
-            type=Size(),
-            default="3x3",
+            type=Size(dims),
+            default=input_default,
             show_default=True,
-            help="Input size HxW (a single N means NxN).",
+            help=f"Spatial input size {size} (a single N means N on every axis).",
         ),
         click.option(
             "--kernel",
-            type=Size(),
-            default="2x2",
+            type=Size(dims),
+            default="x".join("2" for _ in range(dims)),
             show_default=True,
-            help="Kernel size KHxKW (a single N means NxN); at most the input size.",
+            help=f"Kernel size {size} (a single N means N on every axis).",
         ),
+        click.option("--stride", type=AxisValues(dims), default="1", show_default=True,
+                     help=f"Stride: {per_axis}."),
+        click.option("--padding", type=AxisValues(dims), default="0", show_default=True,
+                     help=f"Zero padding on both sides: {per_axis}."),
+        click.option("--dilation", type=AxisValues(dims), default="1", show_default=True,
+                     help=f"Spacing between kernel elements: {per_axis}."),
+    ]
+    if transposed:
+        options.append(
+            click.option("--output-padding", type=AxisValues(dims), default="0",
+                         show_default=True,
+                         help=f"Extra output size on one side: {per_axis}; smaller than the "
+                         "stride or the dilation.")
+        )
+    options += [
+        click.option("--groups", type=int, default=1, show_default=True,
+                     help="Blocked connections: both channel counts must be multiples of it."),
+        click.option("--in-channels", type=int, default=None,
+                     help="Input channels C_in (asking for channels switches to PyTorch's "
+                     "(N, C, ...) layout and calls the weight W)."),
+        click.option("--out-channels", type=int, default=None,
+                     help="Output channels C_out (PyTorch's layout, as --in-channels)."),
+        click.option("--batch", type=int, default=None,
+                     help="Batch size N (PyTorch's layout, as --in-channels)."),
+        click.option("--bias/--no-bias", default=False, show_default=True,
+                     help="Add a bias b of shape (C_out,) and derive dL/db."),
+        click.option("--all-equations", is_flag=True,
+                     help="Print every element equation in Markdown and LaTeX, however many "
+                     "(by default large derivations show a representative selection; JSON always "
+                     "holds all)."),
         max_terms_option(convolution.DEFAULT_MAX_TERMS),
-    ),
-    derive=convolution.conv2d,
-)
+    ]
+    return tuple(options)
 
-LAYER_COMMANDS: tuple[LayerCommand, ...] = (CONV2D,)
+
+def _conv_help(dims: int, transposed: bool) -> str:
+    function = f"conv_transpose{dims}d" if transposed else f"conv{dims}d"
+    kind = "transposed convolution" if transposed else "convolution (cross-correlation)"
+    default = (
+        " With no option it is the classic single-channel example: stride 1, no padding."
+        if dims == 2 and not transposed
+        else ""
+    )
+    return (
+        f"{dims}-D {kind}, as torch.nn.functional.{function}.{default}\n\nDerives the gradients "
+        "of the input, the weight and the bias element by element, finds and proves the compact "
+        "identities (strides, padding, dilation, channels, groups), and prints the derivation."
+    )
+
+
+CONV_COMMANDS: tuple[LayerCommand, ...] = tuple(
+    LayerCommand(
+        name=f"conv-transpose{dims}d" if transposed else f"conv{dims}d",
+        help=_conv_help(dims, transposed),
+        options=conv_options(dims, transposed),
+        derive=functools.partial(convolution.command, dims, transposed),
+    )
+    for transposed in (False, True)
+    for dims in (1, 2, 3)
+)
+CONV2D = CONV_COMMANDS[1]
+
+LAYER_COMMANDS: tuple[LayerCommand, ...] = CONV_COMMANDS

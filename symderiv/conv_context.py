@@ -8,40 +8,53 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import conv_general as cg
+from .conv_spec import ConvSpec
 from .derivation import Derivation
 from .grid import Grid
 from .latex import TERMS_PER_LINE, Notation, fits_one_line, matrix, size
-from .model import Identity, Operation, Role
-from .ops import Mode
+from .model import Candidate, Identity, LayerCandidate, Operation, Role
+from .ops import Mode, zero_pad
+from .poly import Poly
 from .symbols import gradient_key, gradient_of, tensor_latex
 
 OPERATOR = {Operation.CORRELATION: "\\star", Operation.CONVOLUTION: "\\ast"}
 INDEX_LETTERS = {Role.OUTPUT: "ij", Role.PARAMETER: "mn", Role.INPUT: "ab"}
+EXAMPLE_PATHS = 6
 
 Context = dict[str, Any]
 
 
 def build(derivation: Derivation) -> Context:
+    context = _build_classic(derivation)
+    spec = derivation.spec
+    general = spec is not None and not spec.foundation
+    context["general"] = _general(derivation, context) if general else None
+    return context
+
+
+def _build_classic(derivation: Derivation) -> Context:
     expansion = derivation.expansion
     notation = Notation.of(expansion.tensors)
     tensors = {t.key: t for t in expansion.tensors}
     output = tensors[expansion.output]
+    foundation = derivation.spec is None or derivation.spec.foundation
     return {
         "layer": derivation.layer,
         "tensors": {
             key: {
                 "name": tensor_latex(key),
                 "size": size(t.shape),
-                "matrix": matrix(t.symbols.map(notation.symbol)),
+                "matrix": matrix(t.symbols.map(notation.symbol)) if len(t.shape) <= 2 else "",
             }
             for key, t in tensors.items()
         },
         "forward": {
-            "matrices": _side_by_side(
+            "matrices": [] if not foundation else _side_by_side(
                 [(tensor_latex(k), t.symbols.map(notation.symbol)) for k, t in tensors.items()
                  if k in ("X", "F", expansion.output)]
             ),
-            "definition": _forward_definition(derivation),
+            "definition": _forward_definition(derivation) if foundation else "",
             "equations": [
                 {"lhs": notation.symbol(output.symbols[i]), "lines": notation.poly_lines(v)}
                 for i, v in expansion.forward.items()
@@ -70,7 +83,11 @@ def build(derivation: Derivation) -> Context:
         "verified": derivation.verified,
         "verification": [
             {
-                "statement": _statement(identity),
+                "statement": (
+                    cg.statement(identity)
+                    if isinstance(identity.candidate, LayerCandidate)
+                    else _statement(identity)
+                ),
                 "elements": identity.proof.elements,
                 "holds": identity.proof.holds,
             }
@@ -133,10 +150,15 @@ def _chain_rule(derivation: Derivation, notation: Notation, key: str) -> Context
     upstream = next(t for t in expansion.tensors if t.role is Role.UPSTREAM)
     element = _index_symbol(tensor.role, key)
     out_element = _index_symbol(Role.OUTPUT, output.key)
-    i_max, j_max = output.shape
+    spec = derivation.spec
+    if spec is not None and (spec.dims != 2 or spec.channelled or tensor.key == "b"):
+        element, out_element, sums = _chain_letters(spec, key)
+    else:
+        i_max, j_max = output.shape
+        sums = f"\\sum_{{i=1}}^{{{i_max}}} \\sum_{{j=1}}^{{{j_max}}}"
     general = (
-        f"\\frac{{\\partial L}}{{\\partial {element}}} = \\sum_{{i=1}}^{{{i_max}}}"
-        f" \\sum_{{j=1}}^{{{j_max}}} \\frac{{\\partial L}}{{\\partial {out_element}}}"
+        f"\\frac{{\\partial L}}{{\\partial {element}}} = {sums}"
+        f" \\frac{{\\partial L}}{{\\partial {out_element}}}"
         f" \\frac{{\\partial {out_element}}}{{\\partial {element}}}"
     )
     paths_per_element: dict[Any, int] = {}
@@ -146,6 +168,11 @@ def _chain_rule(derivation: Derivation, notation: Notation, key: str) -> Context
     first = max(tensor.symbols.cells, key=lambda s: paths_per_element.get(s, 0))
     index_of = {s: i for i, s in output.symbols.items()}
     paths = sorted((index_of[g.output], g) for g in expansion.local_gradients if g.wrt == first)
+    total_paths = len(paths)
+    if len(paths) > EXAMPLE_PATHS:
+        # A channelled example can have dozens of paths: the first few and the last show the
+        # pattern; the count is stated in the prose.
+        paths = paths[: EXAMPLE_PATHS - 1] + paths[-1:]
     chained = [
         notation.symbol(upstream.symbols[i]) + " " + notation.derivative(g.output, g.wrt)
         for i, g in paths
@@ -153,13 +180,16 @@ def _chain_rule(derivation: Derivation, notation: Notation, key: str) -> Context
     substituted = [
         notation.symbol(upstream.symbols[i]) + " " + notation.poly(g.value) for i, g in paths
     ]
+    if total_paths > len(paths):
+        chained.insert(-1, "\\cdots")
+        substituted.insert(-1, "\\cdots")
     return {
         "key": key,
         "name": tensor_latex(key),
         "general": general,
         "example_lhs": notation.loss_derivative(first),
         "example_element": notation.symbol(first),
-        "example_paths": len(paths),
+        "example_paths": total_paths,
         "example_lines": [
             *_sum_lines(notation.loss_derivative(first) + " &= ", chained, 2),
             *_sum_lines("&= ", substituted, TERMS_PER_LINE),
@@ -177,6 +207,7 @@ def _sum_lines(start: str, terms: list[str], per_line: int) -> list[str]:
 
 def _statement(identity: Identity) -> str:
     c = identity.candidate
+    assert isinstance(c, Candidate)
     second = tensor_latex(c.second)
     if c.rotate_second:
         second = f"\\operatorname{{rot180}}\\left({second}\\right)"
@@ -194,11 +225,14 @@ def _target_cells(derivation: Derivation, notation: Notation, target: str) -> Gr
 
 
 def _identities(derivation: Derivation, notation: Notation) -> list[Context]:
-    proven = [i for i in derivation.identities if i.proof.holds]
+    proven = [
+        i for i in derivation.identities if i.proof.holds and isinstance(i.candidate, Candidate)
+    ]
     groups = []
     for detection in derivation.detections:
         matched = [i for i in proven if i.target == detection.target]
         group: Context = {
+            "key": detection.target,
             "target": tensor_latex(detection.target),
             "is_forward": gradient_of(detection.target) is None,
             "operands": [tensor_latex(k) for k in detection.operands],
@@ -215,6 +249,7 @@ def _identities(derivation: Derivation, notation: Notation) -> list[Context]:
 def _primary(derivation: Derivation, notation: Notation, identity: Identity) -> Context:
     c = identity.candidate
     shown = identity.presentation
+    assert isinstance(c, Candidate) and shown is not None
     operator = OPERATOR[c.operation]
     padded = any(before or after for before, after in shown.padding)
     target = _target_cells(derivation, notation, identity.target)
@@ -240,3 +275,141 @@ def _primary(derivation: Derivation, notation: Notation, identity: Identity) -> 
         "padding": [list(p) for p in shown.padding],
         "written_out": written_out,
     }
+
+
+def _chain_letters(spec: ConvSpec, key: str) -> tuple[str, str, str]:
+    """The chain rule's general form in any number of axes: the element of ``key``, the output
+    element, and the sums over every output index."""
+    ls = cg.Letters(spec)
+    o_parts = [*ls.lead(cg.OUT_CHANNEL), *ls.out]
+    if key == "X":
+        parts = [*ls.lead(cg.IN_CHANNEL), *ls.input]
+    elif key == "b":
+        parts = [cg.OUT_CHANNEL]
+    elif spec.transposed:
+        parts = ls.weight(cg.IN_CHANNEL, cg.OUT_CHANNEL + "'")
+    else:
+        parts = ls.weight(cg.OUT_CHANNEL + "'", cg.IN_CHANNEL)
+    ranges = [(cg.BATCH, spec.n), (cg.OUT_CHANNEL, spec.c_out)] if spec.channelled else []
+    ranges += list(zip(ls.out, spec.output))
+    name = "b" if key == "b" else key
+    return cg.element(name, parts), cg.element("O", o_parts), cg._sums(ranges)
+
+
+def _general(derivation: Derivation, context: Context) -> Context:
+    """Everything the general case adds or replaces; the classic keys stay as they are."""
+    spec = derivation.spec
+    assert spec is not None
+    expansion = derivation.expansion
+    notation = Notation.of(expansion.tensors)
+    for key, tensor in context["tensors"].items():
+        t = expansion.tensor(key)
+        spatial = 0 if key == "b" else spec.dims
+        tensor["lines"] = cg.slices(tensor["name"], t.symbols.map(notation.symbol), spatial)
+        tensor["slices"] = len(t.symbols.cells) // _spatial_size(t.shape, spatial)
+    shown_all = derivation.all_equations
+    limit = 10**9 if shown_all else cg.EQUATION_LIMIT
+    forward_values = list(expansion.forward.cells)
+    keep = cg.selection(len(forward_values), cg.busiest(forward_values), limit)
+    context["forward"]["definition"] = cg.forward_definition(spec)
+    context["forward"]["omitted"] = len(forward_values) - len(keep)
+    context["forward"]["equations"] = [context["forward"]["equations"][i] for i in keep]
+    for group in context["local_gradients"]:
+        lines = group["lines"]
+        group["omitted"] = 0 if shown_all or len(lines) <= cg.LINE_LIMIT else len(lines) - 6
+        if group["omitted"]:
+            group["lines"] = lines[:6]
+    formulas = cg.gradient_formulas(spec)
+    for group in context["gradients"]:
+        values = list(expansion.gradient(group["key"]).cells)
+        keep = cg.selection(len(values), cg.busiest(values), limit)
+        group["omitted"] = len(values) - len(keep)
+        group["equations"] = [group["equations"][i] for i in keep]
+        group["formula"] = formulas[group["key"]]
+    context["identities"] = [
+        _layer_group(derivation, notation, group) if group["layer"] else group
+        for group in _with_layer_flags(derivation, context["identities"])
+    ]
+    padded = None
+    if any(spec.padding) and not spec.transposed:
+        x = expansion.tensor("X")
+        first = Grid(spec.input, x.symbols.cells[: _spatial_size(spec.input, spec.dims)])
+        grid = zero_pad(first.map(Poly.symbol), spec.padding, spec.padding).map(notation.poly)
+        name = "X^{\\mathrm{pad}}" + ("_{1,1}" if spec.channelled else "")
+        padded = f"{name} = {cg._as_matrix(grid)}" if spec.dims <= 2 else None
+    shown_keys = ["X", spec.weight] + (["b"] if spec.bias else []) + ["O"]
+    tensor_lines = [line for key in shown_keys for line in context["tensors"][key]["lines"]]
+    layer_statements = [g["primary"]["statement"] for g in context["identities"] if g["found"]]
+    return {
+        "function": spec.layer,
+        "transposed": spec.transposed,
+        "dims": spec.dims,
+        "weight": spec.weight,
+        "channelled": spec.channelled,
+        "batch": spec.n,
+        "c_in": spec.c_in,
+        "c_out": spec.c_out,
+        "groups": spec.groups,
+        "bias": spec.bias,
+        "stride": cg.axes_text(spec.stride),
+        "padding": cg.axes_text(spec.padding),
+        "dilation": cg.axes_text(spec.dilation),
+        "output_padding": cg.axes_text(spec.output_padding),
+        "strided": any(s > 1 for s in spec.stride),
+        "has_padding": any(spec.padding),
+        "dilated": any(d > 1 for d in spec.dilation),
+        "has_output_padding": any(spec.output_padding),
+        "x_layout": "(N, C_{\\mathrm{in}}, " + _spatial_names(spec.dims) + ")",
+        "w_layout": _weight_layout(spec),
+        "sizes": cg.sizes(spec),
+        "size_formula": cg.size_general(spec),
+        "remainders": [r for r in spec.remainder] if not spec.transposed else [],
+        "has_remainder": not spec.transposed and any(spec.remainder),
+        "remainder": cg.axes_text(spec.remainder),
+        "padded_input": padded,
+        "channel_groups": cg.channel_groups(spec) if spec.groups > 1 else [],
+        "zeros": cg.zeros(derivation, notation),
+        "conclusion": layer_statements,
+        "tensor_lines": tensor_lines,
+        "all_equations": shown_all,
+    }
+
+
+def _spatial_size(shape: tuple[int, ...], spatial: int) -> int:
+    size = 1
+    for n in shape[len(shape) - spatial :] if spatial else shape[-1:]:
+        size *= n
+    return size
+
+
+def _spatial_names(dims: int) -> str:
+    return {1: "L", 2: "H, W", 3: "D, H, W"}[dims]
+
+
+def _weight_layout(spec: ConvSpec) -> str:
+    kernel = {1: "k", 2: "k_H, k_W", 3: "k_D, k_H, k_W"}[spec.dims]
+    if spec.transposed:
+        return f"(C_{{\\mathrm{{in}}}}, C_{{\\mathrm{{out}}}}/g, {kernel})"
+    return f"(C_{{\\mathrm{{out}}}}, C_{{\\mathrm{{in}}}}/g, {kernel})"
+
+
+def _with_layer_flags(derivation: Derivation, groups: list[Context]) -> list[Context]:
+    # The foundation's spatial searches, when they ran, come first (see convolution.derive).
+    spatial = 3 if derivation.spec is not None and derivation.spec.classic else 0
+    for position, (group, detection) in enumerate(zip(groups, derivation.detections)):
+        group["layer"] = position >= spatial
+        group["detection"] = detection
+    return groups
+
+
+def _layer_group(derivation: Derivation, notation: Notation, group: Context) -> Context:
+    detection = group.pop("detection")
+    matched = [
+        i for i in derivation.identities if i.target == detection.target and i.proof.holds
+        and isinstance(i.candidate, LayerCandidate)
+    ]
+    group["found"] = bool(matched)
+    group["equivalents"] = [cg.statement(i) for i in matched[1:]]
+    if matched:
+        group["primary"] = cg.identity_context(derivation, notation, matched[0])
+    return group

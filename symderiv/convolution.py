@@ -1,130 +1,275 @@
-"""conv2d: one input X cross-correlated with one kernel F, stride 1, no padding.
+"""Convolution in 1, 2 or 3 spatial dimensions, plain or transposed, as torch.nn.functional.
 
-Forward, as ``torch.nn.functional.conv2d``: O[i, j] = sum over (u, v) of X[i + u, j + v] * F[u, v].
+Forward, over 0-based indices (s stride, p padding, d dilation, groups g):
+
+* ``conv``: O[n, o, i] = b[o] + sum over c in o's group and u of
+  W[o, c, u] * X[n, c', s*i + d*u - p];
+* ``conv_transpose`` scatters instead: X[n, c, i] * W[c, o, u] is added into
+  O[n, o', s*i - p + d*u].
+
+The single-channel case keeps the foundation's plain spatial tensors and the name F for the
+kernel; with a batch, channels or groups every tensor takes PyTorch's layout and the weight is W.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import itertools
+from collections.abc import Mapping
 
 from .chainrule import chain_rule
+from .conv_ops import Geometry
+from .conv_spec import DEFAULT_MAX_TERMS, ConvSpec, coerce_axes
 from .derivation import Derivation
-from .detect import search
+from .detect import search, search_layer, search_sum
 from .errors import SymderivError
 from .grid import Grid, Index
 from .model import Detection, Expansion, Identity, Role, Tensor
 from .perf import without_cycle_collection
 from .poly import Poly
-from .sizes import coerce_size, format_size
+from .sizes import coerce_size
 from .symbols import gradient_key, tensor_symbols
-from .verify import verify
+from .verify import verify, verify_layer
 
-DEFAULT_MAX_TERMS = 120_000
-"""About ten seconds of work; beyond it a derivation is refused unless the limit is raised."""
+__all__ = [
+    "DEFAULT_MAX_TERMS",
+    "ConvSpec",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "derive",
+    "expand",
+]
 
-
-@dataclass(frozen=True)
-class Conv2dSpec:
-    input: tuple[int, ...] = (3, 3)
-    kernel: tuple[int, ...] = (2, 2)
-    max_terms: int = DEFAULT_MAX_TERMS
-
-    def __post_init__(self) -> None:
-        if any(k > n for k, n in zip(self.kernel, self.input)):
-            raise SymderivError(
-                f"kernel {format_size(self.kernel)} is larger than input "
-                f"{format_size(self.input)}; each kernel dimension must be at most the input's"
-            )
-        if self.terms > self.max_terms:
-            raise SymderivError(
-                f"input {format_size(self.input)} with kernel {format_size(self.kernel)} needs "
-                f"{self.terms:,} product terms, over the limit of {self.max_terms:,}; "
-                "raise it with --max-terms (max_terms= in Python)"
-            )
-
-    @staticmethod
-    def of(
-        input: object = (3, 3), kernel: object = (2, 2), max_terms: int = DEFAULT_MAX_TERMS
-    ) -> Conv2dSpec:
-        return Conv2dSpec(coerce_size(input, "--input"), coerce_size(kernel, "--kernel"), max_terms)
-
-    @property
-    def output(self) -> tuple[int, ...]:
-        return tuple(n - k + 1 for n, k in zip(self.input, self.kernel))
-
-    @property
-    def terms(self) -> int:
-        """Products X * F in the expanded forward pass: the unit of work of a derivation."""
-        count = 1
-        for n in (*self.output, *self.kernel):
-            count *= n
-        return count
-
-    def options(self) -> tuple[tuple[str, object], ...]:
-        return (("input", list(self.input)), ("kernel", list(self.kernel)))
+Pairs = list[tuple[Poly, Poly]]
+ONE = Poly.constant(1)
 
 
-def expand(spec: Conv2dSpec) -> Expansion:
-    x = Tensor("X", Role.INPUT, tensor_symbols("X", spec.input))
-    f = Tensor("F", Role.PARAMETER, tensor_symbols("F", spec.kernel))
-    o = Tensor("O", Role.OUTPUT, tensor_symbols("O", spec.output))
+def _full(spec: ConvSpec, tensor: Tensor) -> Grid[Poly]:
+    """A tensor in PyTorch's layout: the same cells, the leading axes of size 1 restored."""
+    return Grid(spec.full_shapes()[tensor.key], tensor.symbols.cells).map(Poly.symbol)
+
+
+def _conv_terms(spec: ConvSpec, x: Grid[Poly], w: Grid[Poly]) -> dict[Index, Pairs]:
+    """Gather: every output element reads the input under its (strided, dilated) window."""
+    per_group_in, per_group_out = w.shape[1], w.shape[0] // spec.groups
+    terms: dict[Index, Pairs] = {}
+    out_shape = spec.full_shapes()["O"]
+    for n, o, *out in itertools.product(*(range(m) for m in out_shape)):
+        base = (o // per_group_out) * per_group_in
+        pairs: Pairs = []
+        for c in range(per_group_in):
+            for u in itertools.product(*(range(k) for k in spec.kernel)):
+                at = tuple(
+                    s * i + d * v - p
+                    for i, v, s, d, p in zip(out, u, spec.stride, spec.dilation, spec.padding)
+                )
+                if all(0 <= a < h for a, h in zip(at, spec.input)):
+                    pairs.append((x[(n, base + c) + at], w[(o, c) + u]))
+        terms[(n, o) + tuple(out)] = pairs
+    return terms
+
+
+def _conv_transpose_terms(spec: ConvSpec, x: Grid[Poly], w: Grid[Poly]) -> dict[Index, Pairs]:
+    """Scatter: every input element adds its products with the kernel into the output."""
+    per_group_out, per_group_in = w.shape[1], w.shape[0] // spec.groups
+    out_shape = spec.full_shapes()["O"]
+    terms: dict[Index, Pairs] = {i: [] for i in itertools.product(*(range(m) for m in out_shape))}
+    for n, c, *i in x.indices():
+        group = c // per_group_in
+        for local in range(per_group_out):
+            for u in itertools.product(*(range(k) for k in spec.kernel)):
+                at = tuple(
+                    s * a - p + d * v
+                    for a, v, s, d, p in zip(i, u, spec.stride, spec.dilation, spec.padding)
+                )
+                if all(0 <= a < h for a, h in zip(at, spec.output)):
+                    target = (n, group * per_group_out + local) + at
+                    terms[target].append((x[(n, c) + tuple(i)], w[(c, local) + u]))
+    return terms
+
+
+def expand(spec: ConvSpec) -> Expansion:
+    def tensor(key: str, role: Role) -> Tensor:
+        return Tensor(key, role, tensor_symbols(key, spec.shown_shape(key)))
+
+    x = tensor("X", Role.INPUT)
+    w = tensor(spec.weight, Role.PARAMETER)
+    b = tensor("b", Role.PARAMETER) if spec.bias else None
+    o = tensor("O", Role.OUTPUT)
     upstream = Tensor(
-        gradient_key("O"), Role.UPSTREAM, tensor_symbols(gradient_key("O"), spec.output)
+        gradient_key("O"), Role.UPSTREAM, tensor_symbols(gradient_key("O"), spec.shown_shape("O"))
     )
+    build = _conv_transpose_terms if spec.transposed else _conv_terms
+    terms = build(spec, _full(spec, x), _full(spec, w))
+    biases = b.symbols.map(Poly.symbol).cells if b is not None else None
 
-    def output_element(index: Index) -> Poly:
-        return Poly.sum_of_products(
-            (
-                Poly.symbol(x.symbols[tuple(i + d for i, d in zip(index, u))]),
-                Poly.symbol(f.symbols[u]),
-            )
-            for u in f.symbols.indices()
-        )
+    def element(index: Index) -> Poly:
+        pairs = terms[index]
+        if biases is not None:
+            pairs = [*pairs, (biases[index[1]], ONE)]
+        return Poly.sum_of_products(pairs)
 
-    forward = Grid.build(spec.output, output_element)
-    local, (grad_f, grad_x) = chain_rule(
-        forward, o.symbols, upstream.symbols, (f.symbols, x.symbols)
-    )
+    forward_full = Grid.build(spec.full_shapes()["O"], element)
+    forward = Grid(o.shape, forward_full.cells)
+    inputs = [w, x] + ([b] if b is not None else [])
+    local, gradients = chain_rule(forward, o.symbols, upstream.symbols, [t.symbols for t in inputs])
+    tensors = [x, w] + ([b] if b is not None else []) + [o, upstream]
     return Expansion(
-        tensors=(x, f, o, upstream),
+        tensors=tuple(tensors),
         output="O",
         forward=forward,
         local_gradients=local,
-        gradients=(("F", grad_f), ("X", grad_x)),
+        gradients=tuple((t.key, g) for t, g in zip(inputs, gradients)),
     )
 
 
 @without_cycle_collection
-def derive(spec: Conv2dSpec) -> Derivation:
+def derive(spec: ConvSpec) -> Derivation:
     expansion = expand(spec)
-    values = {t.key: t.symbols.map(Poly.symbol) for t in expansion.tensors}
     upstream = gradient_key("O")
-    searches = (
-        ("O", expansion.forward, ("X", "F")),
-        (gradient_key("F"), expansion.gradient("F"), ("X", upstream)),
-        (gradient_key("X"), expansion.gradient("X"), (upstream, "F")),
-    )
+    weight = spec.weight
     detections: list[Detection] = []
     identities: list[Identity] = []
-    for target, value, operand_keys in searches:
-        operands = {k: values[k] for k in operand_keys}
-        detection = search(target, value, operands)
-        detections.append(detection)
-        identities.extend(verify(detection, value, operands))
+    plain_searches = (
+        ("O", expansion.forward, ("X", weight)),
+        (gradient_key(weight), expansion.gradient(weight), ("X", upstream)),
+        (gradient_key("X"), expansion.gradient("X"), (upstream, weight)),
+    )
+    if spec.classic:
+        # The foundation's 24 spatial candidates, on the plain tensors themselves.
+        values = {t.key: t.symbols.map(Poly.symbol) for t in expansion.tensors}
+        for target, value, keys in plain_searches:
+            operands = {k: values[k] for k in keys}
+            detection = search(target, value, operands)
+            detections.append(detection)
+            identities.extend(verify(detection, value, operands))
+    if not spec.foundation:
+        full = {t.key: _full(spec, t) for t in expansion.tensors}
+        geo = Geometry(spec.stride, spec.padding, spec.dilation, spec.groups, spec.output_padding)
+        bias = "b" if spec.bias else None
+        for target, value, keys in plain_searches:
+            shape = full[target if target == "O" else target[len("dL/d") :]].shape
+            shaped = Grid(shape, value.cells)
+            found_in: Mapping[str, Grid[Poly]] = {k: full[k] for k in keys}
+            if target == "O" and bias:
+                found_in = {**found_in, bias: full[bias]}
+            detection = search_layer(target, shaped, found_in, geo, bias if target == "O" else None)
+            detections.append(detection)
+            identities.extend(verify_layer(detection, shaped, found_in))
+        if bias:
+            value = expansion.gradient(bias)
+            summed = {upstream: full[upstream]}
+            detection = search_sum(gradient_key(bias), value, summed)
+            detections.append(detection)
+            identities.extend(verify_layer(detection, value, summed))
     return Derivation(
-        layer="conv2d",
+        layer=spec.layer,
         options=spec.options(),
         expansion=expansion,
         detections=tuple(detections),
         identities=tuple(identities),
+        spec=spec,
     )
 
 
-def conv2d(
-    input: object = (3, 3), kernel: object = (2, 2), *, max_terms: int = DEFAULT_MAX_TERMS
-) -> Derivation:
-    """Derive the backward pass of a single-channel ``conv2d`` (stride 1, no padding).
+def make_spec(
+    dims: int,
+    transposed: bool,
+    input: object,
+    kernel: object,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    output_padding: object = 0,
+    groups: int = 1,
+    in_channels: int | None = None,
+    out_channels: int | None = None,
+    batch: int | None = None,
+    bias: bool = False,
+    max_terms: int = DEFAULT_MAX_TERMS,
+) -> ConvSpec:
+    """A spec from what a Python caller or the command line passes: sizes as ``3``, ``(4, 5)`` or
+    ``"4x5"``; stride, padding, dilation and output padding as one integer or one per axis."""
+    for name, value in (("groups", groups), ("in-channels", in_channels),
+                        ("out-channels", out_channels), ("batch", batch)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise SymderivError(f"--{name}: invalid value {value!r}; expected an integer")
+    return ConvSpec(
+        input=coerce_size(input, "--input", dims),
+        kernel=coerce_size(kernel, "--kernel", dims),
+        stride=coerce_axes(stride, "--stride", dims),
+        padding=coerce_axes(padding, "--padding", dims),
+        dilation=coerce_axes(dilation, "--dilation", dims),
+        output_padding=coerce_axes(output_padding, "--output-padding", dims),
+        groups=groups,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        batch=batch,
+        bias=bias,
+        transposed=transposed,
+        max_terms=max_terms,
+    )
 
-    ``input`` and ``kernel`` are sizes: ``(H, W)``, a single int for a square, or ``"HxW"``.
+
+def _layer(
+    dims: int,
+    transposed: bool,
+    input: object,
+    kernel: object,
+    **options: object,
+) -> Derivation:
+    all_equations = bool(options.pop("all_equations", False))
+    derivation = derive(make_spec(dims, transposed, input, kernel, **options))  # type: ignore[arg-type]
+    return dataclasses.replace(derivation, all_equations=True) if all_equations else derivation
+
+
+def conv1d(input: object = 3, kernel: object = 2, **options: object) -> Derivation:
+    """Derive the backward pass of ``torch.nn.functional.conv1d``.
+
+    Options, as in PyTorch: ``stride``, ``padding``, ``dilation`` (an int or one per axis),
+    ``groups``, ``in_channels``, ``out_channels``, ``batch``, ``bias``; and ``max_terms``.
     """
-    return derive(Conv2dSpec.of(input, kernel, max_terms))
+    return _layer(1, False, input, kernel, **options)
+
+
+def conv2d(input: object = (3, 3), kernel: object = (2, 2), **options: object) -> Derivation:
+    """Derive the backward pass of ``torch.nn.functional.conv2d``.
+
+    ``input`` and ``kernel`` are sizes: ``(H, W)``, a single int for a square, or ``"HxW"``. With
+    no other option this is the classic single-channel example (stride 1, no padding). Options as
+    in PyTorch: ``stride``, ``padding``, ``dilation`` (an int or one per axis), ``groups``,
+    ``in_channels``, ``out_channels``, ``batch``, ``bias``; and ``max_terms``.
+    """
+    return _layer(2, False, input, kernel, **options)
+
+
+def conv3d(input: object = 3, kernel: object = 2, **options: object) -> Derivation:
+    """Derive the backward pass of ``torch.nn.functional.conv3d`` (options as ``conv2d``)."""
+    return _layer(3, False, input, kernel, **options)
+
+
+def conv_transpose1d(input: object = 2, kernel: object = 2, **options: object) -> Derivation:
+    """Derive the backward pass of ``torch.nn.functional.conv_transpose1d``; options as
+    ``conv1d`` plus ``output_padding``."""
+    return _layer(1, True, input, kernel, **options)
+
+
+def conv_transpose2d(input: object = 2, kernel: object = 2, **options: object) -> Derivation:
+    """Derive the backward pass of ``torch.nn.functional.conv_transpose2d``; options as
+    ``conv2d`` plus ``output_padding``."""
+    return _layer(2, True, input, kernel, **options)
+
+
+def conv_transpose3d(input: object = 2, kernel: object = 2, **options: object) -> Derivation:
+    """Derive the backward pass of ``torch.nn.functional.conv_transpose3d``; options as
+    ``conv3d`` plus ``output_padding``."""
+    return _layer(3, True, input, kernel, **options)
+
+
+def command(dims: int, transposed: bool, **options: object) -> Derivation:
+    """What ``symderiv convNd`` / ``conv-transposeNd`` run: the CLI's options as keywords."""
+    return _layer(dims, transposed, **options)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .conv_spec import ConvSpec
 from .grid import Grid
 from .model import Detection, Expansion, Identity
 from .poly import Poly
@@ -18,6 +19,10 @@ class Derivation:
     expansion: Expansion
     detections: tuple[Detection, ...]
     identities: tuple[Identity, ...]
+    all_equations: bool = False
+    """Show every element equation in Markdown and LaTeX, however many (JSON always does)."""
+    spec: ConvSpec | None = None
+    """The convolution asked for, with every setting (``options`` lists only those given)."""
 
     @property
     def verified(self) -> bool:

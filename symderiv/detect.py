@@ -8,10 +8,21 @@ its first differing cell, so the search costs little more than computing the one
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from .grid import Grid
-from .model import Candidate, Detection, Operation
+from .conv_ops import (
+    Geometry,
+    conv_cell,
+    conv_shape,
+    conv_transpose_cell,
+    conv_transpose_shape,
+    sum_cell,
+    weight_cell,
+    weight_shape_fits,
+)
+from .grid import Grid, Index
+from .model import Candidate, Detection, LayerCandidate, Operation
 from .ops import Mode, correlate_cell, flip, output_shape
 from .poly import Poly
 
@@ -57,3 +68,112 @@ def search(target: str, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -
     tried = list(candidates((keys[0], keys[1])))
     found = tuple(c for c in tried if matches(c, value, operands))
     return Detection(target, keys, len(tried), found)
+
+
+# --- whole-layer candidates: stride, padding, dilation, channels, groups, transposition ---------
+
+
+def layer_candidates(
+    operands: tuple[str, str], geo: Geometry, dims: int, bias: str | None = None
+) -> Iterator[LayerCandidate]:
+    """Both operand orders x convolution, transposed convolution or weight gradient x stride and
+    dilation as given or exchanged x every output padding a transposed convolution allows x the
+    second operand as it is or flipped on every spatial axis. The bias, when there is one, joins
+    the layer operations (not the weight gradient)."""
+    swaps = [(geo.stride, geo.dilation)]
+    if geo.stride != geo.dilation:
+        swaps.append((geo.dilation, geo.stride))
+    first, second = operands
+    for a, b in ((first, second), (second, first)):
+        for function in ("conv", "conv_transpose", "conv_weight"):
+            for stride, dilation in swaps:
+                paddings: Iterable[tuple[int, ...]] = [()]
+                if function == "conv_transpose":
+                    paddings = itertools.product(
+                        *(range(max(s, d)) for s, d in zip(stride, dilation))
+                    )
+                for output_padding in paddings:
+                    for flipped in (False, True):
+                        yield LayerCandidate(
+                            function,
+                            dims,
+                            a,
+                            b,
+                            bias if function != "conv_weight" else None,
+                            stride,
+                            geo.padding,
+                            dilation,
+                            geo.groups,
+                            output_padding,
+                            flipped,
+                        )
+
+
+def geometry(candidate: LayerCandidate) -> Geometry:
+    return Geometry(
+        candidate.stride,
+        candidate.padding,
+        candidate.dilation,
+        candidate.groups,
+        candidate.output_padding,
+    )
+
+
+def layer_cell(
+    candidate: LayerCandidate, operands: Mapping[str, Grid[Poly]]
+) -> tuple[tuple[int, ...] | None, Callable[[Index], Poly]]:
+    """The candidate's output shape (None if its operands do not fit it) and its cell formula."""
+    a = operands[candidate.first]
+    if candidate.function == "sum":
+        return (a.shape[1],), lambda i: sum_cell(a, i)
+    assert candidate.second is not None
+    k, geo, flipped = operands[candidate.second], geometry(candidate), candidate.flip_second
+    bias = operands[candidate.bias].cells if candidate.bias else None
+
+    def biased(cell: Callable[[Index], Poly]) -> Callable[[Index], Poly]:
+        return cell if bias is None else (lambda i: cell(i) + bias[i[1]])
+
+    if candidate.function == "conv":
+        shape = conv_shape(a.shape, k.shape, geo)
+        return shape, biased(lambda i: conv_cell(a, k, geo, flipped, i))
+    if candidate.function == "conv_transpose":
+        shape = conv_transpose_shape(a.shape, k.shape, geo)
+        return shape, biased(lambda i: conv_transpose_cell(a, k, geo, flipped, i))
+    return None, lambda i: weight_cell(a, k, geo, flipped, i)
+
+
+def layer_matches(
+    candidate: LayerCandidate, target: Grid[Poly], operands: Mapping[str, Grid[Poly]]
+) -> bool:
+    shape, cell = layer_cell(candidate, operands)
+    if candidate.function == "conv_weight":
+        assert candidate.second is not None
+        a, b = operands[candidate.first].shape, operands[candidate.second].shape
+        if not weight_shape_fits(a, b, target.shape, geometry(candidate)):
+            return False
+    elif shape != target.shape:
+        return False
+    return all(cell(i) == v for i, v in target.items())
+
+
+def search_layer(
+    target: str,
+    value: Grid[Poly],
+    operands: Mapping[str, Grid[Poly]],
+    geo: Geometry,
+    bias: str | None = None,
+) -> Detection:
+    """Every whole-layer candidate over two operands (plus the bias) that equals ``value``."""
+    keys = tuple(k for k in operands if k != bias)
+    dims = len(value.shape) - 2
+    tried = list(layer_candidates((keys[0], keys[1]), geo, dims, bias))
+    found = tuple(c for c in tried if layer_matches(c, value, operands))
+    return Detection(target, keys, len(tried), found)
+
+
+def search_sum(target: str, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -> Detection:
+    """The bias gradient: is it the upstream gradient summed over the batch and space?"""
+    (key,) = operands
+    candidate = LayerCandidate("sum", len(operands[key].shape) - 2, key)
+    found = (candidate,) if layer_matches(candidate, value, operands) else ()
+    return Detection(target, (key,), 1, found)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .conv_facts import axis_sizes, zero_gradients
+from .conv_spec import ConvSpec
 from .latex import Notation
-from .model import Identity
+from .model import Identity, LayerCandidate
 from .poly import Poly
 
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ def build(derivation: Derivation) -> dict[str, Any]:
     def expression(p: Poly) -> str:
         return p.to_str(notation.sort_key)
 
-    return {
+    data = {
         "schema": SCHEMA_VERSION,
         "layer": derivation.layer,
         "options": dict(derivation.options),
@@ -47,10 +49,42 @@ def build(derivation: Derivation) -> dict[str, Any]:
         ],
         "verified": derivation.verified,
     }
+    spec = derivation.spec
+    if spec is not None and not spec.foundation:
+        data.update(_geometry(derivation, spec))
+    return data
+
+
+def _geometry(derivation: Derivation, spec: ConvSpec) -> dict[str, Any]:
+    """What the general convolution adds: the layout, the output size per axis with the numbers
+    that go into it, and the elements whose gradient is exactly zero (1-based)."""
+    layout = "N C " + {1: "L", 2: "H W", 3: "D H W"}[spec.dims] if spec.channelled else "spatial"
+    return {
+        "layout": layout,
+        "output_size": [
+            {
+                "input": a.input,
+                "kernel": a.kernel,
+                "stride": a.stride,
+                "padding": a.padding,
+                "dilation": a.dilation,
+                "output_padding": a.output_padding,
+                "output": a.output,
+                "remainder": a.remainder,
+            }
+            for a in axis_sizes(spec)
+        ],
+        "zero_gradients": {
+            z.key: [[i + 1 for i in index] for index in z.elements]
+            for z in zero_gradients(spec, derivation.expansion)
+        },
+    }
 
 
 def _identity(identity: Identity) -> dict[str, Any]:
     c = identity.candidate
+    if isinstance(c, LayerCandidate):
+        return _layer_identity(identity, c)
     return {
         "target": identity.target,
         "statement": identity.statement,
@@ -62,6 +96,24 @@ def _identity(identity: Identity) -> dict[str, Any]:
         "verification": {
             "status": "proven" if identity.proof.holds else "failed",
             "method": identity.proof.method,
+            "elements": identity.proof.elements,
+        },
+    }
+
+
+def _layer_identity(identity: Identity, c: LayerCandidate) -> dict[str, Any]:
+    operands = [c.first] + ([c.second] if c.second else []) + ([c.bias] if c.bias else [])
+    return {
+        "target": identity.target,
+        "statement": identity.statement,
+        "kind": c.kind,
+        "function": c.function,
+        "operands": operands,
+        "second_flipped": c.flip_second,
+        "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in c.settings()},
+        "verification": {
+            "status": "proven" if identity.proof.holds else "failed",
+            "method": identity.proof.method + ", right-hand side rebuilt step by step",
             "elements": identity.proof.elements,
         },
     }

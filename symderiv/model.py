@@ -102,14 +102,17 @@ class Presentation:
 @dataclass(frozen=True)
 class Identity:
     target: str
-    candidate: Candidate
+    candidate: Candidate | LayerCandidate
     proof: Proof
-    presentation: Presentation
+    presentation: Presentation | None
+    """None for results with nothing to slide, such as a bias gradient (a plain sum)."""
 
     @property
     def statement(self) -> str:
         """Plain text: ``dL/dX = full cross-correlation(dL/dO, rot180(F))``."""
         c = self.candidate
+        if isinstance(c, LayerCandidate):
+            return f"{self.target} = {c.call}"
         second = f"rot180({c.second})" if c.rotate_second else c.second
         return f"{self.target} = {c.kind}({c.first}, {second})"
 
@@ -121,8 +124,68 @@ class Detection:
     target: str
     operands: tuple[str, ...]
     tried: int
-    matches: tuple[Candidate, ...]
+    matches: tuple[Candidate | LayerCandidate, ...]
 
     @property
     def found(self) -> bool:
         return bool(self.matches)
+
+
+@dataclass(frozen=True)
+class LayerCandidate:
+    """A compact form written as a whole layer operation in PyTorch's terms, such as
+    ``conv_transpose2d(dL/dO, W, stride=2, padding=1, output_padding=1)``.
+
+    ``function`` is ``conv``, ``conv_transpose``, ``conv_weight`` (the weight gradient of a
+    convolution from its input ``first`` to its output gradient ``second``, as
+    ``torch.nn.grad.conv2d_weight``) or ``sum`` (over the batch and every spatial axis).
+    """
+
+    function: str
+    dims: int
+    first: str
+    second: str | None = None
+    bias: str | None = None
+    stride: tuple[int, ...] = ()
+    padding: tuple[int, ...] = ()
+    dilation: tuple[int, ...] = ()
+    groups: int = 1
+    output_padding: tuple[int, ...] = ()
+    flip_second: bool = False
+
+    @property
+    def kind(self) -> str:
+        if self.function == "sum":
+            return "sum over batch and space"
+        return f"{self.function}{self.dims}d"
+
+    def settings(self) -> tuple[tuple[str, object], ...]:
+        """The keyword arguments, as torch.nn.functional would take them."""
+        if self.function == "sum":
+            return ()
+        values: list[tuple[str, object]] = [
+            ("stride", self.stride),
+            ("padding", self.padding),
+        ]
+        if self.function == "conv_transpose":
+            values.append(("output_padding", self.output_padding))
+        values += [("dilation", self.dilation), ("groups", self.groups)]
+        return tuple(values)
+
+    @property
+    def call(self) -> str:
+        """Plain text: ``conv_transpose2d(dL/dO, W, stride=2, padding=1, output_padding=1, …)``."""
+        if self.function == "sum":
+            return f"sum of {self.first} over batch and space"
+        second = self.second or ""
+        if self.flip_second:
+            second = f"{'rot180' if self.dims == 2 else 'flip'}({second})"
+        operands = [self.first, second] + ([self.bias] if self.bias else [])
+        keywords = [f"{k}={_axes_text(v)}" for k, v in self.settings()]
+        return f"{self.kind}({', '.join(operands + keywords)})"
+
+
+def _axes_text(value: object) -> str:
+    if isinstance(value, tuple):
+        return str(value[0]) if len(set(value)) == 1 else "(" + ", ".join(map(str, value)) + ")"
+    return str(value)

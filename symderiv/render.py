@@ -33,6 +33,13 @@ VIEWS: dict[str, View] = {
     "conv2d": View(conv_context.build, jsonout.build, "conv2d"),
 }
 """Keyed by ``Derivation.layer``."""
+VIEWS.update(
+    {
+        f"{kind}{n}d": View(conv_context.build, jsonout.build, "conv2d")
+        for kind in ("conv", "conv_transpose")
+        for n in (1, 2, 3)
+    }
+)
 
 FORMATS = ("md", "latex", "json")
 LANGUAGES = ("en", "zh")

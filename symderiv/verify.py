@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from .conv_ops import (
+    Steps,
+    explicit_conv,
+    explicit_conv_transpose,
+    explicit_sum,
+    explicit_weight,
+)
+from .detect import geometry
 from .grid import Grid
-from .model import Candidate, Detection, Identity, Operation, Presentation, Proof
+from .model import Candidate, Detection, Identity, LayerCandidate, Operation, Presentation, Proof
 from .ops import convolve, correlate, flip, padding, zero_pad
 from .poly import Poly
 
@@ -47,4 +55,46 @@ def verify(
     return tuple(
         Identity(detection.target, c, prove(c, value, operands), present(c, operands))
         for c in detection.matches
+        if isinstance(c, Candidate)
     )
+
+
+def evaluate_layer(
+    candidate: LayerCandidate, operands: Mapping[str, Grid[Poly]], kernel: tuple[int, ...]
+) -> tuple[Grid[Poly], Steps | None]:
+    """The candidate rebuilt from the textbook steps (``conv_ops.explicit_*``), not from the
+    index formula the search used."""
+    a = operands[candidate.first]
+    if candidate.function == "sum":
+        return explicit_sum(a), None
+    assert candidate.second is not None
+    k = operands[candidate.second]
+    geo = geometry(candidate)
+    bias = operands[candidate.bias] if candidate.bias else None
+    if candidate.function == "conv":
+        return explicit_conv(a, k, geo, candidate.flip_second, bias)
+    if candidate.function == "conv_transpose":
+        return explicit_conv_transpose(a, k, geo, candidate.flip_second, bias)
+    return explicit_weight(a, k, kernel, geo, candidate.flip_second)
+
+
+def verify_layer(
+    detection: Detection, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]
+) -> tuple[Identity, ...]:
+    identities = []
+    for candidate in detection.matches:
+        assert isinstance(candidate, LayerCandidate)
+        rhs, steps = evaluate_layer(candidate, operands, value.shape[2:])
+        proof = _compare(rhs, value)
+        shown = None if steps is None else Presentation(steps.first, steps.second, steps.padding)
+        identities.append(Identity(detection.target, candidate, proof, shown))
+    return tuple(identities)
+
+
+def _compare(rhs: Grid[Poly], value: Grid[Poly]) -> Proof:
+    if rhs.shape != value.shape:
+        return Proof(elements=0, holds=False)
+    for index, derived in value.items():
+        if rhs[index] != derived:
+            return Proof(elements=len(value.cells), holds=False, first_difference=index)
+    return Proof(elements=len(value.cells), holds=True)

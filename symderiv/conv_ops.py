@@ -1,0 +1,322 @@
+"""Whole-layer convolution operations on exact polynomials, in PyTorch's layout.
+
+Activations are (N, C, *spatial), weights (C_out, C_in/groups, *kernel) for ``conv`` and
+(C_in, C_out/groups, *kernel) for ``conv_transpose``. Two independent spellings of each operation
+live here: ``*_cell`` gathers one output element straight from the index formula (the search
+compares them one at a time and stops at the first difference), and ``explicit_*`` builds the
+whole result from the textbook steps (insert zeros for the stride, dilate the kernel, pad, slide
+in valid mode with ``ops.correlate``, crop, sum over the channels of a group), which is how every
+identity is proven and how its operands are shown.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from .grid import Grid, Index
+from .ops import Mode, correlate, flip, zero_pad
+from .poly import ZERO, Poly
+
+Axes = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Per-axis stride, padding and dilation, the number of groups, and the output padding."""
+
+    stride: Axes
+    padding: Axes
+    dilation: Axes
+    groups: int
+    output_padding: Axes
+
+
+# --- slices and spatial reshaping ---------------------------------------------------------------
+
+
+def channel(g: Grid[Poly], first: int, second: int) -> Grid[Poly]:
+    """The spatial block ``g[first, second]`` of a 2 + spatial-axes tensor."""
+    size = len(g.cells) // (g.shape[0] * g.shape[1])
+    start = (first * g.shape[1] + second) * size
+    return Grid(g.shape[2:], g.cells[start : start + size])
+
+
+def stack(shape: Axes, blocks: Sequence[Grid[Poly]]) -> Grid[Poly]:
+    """The inverse of ``channel``: blocks in row-major order of the two leading axes."""
+    return Grid(shape, tuple(c for block in blocks for c in block.cells))
+
+
+def insert_zeros(g: Grid[Poly], factors: Axes) -> Grid[Poly]:
+    """``factor - 1`` zeros between neighbouring entries along each axis."""
+    shape = tuple((n - 1) * f + 1 for n, f in zip(g.shape, factors))
+
+    def cell(index: Index) -> Poly:
+        if any(i % f for i, f in zip(index, factors)):
+            return ZERO
+        return g[tuple(i // f for i, f in zip(index, factors))]
+
+    return Grid.build(shape, cell)
+
+
+def every(g: Grid[Poly], steps: Axes, shape: Axes, start: Axes | None = None) -> Grid[Poly]:
+    """Elements ``start + step * i`` for i in ``shape``: subsampling, and a crop with step 1."""
+    offset = start or tuple(0 for _ in steps)
+    return Grid.build(shape, lambda i: g[tuple(o + s * n for o, s, n in zip(offset, steps, i))])
+
+
+# --- the search's spelling: one output element from the index formula --------------------------
+
+
+def _taps(positions: Iterator[tuple[int, int]], flipped: bool, k: int) -> list[tuple[int, int]]:
+    return [(a, k - 1 - u if flipped else u) for a, u in positions]
+
+
+def _sum(a: Grid[Poly], k: Grid[Poly], pairs: Iterator[tuple[Index, Index]]) -> Poly:
+    return Poly.sum_of_products((a[ia], k[ik]) for ia, ik in pairs)
+
+
+def conv_cell(a: Grid[Poly], k: Grid[Poly], geo: Geometry, flipped: bool, index: Index) -> Poly:
+    """out[n, o, i] = sum over c in o's group and u of k[o, c, u] * a[n, c', s*i + d*u - p]."""
+    n, o, *out = index
+    per_group_in, kernel = k.shape[1], k.shape[2:]
+    base = (o // (k.shape[0] // geo.groups)) * per_group_in
+    axes = [
+        _taps(
+            ((s * i + d * u - p, u) for u in range(m) if 0 <= s * i + d * u - p < h),
+            flipped,
+            m,
+        )
+        for i, m, h, s, p, d in zip(
+            out, kernel, a.shape[2:], geo.stride, geo.padding, geo.dilation
+        )
+    ]
+    return _sum(
+        a,
+        k,
+        (
+            ((n, base + c, *(t[0] for t in combo)), (o, c, *(t[1] for t in combo)))
+            for c in range(per_group_in)
+            for combo in itertools.product(*axes)
+        ),
+    )
+
+
+def conv_transpose_cell(
+    a: Grid[Poly], k: Grid[Poly], geo: Geometry, flipped: bool, index: Index
+) -> Poly:
+    """out[n, o, y] = sum over c in o's group and (i, u) with s*i - p + d*u = y of a * k."""
+    n, o, *out = index
+    per_group_out, kernel = k.shape[1], k.shape[2:]
+    per_group_in = k.shape[0] // geo.groups
+    group, local = divmod(o, per_group_out)
+    axes = []
+    for y, m, h, s, p, d in zip(out, kernel, a.shape[2:], geo.stride, geo.padding, geo.dilation):
+        found = []
+        for u in range(m):
+            t = y + p - d * u
+            if t % s == 0 and 0 <= t // s < h:
+                found.append((t // s, u))
+        axes.append(_taps(iter(found), flipped, m))
+    return _sum(
+        a,
+        k,
+        (
+            ((n, c, *(t[0] for t in combo)), (c, local, *(t[1] for t in combo)))
+            for c in range(group * per_group_in, (group + 1) * per_group_in)
+            for combo in itertools.product(*axes)
+        ),
+    )
+
+
+def weight_cell(a: Grid[Poly], b: Grid[Poly], geo: Geometry, flipped: bool, index: Index) -> Poly:
+    """w[o, c, u] = sum over n and i of b[n, o, i] * a[n, c', s*i + d*u - p]: the weight gradient
+    of a convolution from input ``a`` to output gradient ``b`` (``b`` flipped if asked)."""
+    o, c, *offsets = index
+    per_group_in = a.shape[1] // geo.groups
+    base = (o // (b.shape[1] // geo.groups)) * per_group_in
+    axes = []
+    for u, h, ho, s, p, d in zip(
+        offsets, a.shape[2:], b.shape[2:], geo.stride, geo.padding, geo.dilation
+    ):
+        pairs = [(s * i + d * u - p, i) for i in range(ho) if 0 <= s * i + d * u - p < h]
+        axes.append([(x, ho - 1 - i if flipped else i) for x, i in pairs])
+    return _sum(
+        a,
+        b,
+        (
+            ((n, base + c, *(t[0] for t in combo)), (n, o, *(t[1] for t in combo)))
+            for n in range(a.shape[0])
+            for combo in itertools.product(*axes)
+        ),
+    )
+
+
+def sum_cell(a: Grid[Poly], index: Index) -> Poly:
+    """The bias gradient: a[n, o, ...] summed over the batch and every spatial position."""
+    (o,) = index
+    return Poly.total(p for n in range(a.shape[0]) for p in channel(a, n, o).cells)
+
+
+# --- output shapes ---------------------------------------------------------------------------
+
+
+def conv_shape(a: Axes, k: Axes, geo: Geometry) -> Axes | None:
+    """(N, C_out, *out) of ``conv``, or None when the operands cannot be convolved."""
+    if len(a) != len(k) or len(a) < 3 or a[1] != k[1] * geo.groups or k[0] % geo.groups:
+        return None
+    out = tuple(
+        (h + 2 * p - d * (m - 1) - 1) // s + 1
+        for h, m, s, p, d in zip(a[2:], k[2:], geo.stride, geo.padding, geo.dilation)
+    )
+    return (a[0], k[0], *out) if all(n >= 1 for n in out) else None
+
+
+def conv_transpose_shape(a: Axes, k: Axes, geo: Geometry) -> Axes | None:
+    if len(a) != len(k) or len(a) < 3 or a[1] != k[0] or k[0] % geo.groups:
+        return None
+    out = tuple(
+        (h - 1) * s - 2 * p + d * (m - 1) + op + 1
+        for h, m, s, p, d, op in zip(
+            a[2:], k[2:], geo.stride, geo.padding, geo.dilation, geo.output_padding
+        )
+    )
+    return (a[0], k[1] * geo.groups, *out) if all(n >= 1 for n in out) else None
+
+
+def weight_shape_fits(a: Axes, b: Axes, target: Axes, geo: Geometry) -> bool:
+    """Whether ``target`` is the weight shape of a convolution taking ``a`` to ``b``."""
+    if len(a) != len(b) or len(a) < 3 or len(target) != len(a) or a[0] != b[0]:
+        return False
+    if a[1] % geo.groups or b[1] % geo.groups or target[:2] != (b[1], a[1] // geo.groups):
+        return False
+    return all(
+        (h + 2 * p - d * (m - 1) - 1) // s + 1 == ho and h + 2 * p >= d * (m - 1) + 1
+        for h, ho, m, s, p, d in zip(
+            a[2:], b[2:], target[2:], geo.stride, geo.padding, geo.dilation
+        )
+    )
+
+
+# --- the proof's spelling: the textbook steps, whole arrays at a time ---------------------------
+
+
+@dataclass(frozen=True)
+class Steps:
+    """The prepared operands of one channel pair, as shown to the reader: the first operand
+    zero-padded (and, for the stride, zero-inserted), the second dilated, flipped or
+    zero-inserted as the operation needs; their valid cross-correlation gives the result."""
+
+    first: Grid[Poly]
+    second: Grid[Poly]
+    padding: tuple[tuple[int, int], ...]
+
+
+def _pad(g: Grid[Poly], before: Axes, after: Axes) -> Grid[Poly]:
+    return zero_pad(g, before, after)
+
+
+def explicit_conv(
+    a: Grid[Poly], k: Grid[Poly], geo: Geometry, flipped: bool, bias: Grid[Poly] | None
+) -> tuple[Grid[Poly], Steps]:
+    """Pad the input, dilate the kernel, slide in valid mode, keep every s-th position, sum over
+    the input channels of the group, add the bias."""
+    shape = conv_shape(a.shape, k.shape, geo)
+    assert shape is not None
+    per_group_in, per_group_out = k.shape[1], k.shape[0] // geo.groups
+    blocks: list[Grid[Poly]] = []
+    steps: Steps | None = None
+    for n in range(shape[0]):
+        for o in range(shape[1]):
+            base = (o // per_group_out) * per_group_in
+            parts = []
+            for c in range(per_group_in):
+                padded = _pad(channel(a, n, base + c), geo.padding, geo.padding)
+                kernel = channel(k, o, c)
+                kernel = insert_zeros(flip(kernel) if flipped else kernel, geo.dilation)
+                steps = steps or Steps(padded, kernel, tuple(zip(geo.padding, geo.padding)))
+                dense = correlate(padded, kernel, Mode.VALID)
+                parts.append(every(dense, geo.stride, shape[2:]))
+            block = _add(parts, shape[2:])
+            if bias is not None:
+                block = _plus(block, bias.cells[o])
+            blocks.append(block)
+    assert steps is not None
+    return stack(shape, blocks), steps
+
+
+def explicit_conv_transpose(
+    a: Grid[Poly], k: Grid[Poly], geo: Geometry, flipped: bool, bias: Grid[Poly] | None
+) -> tuple[Grid[Poly], Steps]:
+    """Insert s-1 zeros between the input's entries, pad by d(k-1) on each side (and the output
+    padding after), slide the dilated kernel rotated by 180 degrees in valid mode, crop p from each
+    side, sum over the input channels of the group, add the bias."""
+    shape = conv_transpose_shape(a.shape, k.shape, geo)
+    assert shape is not None
+    per_group_out, per_group_in = k.shape[1], k.shape[0] // geo.groups
+    reach = tuple(d * (m - 1) for d, m in zip(geo.dilation, k.shape[2:]))
+    after = tuple(r + op for r, op in zip(reach, geo.output_padding))
+    blocks: list[Grid[Poly]] = []
+    steps: Steps | None = None
+    for n in range(shape[0]):
+        for o in range(shape[1]):
+            group, local = divmod(o, per_group_out)
+            parts = []
+            for c in range(group * per_group_in, (group + 1) * per_group_in):
+                spread = _pad(insert_zeros(channel(a, n, c), geo.stride), reach, after)
+                kernel = channel(k, c, local)
+                kernel = flip(insert_zeros(flip(kernel) if flipped else kernel, geo.dilation))
+                steps = steps or Steps(spread, kernel, tuple(zip(reach, after)))
+                dense = correlate(spread, kernel, Mode.VALID)
+                parts.append(every(dense, tuple(1 for _ in reach), shape[2:], geo.padding))
+            block = _add(parts, shape[2:])
+            if bias is not None:
+                block = _plus(block, bias.cells[o])
+            blocks.append(block)
+    assert steps is not None
+    return stack(shape, blocks), steps
+
+
+def explicit_weight(
+    a: Grid[Poly], b: Grid[Poly], kernel: Axes, geo: Geometry, flipped: bool
+) -> tuple[Grid[Poly], Steps]:
+    """Pad the input, insert s-1 zeros into the output gradient, slide it over the padded input
+    in valid mode, keep every d-th position up to the kernel size, sum over the batch."""
+    per_group_in = a.shape[1] // geo.groups
+    per_group_out = b.shape[1] // geo.groups
+    shape = (b.shape[1], per_group_in, *kernel)
+    blocks: list[Grid[Poly]] = []
+    steps: Steps | None = None
+    for o in range(shape[0]):
+        base = (o // per_group_out) * per_group_in
+        for c in range(per_group_in):
+            parts = []
+            for n in range(a.shape[0]):
+                padded = _pad(channel(a, n, base + c), geo.padding, geo.padding)
+                gradient = channel(b, n, o)
+                spread = insert_zeros(flip(gradient) if flipped else gradient, geo.stride)
+                steps = steps or Steps(padded, spread, tuple(zip(geo.padding, geo.padding)))
+                dense = correlate(padded, spread, Mode.VALID)
+                parts.append(every(dense, geo.dilation, kernel))
+            blocks.append(_add(parts, kernel))
+    assert steps is not None
+    return stack(shape, blocks), steps
+
+
+def explicit_sum(a: Grid[Poly]) -> Grid[Poly]:
+    """Each channel's spatial total per batch element, then the totals over the batch."""
+    totals = [
+        [Poly.total(channel(a, n, o).cells) for o in range(a.shape[1])] for n in range(a.shape[0])
+    ]
+    return Grid((a.shape[1],), tuple(Poly.total(column) for column in zip(*totals)))
+
+
+def _plus(block: Grid[Poly], constant: Poly) -> Grid[Poly]:
+    return Grid(block.shape, tuple(v + constant for v in block.cells))
+
+
+def _add(parts: Sequence[Grid[Poly]], shape: Axes) -> Grid[Poly]:
+    if len(parts) == 1:
+        return parts[0]
+    return Grid(shape, tuple(Poly.total(cells) for cells in zip(*(p.cells for p in parts))))

@@ -1,0 +1,327 @@
+"""What a convolution is asked to be: sizes, stride, padding, dilation, groups, channels, batch,
+bias, and whether it is transposed; checked once, here, with one-line errors.
+
+Semantics and defaults follow ``torch.nn.functional.conv{1,2,3}d`` and ``conv_transpose{1,2,3}d``.
+Tensors take PyTorch's layout as soon as a batch, channels or groups are asked for: X is
+(N, C_in, *spatial), the weight W is (C_out, C_in/groups, *kernel) for convolution and
+(C_in, C_out/groups, *kernel) for transposed convolution, the bias b is (C_out,). Otherwise they
+keep the plain spatial shape of the classic single-channel example, and the kernel is called F.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import SymderivError
+from .sizes import format_size
+
+DEFAULT_MAX_TERMS = 120_000
+"""About ten seconds of work; beyond it a derivation is refused unless the limit is raised."""
+
+Axes = tuple[int, ...]
+
+
+def parse_axes(text: str, option: str, axes: int) -> Axes:
+    """``"2"`` -> ``(2, 2)``, ``"2x1"`` -> ``(2, 1)``; ranges are checked by the spec."""
+    parts = text.strip().split("x")
+    if not all(re.fullmatch(r"[+-]?\d+", p.strip()) for p in parts):
+        raise SymderivError(
+            f"{option}: invalid value {text!r}; expected one integer or one per spatial axis "
+            f"such as {'x'.join('1' * axes)}"
+        )
+    values = tuple(int(p) for p in parts)
+    return expand_axes(values, option, axes, text)
+
+
+def expand_axes(values: Axes, option: str, axes: int, shown: object = None) -> Axes:
+    if len(values) == 1:
+        return values * axes
+    if len(values) != axes:
+        raise SymderivError(
+            f"{option}: {shown if shown is not None else values!r} gives {len(values)} values "
+            f"for {axes} spatial axes; give one value, or exactly one per axis"
+        )
+    return values
+
+
+def coerce_axes(value: object, option: str, axes: int) -> Axes:
+    """What a Python caller is likely to pass: ``2``, ``(2, 1)`` or ``"2x1"``."""
+    if isinstance(value, str):
+        return parse_axes(value, option, axes)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * axes
+    if isinstance(value, (tuple, list)) and all(
+        isinstance(n, int) and not isinstance(n, bool) for n in value
+    ):
+        return expand_axes(tuple(value), option, axes, value)
+    raise SymderivError(
+        f"{option}: invalid value {value!r}; expected an integer, a tuple of {axes} integers or "
+        f"a string such as {'x'.join('1' * axes)}"
+    )
+
+
+def _text(values: Axes) -> str:
+    return format_size(values) if len(set(values)) > 1 else str(values[0])
+
+
+@dataclass(frozen=True)
+class ConvSpec:
+    input: Axes = (3, 3)
+    kernel: Axes = (2, 2)
+    stride: Axes = (1, 1)
+    padding: Axes = (0, 0)
+    dilation: Axes = (1, 1)
+    output_padding: Axes = (0, 0)
+    groups: int = 1
+    in_channels: int | None = None
+    out_channels: int | None = None
+    batch: int | None = None
+    bias: bool = False
+    transposed: bool = False
+    max_terms: int = DEFAULT_MAX_TERMS
+
+    def __post_init__(self) -> None:
+        dims = len(self.input)
+        for name, values in self._per_axis():
+            if len(values) != dims:
+                raise SymderivError(
+                    f"--{name}: {_text(values)} gives {len(values)} values for {dims} spatial "
+                    "axes; give one value, or exactly one per axis"
+                )
+        self._check_ranges()
+        self._check_groups()
+        self._check_output()
+        if self.terms > self.max_terms:
+            raise SymderivError(
+                f"input {format_size(self.input)} with kernel {format_size(self.kernel)} needs "
+                f"{self.terms:,} product terms, over the limit of {self.max_terms:,}; "
+                "raise it with --max-terms (max_terms= in Python)"
+            )
+
+    def _per_axis(self) -> list[tuple[str, Axes]]:
+        return [
+            ("kernel", self.kernel),
+            ("stride", self.stride),
+            ("padding", self.padding),
+            ("dilation", self.dilation),
+            ("output-padding", self.output_padding),
+        ]
+
+    def _check_ranges(self) -> None:
+        minimum = {"stride": 1, "dilation": 1, "padding": 0, "output-padding": 0}
+        rule = {
+            "stride": "a stride must be at least 1",
+            "dilation": "a dilation must be at least 1",
+            "padding": "padding cannot be negative",
+            "output-padding": "output padding cannot be negative",
+        }
+        for name, values in self._per_axis()[1:]:
+            if any(v < minimum[name] for v in values):
+                raise SymderivError(f"--{name} {_text(values)}: {rule[name]}")
+        counts = (
+            ("groups", self.groups),
+            ("in-channels", self.in_channels),
+            ("out-channels", self.out_channels),
+            ("batch", self.batch),
+        )
+        for name, count in counts:
+            if count is not None and count < 1:
+                raise SymderivError(f"--{name} {count}: must be at least 1")
+        if not self.transposed and any(self.output_padding):
+            raise SymderivError(
+                f"--output-padding {_text(self.output_padding)}: output padding only applies to "
+                "transposed convolution"
+            )
+        for op, s, d in zip(self.output_padding, self.stride, self.dilation):
+            if op >= s and op >= d:
+                raise SymderivError(
+                    f"--output-padding {_text(self.output_padding)} with --stride "
+                    f"{_text(self.stride)} and --dilation {_text(self.dilation)}: output padding "
+                    "must be smaller than the stride or the dilation on every axis"
+                )
+
+    def _check_groups(self) -> None:
+        for name, count in (("in-channels", self.c_in), ("out-channels", self.c_out)):
+            if count % self.groups:
+                raise SymderivError(
+                    f"--groups {self.groups} does not divide --{name} {count}: both channel "
+                    "counts must be multiples of the number of groups"
+                )
+
+    def _check_output(self) -> None:
+        if self.transposed:
+            if any(n < 1 for n in self.output):
+                raise SymderivError(
+                    f"input {format_size(self.input)}, kernel {format_size(self.kernel)}, "
+                    f"--padding {_text(self.padding)}: the output would be empty, "
+                    "(H-1)s - 2p + d(k-1) + output_padding + 1 must be at least 1 on every axis"
+                )
+            return
+        classic = not any(self.padding) and all(d == 1 for d in self.dilation)
+        for axis, (n, k, p, d) in enumerate(
+            zip(self.input, self.kernel, self.padding, self.dilation), start=1
+        ):
+            reach = d * (k - 1) + 1
+            if reach <= n + 2 * p:
+                continue
+            if classic:
+                raise SymderivError(
+                    f"kernel {format_size(self.kernel)} is larger than input "
+                    f"{format_size(self.input)}; each kernel dimension must be at most the input's"
+                )
+            raise SymderivError(
+                f"kernel {format_size(self.kernel)} with --dilation {_text(self.dilation)} "
+                f"reaches {reach} on axis {axis}, more than the input {n} padded by {p} on each "
+                f"side ({n + 2 * p}): the output would be empty; d(k-1)+1 must be at most H+2p"
+            )
+
+    # --- derived sizes ---------------------------------------------------------------------
+
+    @property
+    def dims(self) -> int:
+        return len(self.input)
+
+    @property
+    def c_in(self) -> int:
+        return self.in_channels if self.in_channels is not None else 1
+
+    @property
+    def c_out(self) -> int:
+        return self.out_channels if self.out_channels is not None else 1
+
+    @property
+    def n(self) -> int:
+        return self.batch if self.batch is not None else 1
+
+    @property
+    def channelled(self) -> bool:
+        """True when tensors take PyTorch's (N, C, ...) layout: batch or channels were asked for."""
+        return (
+            self.batch is not None
+            or self.in_channels is not None
+            or self.out_channels is not None
+            or self.groups != 1
+        )
+
+    @property
+    def classic(self) -> bool:
+        """The foundation's case: plain layout, stride 1, no padding, no dilation, no bias."""
+        return (
+            not self.channelled
+            and not self.bias
+            and all(s == 1 for s in self.stride)
+            and not any(self.padding)
+            and all(d == 1 for d in self.dilation)
+        )
+
+    @property
+    def foundation(self) -> bool:
+        """The foundation's 2-D classic case, whose output stays exactly as it was."""
+        return self.classic and self.dims == 2 and not self.transposed
+
+    @property
+    def layer(self) -> str:
+        return f"conv_transpose{self.dims}d" if self.transposed else f"conv{self.dims}d"
+
+    @property
+    def weight(self) -> str:
+        return "W" if self.channelled else "F"
+
+    @property
+    def output(self) -> Axes:
+        if self.transposed:
+            return tuple(
+                (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+                for n, k, s, p, d, op in zip(
+                    self.input,
+                    self.kernel,
+                    self.stride,
+                    self.padding,
+                    self.dilation,
+                    self.output_padding,
+                )
+            )
+        return tuple(
+            (n + 2 * p - d * (k - 1) - 1) // s + 1
+            for n, k, s, p, d in zip(
+                self.input, self.kernel, self.stride, self.padding, self.dilation
+            )
+        )
+
+    @property
+    def remainder(self) -> Axes:
+        """(H + 2p - d(k-1) - 1) mod s per axis: input rows past the last window (conv only)."""
+        return tuple(
+            (n + 2 * p - d * (k - 1) - 1) % s
+            for n, k, s, p, d in zip(
+                self.input, self.kernel, self.stride, self.padding, self.dilation
+            )
+        )
+
+    def full_shapes(self) -> dict[str, Axes]:
+        """Shapes in PyTorch's layout, used for all computation whatever the display layout."""
+        g = self.groups
+        weight = (
+            (self.c_in, self.c_out // g, *self.kernel)
+            if self.transposed
+            else (self.c_out, self.c_in // g, *self.kernel)
+        )
+        return {
+            "X": (self.n, self.c_in, *self.input),
+            self.weight: weight,
+            "O": (self.n, self.c_out, *self.output),
+            "dL/dO": (self.n, self.c_out, *self.output),
+            "b": (self.c_out,),
+        }
+
+    def shown_shape(self, key: str) -> Axes:
+        """The shape a tensor is shown (and named) with: spatial only in the plain layout."""
+        full = self.full_shapes()[key]
+        if self.channelled or key == "b":
+            return full
+        return full[2:]
+
+    def taps(self, axis: int) -> int:
+        """Pairs (output position, kernel offset) on one axis that read a real input element."""
+        n, k, s, p, d = (
+            self.input[axis],
+            self.kernel[axis],
+            self.stride[axis],
+            self.padding[axis],
+            self.dilation[axis],
+        )
+        if self.transposed:
+            out = self.output[axis]
+            return sum(1 for i in range(n) for u in range(k) if 0 <= s * i - p + d * u < out)
+        return sum(
+            1 for i in range(self.output[axis]) for u in range(k) if 0 <= s * i + d * u - p < n
+        )
+
+    @property
+    def terms(self) -> int:
+        """Products input * weight in the expanded forward pass: the unit of work."""
+        count = self.n * self.c_in * self.c_out // self.groups
+        for axis in range(self.dims):
+            count *= self.taps(axis)
+        return count
+
+    def options(self) -> tuple[tuple[str, object], ...]:
+        """The options as given: sizes always, every other setting only when not its default."""
+        shown: list[tuple[str, object]] = [
+            ("input", list(self.input)),
+            ("kernel", list(self.kernel)),
+        ]
+        defaults = {"stride": 1, "padding": 0, "dilation": 1, "output_padding": 0}
+        for name, default in defaults.items():
+            values = getattr(self, name)
+            if any(v != default for v in values):
+                shown.append((name, list(values)))
+        if self.groups != 1:
+            shown.append(("groups", self.groups))
+        for name in ("in_channels", "out_channels", "batch"):
+            if getattr(self, name) is not None:
+                shown.append((name, getattr(self, name)))
+        if self.bias:
+            shown.append(("bias", True))
+        return tuple(shown)
