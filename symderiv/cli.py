@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 from .commands import LAYER_COMMANDS, Decorator, LayerCommand
-from .derivation import Derivation
 from .errors import SymderivError
+from .layer import LayerDerivation
 from .render import FORMATS, LANGUAGES
 
 
@@ -97,7 +97,7 @@ for _layer in LAYER_COMMANDS:
     add_layer(_layer)
 
 
-def report(derivation: Derivation) -> None:
+def report(derivation: LayerDerivation) -> None:
     for detection in derivation.detections:
         if not detection.found:
             click.echo(f"NO MATCH  {detection.target}: none of {detection.tried} candidates")

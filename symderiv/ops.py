@@ -97,3 +97,36 @@ def correlate(a: Grid[Poly], k: Grid[Poly], mode: Mode) -> Grid[Poly]:
 def convolve(a: Grid[Poly], k: Grid[Poly], mode: Mode) -> Grid[Poly]:
     """True convolution: cross-correlation with the kernel flipped on every axis."""
     return correlate(a, flip(k), mode)
+
+
+def dilate(g: Grid[Poly], factors: tuple[int, ...]) -> Grid[Poly]:
+    """Insert ``factor - 1`` zeros between neighbouring entries along each axis (stride undone)."""
+    shape = tuple((n - 1) * f + 1 for n, f in zip(g.shape, factors))
+
+    def cell(index: Index) -> Poly:
+        if any(i % f for i, f in zip(index, factors)):
+            return ZERO
+        return g[tuple(i // f for i, f in zip(index, factors))]
+
+    return Grid.build(shape, cell)
+
+
+def upsample(g: Grid[Poly], factors: tuple[int, ...]) -> Grid[Poly]:
+    """Nearest-neighbour upsampling: each entry repeated ``factor`` times along each axis."""
+    shape = tuple(n * f for n, f in zip(g.shape, factors))
+    return Grid.build(shape, lambda index: g[tuple(i // f for i, f in zip(index, factors))])
+
+
+def crop(g: Grid[Poly], start: tuple[int, ...], shape: tuple[int, ...]) -> Grid[Poly]:
+    """The block of ``shape`` starting at ``start``; positions outside ``g`` read as zero."""
+
+    def cell(index: Index) -> Poly:
+        inner = tuple(i + s for i, s in zip(index, start))
+        return g[inner] if g.contains(inner) else ZERO
+
+    return Grid.build(shape, cell)
+
+
+def multiply(a: Grid[Poly], b: Grid[Poly]) -> Grid[Poly]:
+    """The elementwise (Hadamard) product of two arrays of the same shape."""
+    return Grid.build(a.shape, lambda index: a[index] * b[index])

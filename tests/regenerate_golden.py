@@ -22,6 +22,9 @@ CASES = [
     )
 ]
 
+# Pooling: the default max-pooling example (a tied window), Markdown in both languages.
+CASES += [(f"maxpool2d.{lang}.md", ["maxpool2d", "--lang", lang]) for lang in ("en", "zh")]
+
 
 if __name__ == "__main__":
     GOLDEN.mkdir(exist_ok=True)

@@ -150,7 +150,7 @@ def _inline_math(line: str, number: int) -> list[Math]:
             position += 2
             continue
         if char == "`":
-            run = len(line) - len(line[position:].lstrip("`"))
+            run = len(line[position:]) - len(line[position:].lstrip("`"))
             ticks = line[position:position + run]
             end = line.find(ticks, position + run)
             while end != -1 and line.startswith("`", end + run):  # a longer run does not close

@@ -1,0 +1,258 @@
+"""The render context of the pooling layers: a derivation turned into plain strings and lists.
+
+All mathematics is finished before this point (windows, selections, divisors, gradients, proofs);
+this module spells them in LaTeX and decides what goes where. Prose lives in the templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from .grid import Grid
+from .latex import TERMS_PER_LINE, Notation
+from .pool_identities import window_size
+from .pool_latex import (
+    INPUT_LETTERS,
+    OUTPUT_LETTERS,
+    indexed,
+    letters,
+    number,
+    offset_ranges,
+    statement_latex,
+    tensor_lines,
+    times,
+    window_element,
+)
+from .pool_model import PoolDerivation, PoolOperation, Selection
+from .symbols import LOSS, partial, tensor_latex
+
+Context = dict[str, Any]
+
+TORCH_NAME = {"max": "max_pool{n}d", "avg": "avg_pool{n}d"}
+
+
+def _common(d: PoolDerivation, notation: Notation) -> Context:
+    g = d.geometry
+    expansion = d.expansion
+    x, o, up = (expansion.tensor(k) for k in ("X", "O", "dL/dO"))
+    out, inp = letters(OUTPUT_LETTERS, g.axes), letters(INPUT_LETTERS, g.axes)
+    torch_name = (
+        "adaptive_avg_pool2d"
+        if d.layer == "global-avgpool"
+        else TORCH_NAME[d.kind].format(n=g.axes)
+    )
+    gradient = expansion.gradient("X")
+    return {
+        "layer": d.layer,
+        "global": d.layer == "global-avgpool",
+        "torch": f"torch.nn.functional.{torch_name}",
+        "axes": g.axes,
+        "input_size": times(g.input),
+        "output_size": times(g.output),
+        "kernel": times(g.kernel),
+        "stride": times(g.stride),
+        "padding": times(g.padding),
+        "dilation": times(g.dilation),
+        "padded": any(g.padding),
+        "dilated": any(v > 1 for v in g.dilation),
+        "ceil_mode": g.ceil_mode,
+        "overlapping": g.overlapping,
+        "out_element": indexed("O", out),
+        "in_element": indexed("X", inp),
+        "upstream_element": partial(LOSS, indexed("O", out)),
+        "in_gradient": partial(LOSS, indexed("X", inp)),
+        "window_element": window_element(g),
+        "offset_ranges": offset_ranges(g),
+        "sum_outputs": ",".join(out),
+        "output_tuple": _tuple(list(out)),
+        "input_tuple": _tuple(list(inp)),
+        "argmax_tuple": _tuple([f"{a}^*_{{{out}}}" for a in inp]),
+        "local_symbol": f"\\frac{{\\partial O_{{{out}}}}}{{\\partial X_{{{inp}}}}}",
+        "symbols": {
+            "X": tensor_lines("X", x.symbols.map(notation.symbol)),
+            "O": tensor_lines("O", o.symbols.map(notation.symbol)),
+            "dL/dO": tensor_lines(tensor_latex("dL/dO"), up.symbols.map(notation.symbol)),
+        },
+        "gradient_name": tensor_latex("dL/dX"),
+        "gradient_equations": [
+            {"lhs": notation.loss_derivative(x.symbols[i]), "lines": notation.poly_lines(v)}
+            for i, v in gradient.items()
+        ],
+        "gradient_matrix": tensor_lines(tensor_latex("dL/dX"), gradient.map(notation.poly)),
+        "local_gradients": _local_gradient_lines(d, notation),
+        "identities": _identities(d),
+        "tried": d.detections[0].tried,
+        "found": d.detections[0].found,
+        "verified": d.verified,
+        "verification": [
+            {
+                "statement": statement_latex(i.operation, g, window_size(g)),
+                "elements": i.proof.elements,
+                "holds": i.proof.holds,
+            }
+            for i in d.identities
+        ],
+    }
+
+
+def _tuple(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else "(" + ", ".join(items) + ")"
+
+
+def _local_gradient_lines(d: PoolDerivation, notation: Notation) -> list[str]:
+    texts = [
+        notation.derivative(g.output, g.wrt) + " = " + notation.poly(g.value)
+        for g in d.expansion.local_gradients
+    ]
+    return [
+        ", \\quad ".join(texts[start : start + TERMS_PER_LINE])
+        for start in range(0, len(texts), TERMS_PER_LINE)
+    ]
+
+
+def _identities(d: PoolDerivation) -> list[Context]:
+    g = d.geometry
+    return [
+        {
+            "operation": i.operation.name.lower(),
+            "statement": statement_latex(i.operation, g, window_size(g)),
+            "holds": i.proof.holds,
+        }
+        for i in d.identities
+    ]
+
+
+def _crop_words(d: PoolDerivation) -> Context:
+    """What crop does here: skip the padding, and cut or zero-fill to the input's size."""
+    g = d.geometry
+    return {
+        "window": window_size(g),
+        "kernel_ones": f"J_{{{times(g.kernel)}}}",
+        "crop_skips": any(g.padding),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Max pooling
+
+
+def build_max(d: PoolDerivation) -> Context:
+    assert d.values is not None
+    notation = Notation.of(d.expansion.tensors)
+    x = d.expansion.tensor("X")
+    outputs = d.outputs
+    assert outputs is not None
+    context = _common(d, notation)
+    context.update(_crop_words(d))
+    chosen_by: dict[Any, list[Selection]] = {}
+    for s in d.selections:
+        chosen_by.setdefault(s.winner, []).append(s)
+    o_symbols = d.expansion.tensor("O").symbols
+    context.update(
+        {
+            "values_source": d.values_source,
+            "seed": d.seed,
+            "values": tensor_lines("X", d.values.map(number)),
+            "outputs": tensor_lines("O", outputs.map(number)),
+            "windows": [_window_line(s, notation, o_symbols, x.symbols) for s in d.selections],
+            "ties": [
+                {
+                    "output": notation.symbol(o_symbols[s.window.output]),
+                    "winner": notation.symbol(x.symbols[s.winner]),
+                    "others": ", ".join(notation.symbol(x.symbols[c]) for c in s.tied[1:]),
+                    "value": number(s.maximum),
+                }
+                for s in d.selections
+                if len(s.tied) > 1
+            ],
+            "mask": tensor_lines(
+                "M", Grid.build(d.geometry.input, lambda i: "1" if i in chosen_by else "0")
+            ),
+            "shared": [
+                {
+                    "element": notation.symbol(x.symbols[cell]),
+                    "windows": ", ".join(notation.symbol(o_symbols[s.window.output]) for s in sel),
+                    "count": len(sel),
+                    "sum": " + ".join(
+                        notation.symbol(d.expansion.tensor("dL/dO").symbols[s.window.output])
+                        for s in sel
+                    ),
+                }
+                for cell, sel in sorted(chosen_by.items())
+                if len(sel) > 1
+            ],
+            "unselected": len(d.values.cells) - len(chosen_by),
+            "selected": len(chosen_by),
+            "windows_count": len(d.selections),
+            "local_count": len(d.expansion.local_gradients),
+            "masked_holds": any(
+                i.operation is PoolOperation.MASKED_UPSAMPLING for i in d.identities
+            ),
+        }
+    )
+    return context
+
+
+def _window_line(
+    s: Selection, notation: Notation, outputs: Grid[sp.Symbol], inputs: Grid[sp.Symbol]
+) -> str:
+    """``O_{11} = \\max(1, 3, 5, \\boxed{6}) = 6 \\;\\to\\; X_{22}``: the winner boxed."""
+    shown = []
+    for cell, value in zip(s.window.cells, s.values):
+        if cell is None or value is None:
+            shown.append("-\\infty")
+        elif cell == s.winner:
+            shown.append(f"\\boxed{{{number(value)}}}")
+        else:
+            shown.append(number(value))
+    return (
+        f"{notation.symbol(outputs[s.window.output])} = \\max\\left({', '.join(shown)}\\right)"
+        f" = {number(s.maximum)} \\;\\to\\; {notation.symbol(inputs[s.winner])}"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Average pooling
+
+
+def build_avg(d: PoolDerivation) -> Context:
+    assert d.divisors is not None
+    notation = Notation.of(d.expansion.tensors)
+    g = d.geometry
+    o = d.expansion.tensor("O")
+    context = _common(d, notation)
+    context.update(_crop_words(d))
+    divisors = sorted(set(d.divisors.cells))
+    context.update(
+        {
+            "count_include_pad": d.count_include_pad,
+            "divisor_constant": len(divisors) == 1,
+            "divisor_values": ", ".join(str(v) for v in divisors),
+            "divisors": tensor_lines("\\mathrm{div}", d.divisors.map(str)),
+            "divisor_element": indexed("\\mathrm{div}", letters(OUTPUT_LETTERS, g.axes)),
+            "forward_equations": [
+                {"lhs": notation.symbol(o.symbols[i]), "lines": notation.poly_lines(v)}
+                for i, v in d.expansion.forward.items()
+            ],
+            "primary": _primary(d, notation),
+        }
+    )
+    return context
+
+
+def _primary(d: PoolDerivation, notation: Notation) -> Context | None:
+    """The first proven identity, written out with its operands when they are small matrices."""
+    if not d.identities:
+        return None
+    identity = d.identities[0]
+    return {
+        "operation": identity.operation.name.lower(),
+        "statement": statement_latex(identity.operation, d.geometry, window_size(d.geometry)),
+        "upsampling": identity.operation is PoolOperation.UPSAMPLING,
+        "equivalents": [
+            statement_latex(i.operation, d.geometry, window_size(d.geometry))
+            for i in d.identities[1:]
+        ],
+    }

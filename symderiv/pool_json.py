@@ -1,0 +1,96 @@
+"""The JSON form of a pooling derivation: data for programs, the same in every language."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from .grid import Grid
+from .jsonout import SCHEMA_VERSION
+from .latex import Notation
+from .poly import Poly
+from .pool_model import PoolDerivation
+from .pool_values import format_value
+
+
+def value(v: Fraction | None) -> int | str | None:
+    """Integers as JSON numbers; other values as exact strings ("2.5", "1/3"); padding as null."""
+    if v is None:
+        return None
+    return v.numerator if v.denominator == 1 else format_value(v)
+
+
+def build(d: PoolDerivation) -> dict[str, Any]:
+    expansion = d.expansion
+    notation = Notation.of(expansion.tensors)
+    x = expansion.tensor("X")
+    o_symbols = expansion.tensor("O").symbols
+
+    def expression(p: Poly) -> str:
+        return p.to_str(notation.sort_key)
+
+    data: dict[str, Any] = {
+        "schema": SCHEMA_VERSION,
+        "layer": d.layer,
+        "options": {key: v for key, v in d.options},
+        "tensors": {
+            t.key: {
+                "role": t.role.value,
+                "shape": list(t.shape),
+                "symbols": t.symbols.map(lambda s: s.name).nested(),
+            }
+            for t in expansion.tensors
+        },
+        "forward": {expansion.output: expansion.forward.map(expression).nested()},
+        "gradients": {key: grid.map(expression).nested() for key, grid in expansion.gradients},
+    }
+    if d.kind == "max":
+        assert d.values is not None and d.outputs is not None
+        counts: dict[Any, int] = {}
+        for s in d.selections:
+            counts[s.winner] = counts.get(s.winner, 0) + 1
+        data["values"] = {"X": d.values.map(value).nested(), "O": d.outputs.map(value).nested()}
+        data["windows"] = [
+            {
+                "output": o_symbols[s.window.output].name,
+                "cells": [None if c is None else x.symbols[c].name for c in s.window.cells],
+                "values": [value(v) for v in s.values],
+                "max": value(s.maximum),
+                "selected": x.symbols[s.winner].name,
+                "tied": [x.symbols[c].name for c in s.tied],
+            }
+            for s in d.selections
+        ]
+        data["switch_counts"] = _counts(d, counts)
+    else:
+        assert d.divisors is not None
+        data["divisors"] = d.divisors.nested()
+    data["identities"] = [
+        {
+            "target": i.target,
+            "statement": i.statement,
+            "kind": i.operation.value,
+            "verification": {
+                "status": "proven" if i.proof.holds else "failed",
+                "method": i.proof.method,
+                "elements": i.proof.elements,
+            },
+        }
+        for i in d.identities
+    ]
+    data["searches"] = [
+        {
+            "target": s.target,
+            "operands": list(s.operands),
+            "candidates_tried": s.tried,
+            "matches": len(s.matches),
+        }
+        for s in d.detections
+    ]
+    data["verified"] = d.verified
+    return data
+
+
+def _counts(d: PoolDerivation, counts: dict[Any, int]) -> Any:
+    """How many windows route their gradient to each input cell (0 off the switches)."""
+    return Grid.build(d.geometry.input, lambda i: counts.get(i, 0)).nested()

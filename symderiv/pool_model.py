@@ -1,0 +1,131 @@
+"""The frozen results of a pooling derivation: selections, identity searches, proofs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from fractions import Fraction
+
+import sympy as sp
+
+from .grid import Grid, Index
+from .model import Expansion, Proof
+from .poly import Poly
+from .pool_windows import PoolGeometry, Window
+
+
+class PoolOperation(str, Enum):
+    """The compact forms a pooling gradient is compared with (values are the JSON ``kind``)."""
+
+    SCATTER = "scatter to the switches"
+    MASKED_UPSAMPLING = "switch mask times nearest-neighbour upsampling"
+    UPSAMPLING = "nearest-neighbour upsampling divided by the window size"
+    DILATED_CORRELATION = "full cross-correlation of the dilated upstream gradient"
+
+
+@dataclass(frozen=True)
+class PoolDetection:
+    """One search: every operation that equals the derived result (best first), or none."""
+
+    target: str
+    operands: tuple[str, ...]
+    tried: int
+    matches: tuple[PoolOperation, ...]
+
+    @property
+    def found(self) -> bool:
+        return bool(self.matches)
+
+
+@dataclass(frozen=True)
+class PoolIdentity:
+    target: str
+    operation: PoolOperation
+    statement: str
+    """Plain text, e.g. ``dL/dX = crop(upsample(dL/dO, 2x2) / 4)``."""
+    proof: Proof
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What one max-pooling window saw and which input cell it routes its gradient to."""
+
+    window: Window
+    values: tuple[Fraction | None, ...]
+    """The window's values in row-major order; None where the cell is padding (-inf)."""
+    winner: Index
+    tied: tuple[Index, ...]
+    """Every cell holding the maximum (the winner first): more than one means a tie."""
+
+    @property
+    def maximum(self) -> Fraction:
+        return self.values[self.window.cells.index(self.winner)]  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class PoolDerivation:
+    layer: str
+    kind: str
+    """``"max"`` or ``"avg"``."""
+    options: tuple[tuple[str, object], ...]
+    geometry: PoolGeometry
+    expansion: Expansion
+    detections: tuple[PoolDetection, ...]
+    identities: tuple[PoolIdentity, ...]
+    values: Grid[Fraction] | None = None
+    """Max pooling: the concrete input."""
+    values_source: str = ""
+    """Max pooling: where the values came from: ``values``, ``seed`` or ``example``."""
+    seed: int | None = None
+    selections: tuple[Selection, ...] = ()
+    divisors: Grid[int] | None = None
+    """Average pooling: PyTorch's divisor of each output element."""
+    count_include_pad: bool = True
+
+    @property
+    def verified(self) -> bool:
+        """True when every search found an identity and every identity was proven."""
+        return all(d.found for d in self.detections) and all(i.proof.holds for i in self.identities)
+
+    @property
+    def outputs(self) -> Grid[Fraction] | None:
+        """Max pooling: the value of every output element."""
+        if not self.selections:
+            return None
+        return Grid(self.geometry.output, tuple(s.maximum for s in self.selections))
+
+    def symbols(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+        """The SymPy symbols of a tensor (``"X"``, ``"O"``, ``"dL/dO"``)."""
+        return sympy_array(self.expansion.tensor(key).symbols)
+
+    def forward(self) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+        """Each output element as an expression in X (for max pooling: the selected element)."""
+        return sympy_array(self.expansion.forward.map(Poly.to_sympy))
+
+    def gradient(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+        """dL/d``key`` as SymPy expressions in the upstream-gradient symbols."""
+        return sympy_array(self.expansion.gradient(key).map(Poly.to_sympy))
+
+    def to_markdown(self, lang: str = "en") -> str:
+        from .render import render
+
+        return render(self, "md", lang)
+
+    def to_latex(self, lang: str = "en", standalone: bool = False) -> str:
+        from .render import render
+
+        return render(self, "latex", lang, standalone)
+
+    def to_json(self) -> str:
+        from .render import render
+
+        return render(self, "json")
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+
+def sympy_array(grid: Grid[sp.Expr]) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+    if len(grid.shape) == 2:
+        return sp.ImmutableMatrix(*grid.shape, list(grid.cells))
+    return sp.ImmutableDenseNDimArray(list(grid.cells), grid.shape)

@@ -1,0 +1,317 @@
+"""Max and average pooling (1-D, 2-D, 3-D, global average): forward, chain rule, identities.
+
+Average pooling is linear: O_i = (1/div_i) * sum of the real cells of window i, with PyTorch's
+divisor, so the shared polynomial chain rule derives dL/dX symbolically. Max pooling depends on
+the data: on concrete values each window selects one cell (the first maximum in row-major order,
+PyTorch's tie rule; padding is -inf and never selected), O_i equals that cell's symbol, and the
+same chain rule routes dL/dO_i to it. The gradient is then an expression in the dL/dO symbols.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .chainrule import chain_rule
+from .errors import SymderivError
+from .grid import Grid
+from .model import Expansion, Role, Tensor
+from .perf import without_cycle_collection
+from .poly import Poly
+from .pool_identities import AVERAGE_CANDIDATES, MAX_CANDIDATES, search_and_prove
+from .pool_model import PoolDerivation, Selection
+from .pool_values import Value, check_shape, parse_values, seeded_values
+from .pool_windows import PoolGeometry, Window
+from .sizes import coerce_size, format_size
+from .symbols import gradient_key, tensor_symbols
+
+DEFAULT_MAX_TERMS = 120_000
+"""Average pooling: terms of the expanded forward pass allowed before a derivation is refused."""
+
+EXAMPLE_VALUES = {
+    1: "2,5,5,1,4,4,0,3",
+    2: "1,3,2,4;5,6,7,8;3,2,1,0;1,3,3,4",
+    3: "1,3,2,4;5,6,7,8;3,2,1,0;1,3,3,4|0,2,9,1;4,1,3,2;5,5,2,2;0,1,6,2",
+}
+"""The built-in max-pooling inputs: with the default 2-wide kernel each has a tied window."""
+
+DEFAULT_INPUT = {1: (8,), 2: (4, 4), 3: (2, 4, 4)}
+
+
+def geometry(
+    axes: int,
+    input: object,
+    kernel: object,
+    stride: object,
+    padding: object,
+    dilation: object,
+    ceil_mode: bool,
+) -> PoolGeometry:
+    """Sizes as a Python caller may give them (an int for every axis, a tuple, ``"2x2"``)."""
+    kernel_size = coerce_size(kernel, "--kernel", axes)
+    return PoolGeometry(
+        input=coerce_size(input, "--input", axes),
+        kernel=kernel_size,
+        stride=kernel_size if stride is None else coerce_size(stride, "--stride", axes),
+        padding=coerce_offsets(padding, "--padding", axes),
+        dilation=coerce_size(dilation, "--dilation", axes),
+        ceil_mode=bool(ceil_mode),
+    )
+
+
+def coerce_offsets(value: object, option: str, axes: int) -> tuple[int, ...]:
+    """Like ``coerce_size`` but zero is allowed (padding): ``1``, ``(1, 0)`` or ``"1x0"``."""
+    if isinstance(value, str):
+        parts = value.strip().split("x")
+        if all(re.fullmatch(r"\d+", p.strip()) for p in parts) and len(parts) in (1, axes):
+            value = tuple(int(p) for p in parts) * (axes if len(parts) == 1 else 1)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        value = (value,) * axes
+    if (
+        isinstance(value, (tuple, list))
+        and len(value) == axes
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
+    ):
+        return tuple(value)
+    raise SymderivError(
+        f"{option}: invalid value {value!r}; expected a non-negative integer, or one per axis "
+        f"such as {'x'.join('1' * axes)}"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Max pooling
+
+
+@dataclass(frozen=True)
+class MaxPoolSpec:
+    geometry: PoolGeometry
+    values: Grid[Value]
+    source: str
+    seed: int | None = None
+
+    def options(self) -> tuple[tuple[str, object], ...]:
+        g = self.geometry
+        return (
+            ("input", list(g.input)),
+            ("kernel", list(g.kernel)),
+            ("stride", list(g.stride)),
+            ("padding", list(g.padding)),
+            ("dilation", list(g.dilation)),
+            ("ceil_mode", g.ceil_mode),
+            ("values_from", self.source),
+            ("seed", self.seed),
+        )
+
+
+def input_values(
+    axes: int, input: object, values: object, seed: int | None
+) -> tuple[Grid[Value], str]:
+    """The values and where they came from: ``--values``, ``--seed``, or the built-in example."""
+    if values is not None and seed is not None:
+        raise SymderivError("--values and --seed: give one or the other, not both")
+    shape = None if input is None else coerce_size(input, "--input", axes)
+    if values is not None:
+        text = values if isinstance(values, str) else values_text(values, axes)
+        return check_shape(parse_values(text, axes), shape), "values"
+    if seed is not None:
+        return seeded_values(shape or DEFAULT_INPUT[axes], seed), "seed"
+    if shape is None or shape == DEFAULT_INPUT[axes]:
+        return parse_values(EXAMPLE_VALUES[axes], axes), "example"
+    return seeded_values(shape, 0), "seed"
+
+
+def values_text(values: object, axes: int) -> str:
+    """Nested lists (as ``tensor.tolist()`` gives) in the ``--values`` syntax."""
+    separators = ["|", ";", ","][3 - axes :]
+
+    def join(item: object, depth: int) -> str:
+        if depth == axes:
+            return str(item)
+        if not isinstance(item, Sequence) or isinstance(item, str):
+            raise SymderivError(f"values: expected {axes}-level nested lists, got {item!r}")
+        return separators[depth].join(join(x, depth + 1) for x in item)
+
+    return join(values, 0)
+
+
+def select(window: Window, values: Grid[Value]) -> Selection:
+    """PyTorch's scan: row-major, the first value strictly greater than the running maximum."""
+    seen = tuple(None if c is None else values[c] for c in window.cells)
+    best: Fraction | None = None
+    winner = None
+    for cell, v in zip(window.cells, seen):
+        if cell is not None and v is not None and (best is None or v > best):
+            best, winner = v, cell
+    assert winner is not None  # PoolGeometry rejects windows of padding only
+    tied = tuple(c for c, v in zip(window.cells, seen) if c is not None and v == best)
+    return Selection(window, seen, winner, tied)
+
+
+@without_cycle_collection
+def derive_max(spec: MaxPoolSpec, layer: str) -> PoolDerivation:
+    g = spec.geometry
+    x = Tensor("X", Role.INPUT, tensor_symbols("X", g.input))
+    o = Tensor("O", Role.OUTPUT, tensor_symbols("O", g.output))
+    up_key = gradient_key("O")
+    upstream = Tensor(up_key, Role.UPSTREAM, tensor_symbols(up_key, g.output))
+    selections = tuple(select(w, spec.values) for w in g.windows())
+    forward = Grid(g.output, tuple(Poly.symbol(x.symbols[s.winner]) for s in selections))
+    local, (grad_x,) = chain_rule(forward, o.symbols, upstream.symbols, (x.symbols,))
+    expansion = Expansion((x, o, upstream), "O", forward, local, (("X", grad_x),))
+    detection, identities = search_and_prove(
+        grad_x, upstream.symbols.map(Poly.symbol), g, MAX_CANDIDATES, selections
+    )
+    return PoolDerivation(
+        layer=layer,
+        kind="max",
+        options=spec.options(),
+        geometry=g,
+        expansion=expansion,
+        detections=(detection,),
+        identities=identities,
+        values=spec.values,
+        values_source=spec.source,
+        seed=spec.seed,
+        selections=selections,
+    )
+
+
+def max_pool(
+    axes: int,
+    input: object = None,
+    kernel: object = 2,
+    stride: object = None,
+    padding: object = 0,
+    dilation: object = 1,
+    ceil_mode: bool = False,
+    values: object = None,
+    seed: int | None = None,
+) -> PoolDerivation:
+    grid, source = input_values(axes, input, values, seed)
+    used_seed = None if source != "seed" else (0 if seed is None else seed)
+    g = geometry(axes, grid.shape, kernel, stride, padding, dilation, ceil_mode)
+    return derive_max(MaxPoolSpec(g, grid, source, used_seed), f"maxpool{axes}d")
+
+
+def maxpool1d(input: object = None, kernel: object = 2, **options: object) -> PoolDerivation:
+    """``torch.nn.functional.max_pool1d`` on concrete values (``values="1,3,2"`` or ``seed=N``)."""
+    return max_pool(1, input, kernel, **options)  # type: ignore[arg-type]
+
+
+def maxpool2d(input: object = None, kernel: object = 2, **options: object) -> PoolDerivation:
+    """``torch.nn.functional.max_pool2d`` on concrete values (``values="1,3;2,4"``, ``seed=N``)."""
+    return max_pool(2, input, kernel, **options)  # type: ignore[arg-type]
+
+
+def maxpool3d(input: object = None, kernel: object = 2, **options: object) -> PoolDerivation:
+    """``torch.nn.functional.max_pool3d``; ``values`` separates depth slices with ``|``."""
+    return max_pool(3, input, kernel, **options)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# Average pooling
+
+
+@dataclass(frozen=True)
+class AvgPoolSpec:
+    geometry: PoolGeometry
+    count_include_pad: bool = True
+    max_terms: int = DEFAULT_MAX_TERMS
+
+    def __post_init__(self) -> None:
+        if self.terms > self.max_terms:
+            raise SymderivError(
+                f"input {format_size(self.geometry.input)} with kernel "
+                f"{format_size(self.geometry.kernel)} needs {self.terms:,} terms, over the limit "
+                f"of {self.max_terms:,}; raise it with --max-terms (max_terms= in Python)"
+            )
+
+    @property
+    def terms(self) -> int:
+        return sum(len(w.real) for w in self.geometry.windows())
+
+    def options(self) -> tuple[tuple[str, object], ...]:
+        g = self.geometry
+        return (
+            ("input", list(g.input)),
+            ("kernel", list(g.kernel)),
+            ("stride", list(g.stride)),
+            ("padding", list(g.padding)),
+            ("ceil_mode", g.ceil_mode),
+            ("count_include_pad", self.count_include_pad),
+        )
+
+
+@without_cycle_collection
+def derive_average(spec: AvgPoolSpec, layer: str) -> PoolDerivation:
+    g = spec.geometry
+    x = Tensor("X", Role.INPUT, tensor_symbols("X", g.input))
+    o = Tensor("O", Role.OUTPUT, tensor_symbols("O", g.output))
+    up_key = gradient_key("O")
+    upstream = Tensor(up_key, Role.UPSTREAM, tensor_symbols(up_key, g.output))
+    windows = g.windows()
+    divisors = Grid(
+        g.output, tuple(g.average_divisor(w.output, spec.count_include_pad) for w in windows)
+    )
+
+    def average(window: Window) -> Poly:
+        share = Fraction(1, divisors[window.output])
+        return Poly({(x.symbols[c],): share for c in window.real})
+
+    forward = Grid(g.output, tuple(average(w) for w in windows))
+    local, (grad_x,) = chain_rule(forward, o.symbols, upstream.symbols, (x.symbols,))
+    expansion = Expansion((x, o, upstream), "O", forward, local, (("X", grad_x),))
+    detection, identities = search_and_prove(
+        grad_x, upstream.symbols.map(Poly.symbol), g, AVERAGE_CANDIDATES
+    )
+    return PoolDerivation(
+        layer=layer,
+        kind="avg",
+        options=spec.options(),
+        geometry=g,
+        expansion=expansion,
+        detections=(detection,),
+        identities=identities,
+        divisors=divisors,
+        count_include_pad=spec.count_include_pad,
+    )
+
+
+def avg_pool(
+    axes: int,
+    input: object = None,
+    kernel: object = 2,
+    stride: object = None,
+    padding: object = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    max_terms: int = DEFAULT_MAX_TERMS,
+) -> PoolDerivation:
+    size = DEFAULT_INPUT[axes] if input is None else input
+    g = geometry(axes, size, kernel, stride, padding, 1, ceil_mode)
+    return derive_average(AvgPoolSpec(g, bool(count_include_pad), max_terms), f"avgpool{axes}d")
+
+
+def avgpool1d(input: object = None, kernel: object = 2, **options: object) -> PoolDerivation:
+    """``torch.nn.functional.avg_pool1d``, symbolic in the input."""
+    return avg_pool(1, input, kernel, **options)  # type: ignore[arg-type]
+
+
+def avgpool2d(input: object = None, kernel: object = 2, **options: object) -> PoolDerivation:
+    """``torch.nn.functional.avg_pool2d``, symbolic in the input."""
+    return avg_pool(2, input, kernel, **options)  # type: ignore[arg-type]
+
+
+def avgpool3d(input: object = None, kernel: object = 2, **options: object) -> PoolDerivation:
+    """``torch.nn.functional.avg_pool3d``, symbolic in the input."""
+    return avg_pool(3, input, kernel, **options)  # type: ignore[arg-type]
+
+
+def global_avgpool(input: object = (4, 4), max_terms: int = DEFAULT_MAX_TERMS) -> PoolDerivation:
+    """``adaptive_avg_pool2d(x, 1)``: one window, the whole input."""
+    size = coerce_size(input, "--input", 2)
+    g = PoolGeometry(size, size, size, (0, 0), (1, 1))
+    return derive_average(AvgPoolSpec(g, True, max_terms), "global-avgpool")
