@@ -20,6 +20,16 @@ from .convolution import (
 )
 from .derivation import Derivation
 from .errors import SymderivError
+from .pool_model import PoolDerivation
+from .pooling import (
+    avgpool1d,
+    avgpool2d,
+    avgpool3d,
+    global_avgpool,
+    maxpool1d,
+    maxpool2d,
+    maxpool3d,
+)
 
 __all__ = [
     "Derivation",
@@ -30,4 +40,16 @@ __all__ = [
     "conv_transpose1d",
     "conv_transpose2d",
     "conv_transpose3d",
+]
+
+# Pooling layers: max pooling on concrete values, average pooling symbolically.
+__all__ += [
+    "PoolDerivation",
+    "avgpool1d",
+    "avgpool2d",
+    "avgpool3d",
+    "global_avgpool",
+    "maxpool1d",
+    "maxpool2d",
+    "maxpool3d",
 ]

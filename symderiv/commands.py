@@ -14,10 +14,10 @@ from typing import Any
 
 import click
 
-from . import convolution
-from .derivation import Derivation
+from . import convolution, pool_options, pooling
 from .conv_spec import parse_axes
 from .errors import SymderivError
+from .layer import LayerDerivation
 from .sizes import parse_size
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -45,7 +45,7 @@ class LayerCommand:
     name: str
     help: str
     options: tuple[Decorator, ...]
-    derive: Callable[..., Derivation]
+    derive: Callable[..., LayerDerivation]
     """Called with the parsed options as keyword arguments."""
 
 
@@ -161,3 +161,38 @@ CONV_COMMANDS: tuple[LayerCommand, ...] = tuple(
 CONV2D = CONV_COMMANDS[1]
 
 LAYER_COMMANDS: tuple[LayerCommand, ...] = CONV_COMMANDS
+
+
+# Pooling: no parameters to learn; max pooling is worked on concrete values, average symbolically.
+_MAX_POOL = {1: pooling.maxpool1d, 2: pooling.maxpool2d, 3: pooling.maxpool3d}
+_AVG_POOL = {1: pooling.avgpool1d, 2: pooling.avgpool2d, 3: pooling.avgpool3d}
+POOL_COMMANDS: tuple[LayerCommand, ...] = (
+    *(
+        LayerCommand(
+            name=f"maxpool{n}d",
+            help=f"{n}-D max pooling (torch.nn.functional.max_pool{n}d) on concrete values.\n\n"
+            "States the routing rule, works it on the values given (--values or --seed): every "
+            "window and its maximum, ties, the switch mask, and dL/dX in the dL/dO symbols.",
+            options=pool_options.max_pool_options(n),
+            derive=derive,
+        )
+        for n, derive in _MAX_POOL.items()
+    ),
+    *(
+        LayerCommand(
+            name=f"avgpool{n}d",
+            help=f"{n}-D average pooling (torch.nn.functional.avg_pool{n}d), symbolically.\n\n"
+            "Derives dL/dX with PyTorch's divisors and finds and proves its compact form.",
+            options=pool_options.avg_pool_options(n),
+            derive=derive,
+        )
+        for n, derive in _AVG_POOL.items()
+    ),
+    LayerCommand(
+        name="global-avgpool",
+        help="Global 2-D average pooling (adaptive_avg_pool2d to 1x1), symbolically.",
+        options=pool_options.global_avg_pool_options(),
+        derive=pooling.global_avgpool,
+    ),
+)
+LAYER_COMMANDS += POOL_COMMANDS

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from . import conv_context, jsonout
+from . import conv_context, jsonout, pool_context, pool_json
 from .errors import SymderivError
 from .perf import without_cycle_collection
 
 if TYPE_CHECKING:
-    from .derivation import Derivation
+    from .layer import LayerDerivation
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,13 @@ VIEWS.update(
         for n in (1, 2, 3)
     }
 )
+VIEWS.update(
+    {f"maxpool{n}d": View(pool_context.build_max, pool_json.build, "maxpool") for n in (1, 2, 3)}
+)
+VIEWS.update(
+    {f"avgpool{n}d": View(pool_context.build_avg, pool_json.build, "avgpool") for n in (1, 2, 3)}
+)
+VIEWS["global-avgpool"] = View(pool_context.build_avg, pool_json.build, "avgpool")
 
 FORMATS = ("md", "latex", "json")
 LANGUAGES = ("en", "zh")
@@ -66,7 +73,9 @@ def environment() -> jinja2.Environment:
 
 
 @without_cycle_collection
-def render(derivation: Derivation, fmt: str, lang: str = "en", standalone: bool = False) -> str:
+def render(
+    derivation: LayerDerivation, fmt: str, lang: str = "en", standalone: bool = False
+) -> str:
     if fmt not in FORMATS:
         raise SymderivError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
