@@ -11,7 +11,9 @@ from typing import Any
 
 import click
 
+from . import documents_cli, notes_command
 from .commands import LAYER_COMMANDS, Decorator, LayerCommand
+from .documents import EXTENSIONS, render_layer, write_document
 from .errors import SymderivError
 from .layer import LayerDerivation
 from .render import FORMATS, LANGUAGES
@@ -67,13 +69,28 @@ def verify_group() -> None:
     """Re-derive a layer and check every identity; exit 0 when all hold, 1 otherwise."""
 
 
+def figure_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    return _apply(documents_cli.FIGURE_OPTIONS, command)
+
+
 def add_layer(layer: LayerCommand) -> None:
     def derive_and_write(
-        fmt: str, lang: str, standalone: bool, output: Path | None, **options: Any
+        fmt: str,
+        lang: str,
+        standalone: bool,
+        output: Path | None,
+        figures: bool,
+        output_dir: Path | None,
+        **options: Any,
     ) -> None:
         if standalone and fmt != "latex":
             raise click.BadParameter("only applies to --format latex", param_hint="--standalone")
+        documents_cli.check(fmt, figures, output, output_dir)
         derivation = layer.derive(**options)
+        if figures or output_dir is not None:
+            document = render_layer(derivation, fmt, lang, standalone, figures, layer.name)
+            write_document(document, output, output_dir, f"{layer.name}.{EXTENSIONS[fmt]}")
+            return
         if fmt == "md":
             text = derivation.to_markdown(lang)
         elif fmt == "latex":
@@ -86,7 +103,7 @@ def add_layer(layer: LayerCommand) -> None:
         report(layer.derive(**options))
 
     cli.command(layer.name, help=layer.help)(
-        _apply(layer.options, output_options(derive_and_write))
+        _apply(layer.options, output_options(figure_options(derive_and_write)))
     )
     verify_group.command(
         layer.name, help=f"Verify every {layer.name} identity for the given options."
@@ -95,6 +112,7 @@ def add_layer(layer: LayerCommand) -> None:
 
 for _layer in LAYER_COMMANDS:
     add_layer(_layer)
+cli.add_command(notes_command.build(output_options))
 
 
 def report(derivation: LayerDerivation) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from . import convolution, pool_options, pooling
+from . import convolution, pool_options, pooling, primer
 from .conv_spec import parse_axes
 from .errors import SymderivError
 from .layer import LayerDerivation
@@ -196,3 +196,14 @@ POOL_COMMANDS: tuple[LayerCommand, ...] = (
     ),
 )
 LAYER_COMMANDS += POOL_COMMANDS
+
+
+# The chain-rule primer: no options; the course notes open with it.
+CHAIN_RULE = LayerCommand(
+    name="chain-rule",
+    help="The chain rule on its own: one path (a composition) and two paths, each derived and "
+    "checked by SymPy on concrete functions, and the gate view that the layers rely on.",
+    options=(),
+    derive=primer.chain_rule,
+)
+LAYER_COMMANDS += (CHAIN_RULE,)

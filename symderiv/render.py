@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from . import conv_context, jsonout, pool_context, pool_json
+from . import conv_context, jsonout, pool_context, pool_json, primer_context
 from .errors import SymderivError
 from .perf import without_cycle_collection
 
@@ -47,6 +47,7 @@ VIEWS.update(
     {f"avgpool{n}d": View(pool_context.build_avg, pool_json.build, "avgpool") for n in (1, 2, 3)}
 )
 VIEWS["global-avgpool"] = View(pool_context.build_avg, pool_json.build, "avgpool")
+VIEWS["chain-rule"] = View(primer_context.build, primer_context.build_json, "chain_rule")
 
 FORMATS = ("md", "latex", "json")
 LANGUAGES = ("en", "zh")
@@ -74,8 +75,13 @@ def environment() -> jinja2.Environment:
 
 @without_cycle_collection
 def render(
-    derivation: LayerDerivation, fmt: str, lang: str = "en", standalone: bool = False
+    derivation: LayerDerivation,
+    fmt: str,
+    lang: str = "en",
+    standalone: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> str:
+    """``extra`` adds to the template context: figures, or the settings of a notes section."""
     if fmt not in FORMATS:
         raise SymderivError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
@@ -85,6 +91,7 @@ def render(
         return json.dumps(view.json(derivation), indent=2, ensure_ascii=False) + "\n"
     values = view.context(derivation)
     values.update(format=fmt, lang=lang, standalone=standalone, body=f"{view.templates}/{lang}.j2")
+    values.update(extra or {})
     text = environment().get_template(f"{fmt}/document.j2").render(values)
     return _tidy(text)
 

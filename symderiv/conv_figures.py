@@ -1,0 +1,175 @@
+"""The figures of a convolution, computed from its derivation.
+
+* ``windows``: for each output element O_ij, the input X with the window O_ij reads highlighted:
+  the X elements that occur in the expanded O_ij (so stride, dilation or padding would show as
+  they are, without a second implementation of the sliding).
+* ``rotation``: the kernel and its 180° rotation, as the proven identity for dL/dX presents it,
+  with the first kernel element marked so the eye can follow it to the opposite corner.
+* ``full-correlation``: the zero-padded dL/dO of that identity, and for each element of dL/dX
+  the window where the rotated kernel sits on it (valid mode over the padded array).
+
+Figures are only drawn for plain two-dimensional tensors (the single-channel case); otherwise
+there are none, and the text stands alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .derivation import Derivation
+from .figures import (
+    Figure,
+    Highlight,
+    Label,
+    Panel,
+    element_label,
+    number_label,
+    rotated_label,
+    selection,
+    starts_row,
+    tensor_label,
+)
+from .grid import Grid, Index
+from .model import Candidate, Presentation
+from .poly import Poly
+from .symbols import needs_separators
+
+LabelOf = Callable[[Poly], Label]
+
+PANEL_LIMIT = 16
+"""More panels than this and only the four corner elements are drawn."""
+LABEL_LIMIT = 8
+"""Grids wider or taller than this are drawn without labels."""
+
+
+def build(derivation: Derivation) -> dict[str, Figure]:
+    expansion = derivation.expansion
+    keys = {t.key for t in expansion.tensors}
+    if not {"X", "F", "O"} <= keys or any(len(t.shape) != 2 for t in expansion.tensors):
+        return {}
+    separated = needs_separators(t.shape for t in expansion.tensors)
+    names = {s: (t.key, i) for t in expansion.tensors for i, s in t.symbols.items()}
+
+    def label(cell: Poly) -> Label:
+        if not cell:
+            return number_label("0")
+        (symbol,) = cell.free_symbols
+        key, index = names[symbol]
+        return element_label(key, index, separated)
+
+    figures = {"windows": _windows(derivation, separated)}
+    slid = _sliding_identity(derivation, "dL/dX")
+    if slid is not None and slid.candidate.rotate_second:
+        figures["rotation"] = _rotation(slid, label)
+    if slid is not None and any(b or a for b, a in slid.presentation.padding):
+        figures["full-correlation"] = _full(slid, label, separated)
+    return figures
+
+
+@dataclass(frozen=True)
+class Slid:
+    """A proven identity that slides one array over another, as its presentation shows it."""
+
+    target: str
+    candidate: Candidate
+    presentation: Presentation
+
+
+def _sliding_identity(derivation: Derivation, target: str) -> Slid | None:
+    """The first proven identity for ``target`` that is a correlation or convolution."""
+    for i in derivation.identities:
+        if (
+            i.target == target
+            and i.proof.holds
+            and isinstance(i.candidate, Candidate)
+            and i.presentation is not None
+        ):
+            return Slid(i.target, i.candidate, i.presentation)
+    return None
+
+
+def _windows(derivation: Derivation, separated: bool) -> Figure:
+    expansion = derivation.expansion
+    x = expansion.tensor("X").symbols
+    output = expansion.tensor("O").symbols
+    where = {s: i for i, s in x.items()}
+    labels = Grid.build(x.shape, lambda i: element_label("X", i, separated))
+    shown = selection(output.indices(), output.shape, PANEL_LIMIT)
+    panels = tuple(
+        Panel(
+            title=element_label("O", index, separated),
+            labels=labels,
+            highlights=(
+                Highlight(
+                    "window",
+                    frozenset(
+                        where[s] for s in expansion.forward[index].free_symbols if s in where
+                    ),
+                ),
+            ),
+            show_labels=max(x.shape) <= LABEL_LIMIT,
+            starts_row=starts_row(index, shown),
+        )
+        for index in shown
+    )
+    return Figure("windows", panels, complete=len(shown) == len(output.cells))
+
+
+def _rotation(identity: Slid, label: LabelOf) -> Figure:
+    key = identity.candidate.second
+    rotated = identity.presentation.second
+    original = Grid.build(
+        rotated.shape, lambda i: rotated[tuple(n - 1 - a for a, n in zip(i, rotated.shape))]
+    )
+    first = original.cells[0]
+
+    def marked(grid: Grid[Poly]) -> frozenset[Index]:
+        return frozenset(i for i, cell in grid.items() if cell == first)
+
+    return Figure(
+        "rotation",
+        (
+            Panel(tensor_label(key), original.map(label), (Highlight("anchor", marked(original)),),
+                  base="kernel"),
+            Panel(rotated_label(key), rotated.map(label), (Highlight("anchor", marked(rotated)),),
+                  base="kernel"),
+        ),
+    )
+
+
+def _full(identity: Slid, label: LabelOf, separated: bool) -> Figure:
+    padded = identity.presentation.first
+    kernel = identity.presentation.second.shape
+    zeros = frozenset(i for i, cell in padded.items() if not cell)
+    out_shape = tuple(n - k + 1 for n, k in zip(padded.shape, kernel))
+    out = Grid.build(out_shape, lambda i: i)
+    shown = selection(out.indices(), out_shape, PANEL_LIMIT)
+    big = max(padded.shape) > LABEL_LIMIT
+    offsets = list(Grid.build(kernel, lambda i: i).cells)
+
+    def window(at: Index) -> frozenset[Index]:
+        return frozenset(tuple(a + u for a, u in zip(at, offset)) for offset in offsets)
+
+    whole = Panel(
+        tensor_label(identity.candidate.first),
+        padded.map(label),
+        (Highlight("zero", zeros),),
+        show_labels=not big,
+    )
+    panels = tuple(
+        Panel(
+            element_label(identity.target, at, separated),
+            padded.map(label),
+            (
+                Highlight("zero", zeros),
+                Highlight("window", window(at) - zeros),
+                Highlight("window-zero", window(at) & zeros),
+            ),
+            show_labels=False,
+            starts_row=starts_row(at, shown),
+        )
+        for at in shown
+    )
+    return Figure("full-correlation", (whole, *panels), complete=len(shown) == len(out.cells))
+

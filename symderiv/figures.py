@@ -1,0 +1,140 @@
+"""Figures as pure data: grids of cell labels with highlighted cells, computed from a derivation.
+
+A figure is a row of panels; a panel is a grid whose cells carry a label and a tone (a colour
+named in ``PALETTE``). The builders (``conv_figures``, ``pool_figures``) compute which cells to
+highlight from the derivation itself, never from a drawing; ``tikz`` and ``svg`` render the same
+data, so colours and labels agree between LaTeX and Markdown.
+
+Labels are short runs of math text, so that both renderers spell them the same way:
+``X_{11}`` is the runs ("X", italic) and ("11", sub).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .grid import Grid, Index
+from .symbols import LOSS, gradient_of, index_latex
+
+PALETTE = {
+    "plain": "#FFFFFF",
+    "window": "#F4A261",
+    "zero": "#E3E3E3",
+    "window-zero": "#F9D5B4",
+    "kernel": "#A8DADC",
+    "anchor": "#2A9D8F",
+    "selected": "#E76F51",
+}
+"""Cell fills, shared by TikZ and SVG. ``anchor`` marks one element to follow across panels."""
+STROKE = "#4D4D4D"
+TEXT = "#1A1A1A"
+STYLES = ("italic", "upright", "symbol", "sub")
+
+
+@dataclass(frozen=True)
+class Run:
+    text: str
+    style: str
+    """``italic`` (a variable), ``upright`` (a word such as rot180, or a number), ``symbol``
+    (punctuation and ∂, set as they are) or ``sub`` (a subscript)."""
+
+
+Label = tuple[Run, ...]
+
+
+@dataclass(frozen=True)
+class Highlight:
+    tone: str
+    cells: frozenset[Index]
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: Label
+    labels: Grid[Label]
+    highlights: tuple[Highlight, ...] = ()
+    base: str = "plain"
+    show_labels: bool = True
+    """Thumbnails (False) show only the tones: the position of a window, not the values."""
+    starts_row: bool = False
+    """Begin a new row of panels here, so that panels can mirror the layout of a matrix."""
+
+    def tone(self, index: Index) -> str:
+        """The last highlight that holds the cell wins."""
+        tone = self.base
+        for highlight in self.highlights:
+            if index in highlight.cells:
+                tone = highlight.tone
+        return tone
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    """Short and file-name safe: ``windows``, ``rotation``."""
+    panels: tuple[Panel, ...]
+    complete: bool = True
+    """False when the figure shows a selection (the corners) of a long list of panels."""
+
+    @property
+    def cells(self) -> int:
+        return sum(len(p.labels.cells) for p in self.panels)
+
+
+# --------------------------------------------------------------------------------------------
+# Labels
+
+
+def tensor_label(key: str) -> Label:
+    """``X``, or ``∂L/∂O`` for a loss gradient."""
+    base = gradient_of(key)
+    if base is None:
+        return (Run(key, "italic"),)
+    return (Run("∂", "symbol"), Run(LOSS, "italic"), Run("/∂", "symbol"), Run(base, "italic"))
+
+
+def element_label(key: str, index: Index, separated: bool) -> Label:
+    return (*tensor_label(key), Run(index_latex(index, separated), "sub"))
+
+
+def rotated_label(key: str) -> Label:
+    return (Run("rot180", "upright"), Run("(", "symbol"), *tensor_label(key), Run(")", "symbol"))
+
+
+def number_label(text: str) -> Label:
+    return (Run(text, "upright"),)
+
+
+def plain_text(label: Label) -> str:
+    """A label as plain text, for alt text and tests: ``X11``, ``∂L/∂O12``."""
+    return "".join(run.text for run in label)
+
+
+def width_em(label: Label) -> float:
+    """Roughly how wide a label sets, in em: enough to size cells the same in both renderers."""
+    return sum(len(run.text) * (0.45 if run.style == "sub" else 0.62) for run in label)
+
+
+def cell_em(panel: Panel) -> float:
+    """The side of a panel's cells in em (thumbnails are small and unlabelled)."""
+    if not panel.show_labels:
+        return 1.2
+    widest = max((width_em(label) for label in panel.labels.cells), default=1.0)
+    return max(2.4, 1.15 * widest + 1.0)
+
+
+def selection(indices: Iterable[Index], shape: tuple[int, ...], limit: int) -> list[Index]:
+    """Every index when there are at most ``limit``, else the corners of the grid."""
+    every = list(indices)
+    if len(every) <= limit:
+        return every
+    corners = {tuple(0 if first else n - 1 for first, n in zip(choice, shape)) for choice in
+               [(True, True), (True, False), (False, True), (False, False)]}
+    return [i for i in every if i in corners]
+
+
+def starts_row(index: Index, shown: list[Index]) -> bool:
+    """Whether the panel for ``index`` opens a row when panels follow the rows of a matrix."""
+    position = shown.index(index)
+    return position == 0 or shown[position - 1][0] != index[0]

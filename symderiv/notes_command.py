@@ -1,0 +1,164 @@
+"""``symderiv notes``: the course notes, with every section's options under its own prefix.
+
+The options are generated from the layer commands: conv2d's ``--input`` becomes
+``--conv2d-input`` and so on, so a layer's notes section takes exactly the options of its own
+command. Giving an option for a section that ``--sections`` leaves out is an error, not silence.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from . import documents_cli, notes
+from .commands import LayerCommand
+from .documents import EXTENSIONS, write_document
+from .errors import SymderivError
+
+
+@dataclass(frozen=True)
+class SectionOption:
+    section: str
+    original: str
+    """The keyword the layer's derive function takes."""
+    option: click.Option
+
+
+def collect(decorate: Callable[[Callable[..., Any]], Callable[..., Any]]) -> list[click.Parameter]:
+    """The click parameters a decorator (chain) attaches, in the order --help lists them."""
+
+    def probe() -> None:
+        """Only here to carry the parameters the decorators attach."""
+
+    decorate(probe)
+    return list(reversed(getattr(probe, "__click_params__", [])))
+
+
+def _section_options(command: LayerCommand) -> list[SectionOption]:
+    """Copies of a layer command's options, renamed ``--SECTION-NAME`` (short forms dropped)."""
+    params: list[click.Parameter] = []
+    for decorator in command.options:
+        params.extend(collect(decorator))
+    prefix = command.name
+    made = []
+    for param in params:
+        if not isinstance(param, click.Option) or param.name is None:
+            continue
+        option = copy.copy(param)
+        option.opts = [f"--{prefix}-{o.lstrip('-')}" for o in param.opts if o.startswith("--")]
+        option.secondary_opts = [
+            f"--{prefix}-{o.lstrip('-')}" for o in param.secondary_opts if o.startswith("--")
+        ]
+        option.name = f"{prefix.replace('-', '_')}__{param.name}"
+        made.append(SectionOption(command.name, param.name, option))
+    return made
+
+
+def build(output_options: Callable[[Callable[..., Any]], Callable[..., Any]]) -> click.Command:
+    offered = notes.available()
+    section_options = [o for c in offered for o in _section_options(c)]
+    by_name = {o.option.name: o for o in section_options}
+    names = ", ".join(c.name for c in offered)
+
+    def run(
+        fmt: str,
+        lang: str,
+        standalone: bool,
+        output: Path | None,
+        figures: bool | None,
+        output_dir: Path | None,
+        sections: str | None,
+        **options: Any,
+    ) -> None:
+        if standalone and fmt != "latex":
+            raise click.BadParameter("only applies to --format latex", param_hint="--standalone")
+        requested = [s.strip() for s in sections.split(",")] if sections is not None else None
+        try:
+            chosen = notes.choose(requested if requested is not None else [c.name for c in offered])
+        except SymderivError as error:
+            raise click.BadParameter(str(error).removeprefix("--sections: "),
+                                     param_hint="--sections") from None
+        chosen_names = {c.name for c in chosen}
+        context = click.get_current_context()
+        for name in options:
+            source = context.get_parameter_source(name)
+            entry = by_name[name]
+            if source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT) and (
+                entry.section not in chosen_names
+            ):
+                raise click.BadParameter(
+                    f"is for section {entry.section!r}, which --sections leaves out",
+                    param_hint=entry.option.opts[0],
+                )
+        with_figures = _figures_wanted(figures, fmt, output, output_dir)
+        documents_cli.check(fmt, with_figures, output, output_dir)
+        parts = [
+            notes.Part(
+                c.name,
+                c.derive(
+                    **{
+                        by_name[n].original: v
+                        for n, v in options.items()
+                        if by_name[n].section == c.name
+                    }
+                ),
+            )
+            for c in chosen
+        ]
+        stem = output.stem if output is not None else "notes"
+        document = notes.assemble(parts, fmt, lang, standalone, with_figures, stem)
+        write_document(document, output, output_dir, f"notes.{EXTENSIONS[fmt]}")
+
+    command = click.Command(
+        "notes",
+        callback=run,
+        help="Course notes: the chain-rule primer and a section per layer in one article, with "
+        "a table of contents, numbered equations, figures and a summary of the identities."
+        f"\n\nSections: {names}. Each section takes its layer's options, prefixed with its "
+        "name (--conv2d-input 4x4).",
+    )
+    own = [
+        click.Option(
+            ["--sections"],
+            help=f"Comma-separated sections, from: {names} (default: all; the chain rule "
+            "comes first).",
+        ),
+        click.Option(
+            ["--figures/--no-figures"],
+            default=None,
+            help="Figures (default: on, except for Markdown on standard output, where they "
+            "cannot be written as files).",
+        ),
+        click.Option(
+            ["--output-dir"],
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Write notes.md (or .tex, .json) and its figures into this directory "
+            "(created if missing): all files or none.",
+        ),
+    ]
+
+    command.params = [*collect(output_options), *own, *(o.option for o in section_options)]
+    return command
+
+
+def _figures_wanted(
+    figures: bool | None, fmt: str, output: Path | None, output_dir: Path | None
+) -> bool:
+    if figures is not None:
+        return figures
+    if fmt == "json":
+        return False
+    if fmt == "md" and output is None and output_dir is None:
+        click.echo(
+            "symderiv: note: figures left out: Markdown figures are SVG files; give -o FILE or "
+            "--output-dir DIR to have them written beside the notes",
+            err=True,
+        )
+        return False
+    return True

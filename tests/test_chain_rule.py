@@ -1,0 +1,118 @@
+"""The chain-rule primer: each case checked again here by SymPy, independently of the module."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sympy as sp
+from click.testing import CliRunner
+
+from symderiv import primer
+from symderiv.cli import cli
+
+from .test_output_checks import ENGINE, compile_tex, extract_math, run_katex
+
+s, x, y, z = sp.symbols("s x y z")
+
+
+@pytest.fixture(scope="module")
+def derived() -> primer.PrimerDerivation:
+    return primer.chain_rule()
+
+
+def test_every_case_is_proven(derived: primer.PrimerDerivation) -> None:
+    assert [c.name for c in derived.cases] == ["one path", "two paths"]
+    assert all(c.proof.holds for c in derived.cases) and derived.gate.proof.holds
+    assert derived.verified
+
+
+def test_one_path_matches_plain_differentiation(derived: primer.PrimerDerivation) -> None:
+    one = derived.cases[0]
+    # Written out by hand here: z = sin(x^2), so dz/dx = 2x cos(x^2).
+    assert sp.simplify(one.substituted - sp.diff(sp.sin(x**2), x)) == 0
+    assert sp.simplify(one.substituted - 2 * x * sp.cos(x**2)) == 0
+    assert one.composed == sp.sin(x**2)
+    (path,) = one.paths
+    assert [(f.numerator, f.denominator) for f in path] == [(z, y), (y, x)]
+    assert [f.value for f in path] == [sp.cos(y), 2 * x]
+
+
+def test_two_paths_matches_plain_differentiation(derived: primer.PrimerDerivation) -> None:
+    two = derived.cases[1]
+    # z = x y with x = s^2, y = sin s: both paths contribute.
+    expected = 2 * s * sp.sin(s) + s**2 * sp.cos(s)
+    assert sp.simplify(two.substituted - expected) == 0
+    assert sp.simplify(two.direct - expected) == 0
+    assert len(two.paths) == 2
+    contributions = [sp.Mul(*(f.value for f in path)) for path in two.paths]
+    assert contributions == [y * 2 * s, x * sp.cos(s)]
+    assert [f.partial for path in two.paths for f in path] == [True, False, True, False]
+
+
+def test_gate_passes_upstream_times_local(derived: primer.PrimerDerivation) -> None:
+    gate = derived.gate
+    assert gate.local == (y, x)
+    assert gate.downstream == (primer.upstream * y, primer.upstream * x)
+    # Independently: for a concrete loss L = exp(z), dL/dx = exp(xy) * y.
+    loss = sp.exp(x * y)
+    for v, d in zip(gate.inputs, gate.downstream):
+        assert sp.simplify(sp.diff(loss, v) - d.subs(primer.upstream, sp.exp(x * y))) == 0
+
+
+def test_check_can_fail() -> None:
+    """The check is not vacuous: a wrong chain-rule result is reported as not holding."""
+    assert not primer.check(2 * x * sp.cos(x**2), sp.cos(x**2)).holds
+    assert primer.check(sp.sin(x) ** 2 + sp.cos(x) ** 2, sp.Integer(1)).holds
+
+
+def run(args: list[str]) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, args)
+    return result.exit_code, result.output
+
+
+def test_verify_command_reports_each_check() -> None:
+    code, out = run(["verify", "chain-rule"])
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert len(lines) == 3 and all(line.startswith("PROVEN") for line in lines)
+
+
+def test_json_expressions_parse_and_agree() -> None:
+    code, out = run(["chain-rule", "--format", "json"])
+    assert code == 0
+    data = json.loads(out)
+    assert data["layer"] == "chain-rule" and data["verified"] is True
+    for case in data["cases"]:
+        chained, direct = sp.sympify(case["substituted"]), sp.sympify(case["direct"])
+        assert sp.simplify(chained - direct) == 0
+        assert case["verification"]["status"] == "proven"
+    assert data["gate"]["local_gradients"] == {"x": "y", "y": "x"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_markdown_sections_and_math(lang: str) -> None:
+    code, out = run(["chain-rule", "--lang", lang])
+    assert code == 0
+    headings = [line for line in out.splitlines() if line.startswith("#")]
+    assert len(headings) == 4 and headings[0].startswith("# ")
+    assert "\\frac{dz}{dx} = \\frac{dz}{dy} \\frac{dy}{dx}" in out
+    assert "\\tag{" not in out  # equations are numbered only inside the notes
+
+
+@pytest.mark.katex
+def test_markdown_math_passes_katex_strict() -> None:
+    pieces = [p for lang in ("en", "zh") for p in extract_math(run(["chain-rule", "--lang", lang])[1])]
+    assert len(pieces) > 30
+    errors = run_katex(pieces)
+    assert not errors, [(pieces[int(e["index"])].tex, e["message"]) for e in errors]
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_standalone_latex_compiles(lang: str, tmp_path: Path) -> None:
+    code, source = run(["chain-rule", "--lang", lang, "--format", "latex", "--standalone"])
+    assert code == 0
+    text, _ = compile_tex(source, ENGINE[lang], tmp_path)
+    assert ("chain rule" if lang == "en" else "链式法则") in text

@@ -1,0 +1,194 @@
+"""Figures: computed from the derivation, and drawn the same way in TikZ and SVG."""
+
+from __future__ import annotations
+
+import functools
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import symderiv
+from symderiv import conv_figures, svg, tikz
+from symderiv.cli import cli, main
+from symderiv.figures import PALETTE, Figure, plain_text, selection
+
+from .test_output_checks import ENGINE, compile_tex, extract_math, run_katex
+
+SVG = "{http://www.w3.org/2000/svg}"
+SIZES = [((3, 3), (2, 2)), ((4, 5), (2, 3)), ((3, 4), (3, 1))]
+
+
+@functools.cache
+def figures(input_size: tuple[int, int], kernel: tuple[int, int]) -> dict[str, Figure]:
+    return conv_figures.build(symderiv.conv2d(input=input_size, kernel=kernel))
+
+
+@pytest.mark.parametrize("input_size, kernel", SIZES)
+def test_windows_are_the_cells_each_output_reads(
+    input_size: tuple[int, int], kernel: tuple[int, int]
+) -> None:
+    figure = figures(input_size, kernel)["windows"]
+    out = (input_size[0] - kernel[0] + 1, input_size[1] - kernel[1] + 1)
+    assert figure.complete and len(figure.panels) == out[0] * out[1]
+    for panel, (i, j) in zip(figure.panels, [(i, j) for i in range(out[0]) for j in range(out[1])]):
+        assert plain_text(panel.title) == f"O{i + 1}{j + 1}"
+        # Stride 1, no padding: O_ij reads the kernel-sized block whose corner is X_ij.
+        block = {(i + u, j + v) for u in range(kernel[0]) for v in range(kernel[1])}
+        shaded = {c for c in panel.labels.indices() if panel.tone(c) == "window"}
+        assert shaded == block
+        assert plain_text(panel.labels[(0, 0)]) == "X11"
+
+
+@pytest.mark.parametrize("input_size, kernel", SIZES)
+def test_rotation_reverses_rows_and_columns(
+    input_size: tuple[int, int], kernel: tuple[int, int]
+) -> None:
+    original, rotated = figures(input_size, kernel)["rotation"].panels
+    assert plain_text(original.title) == "F" and plain_text(rotated.title) == "rot180(F)"
+    kh, kw = kernel
+    for (r, c), label in original.labels.items():
+        assert plain_text(label) == f"F{r + 1}{c + 1}"
+        assert rotated.labels[(kh - 1 - r, kw - 1 - c)] == label
+    assert {i for i in rotated.labels.indices() if rotated.tone(i) == "anchor"} == {(kh - 1, kw - 1)}
+
+
+@pytest.mark.parametrize("input_size, kernel", SIZES)
+def test_full_correlation_windows_hold_the_gradient_terms(
+    input_size: tuple[int, int], kernel: tuple[int, int]
+) -> None:
+    """The non-zero cells under each window are exactly the dL/dO in that dL/dX element."""
+    d = symderiv.conv2d(input=input_size, kernel=kernel)
+    padded, *panels = figures(input_size, kernel)["full-correlation"].panels
+    assert plain_text(padded.title) == "∂L/∂O"
+    every = [(a, b) for a in range(input_size[0]) for b in range(input_size[1])]
+    shown = selection(every, input_size, conv_figures.PANEL_LIMIT)
+    assert len(panels) == len(shown) and (len(shown) == len(every)) == (len(every) <= 16)
+    upstream = {str(s) for s in d.symbols("dL/dO")}
+    gradient = d.gradient("X")
+    for panel, (a, b) in zip(panels, shown):
+        shaded = [c for c in panel.labels.indices() if panel.tone(c) == "window"]
+        under = {plain_text(panel.labels[c]) for c in shaded}
+        names = {str(s) for s in gradient[a, b].free_symbols} & upstream
+        assert under == {"∂L/∂O" + "".join(n.split("_")[2:]) for n in names}
+        lighter = [c for c in panel.labels.indices() if panel.tone(c) == "window-zero"]
+        assert len(shaded) + len(lighter) == kernel[0] * kernel[1]
+        assert all(plain_text(panel.labels[c]) == "0" for c in lighter)
+
+
+def test_large_sizes_show_the_corners_without_labels() -> None:
+    figure = figures((12, 12), (3, 3))["windows"]
+    assert not figure.complete
+    assert [plain_text(p.title) for p in figure.panels] == [
+        "O1,1",
+        "O1,10",
+        "O10,1",
+        "O10,10",
+    ]
+    assert not any(p.show_labels for p in figure.panels)
+    assert selection([(0, 0), (0, 1)], (1, 2), 16) == [(0, 0), (0, 1)]
+
+
+@pytest.mark.parametrize("input_size, kernel", SIZES)
+def test_svg_parses_with_one_rect_per_cell(
+    input_size: tuple[int, int], kernel: tuple[int, int]
+) -> None:
+    for figure in figures(input_size, kernel).values():
+        root = ET.fromstring(svg.figure_svg(figure))
+        assert root.tag == f"{SVG}svg"
+        panels = root.findall(f"{SVG}g[@class='panel']")
+        assert len(panels) == len(figure.panels)
+        for group, panel in zip(panels, figure.panels):
+            cells = group.findall(f"{SVG}rect[@class='cell']")
+            assert len(cells) == len(panel.labels.cells)
+            for rect, index in zip(cells, panel.labels.indices()):
+                assert rect.get("data-tone") == panel.tone(index)
+                assert rect.get("fill") == PALETTE[panel.tone(index)]
+            texts = ["".join(t.itertext()) for t in group.findall(f"{SVG}text")]
+            assert texts[0] == plain_text(panel.title)
+            if panel.show_labels:
+                assert texts[1:] == [plain_text(label) for label in panel.labels.cells]
+
+
+def _rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[k : k + 2], 16) for k in (1, 3, 5))
+    return f"rgb,255:red,{r};green,{g};blue,{b}"
+
+
+@pytest.mark.parametrize("input_size, kernel", SIZES)
+def test_tikz_draws_the_same_cells_and_colours(
+    input_size: tuple[int, int], kernel: tuple[int, int]
+) -> None:
+    for figure in figures(input_size, kernel).values():
+        source = tikz.figure_tex(figure)
+        assert source.count("\\begin{tikzpicture}") == len(figure.panels)
+        fills = re.findall(r"\\filldraw\[fill=\{([^}]*)\}", source)
+        expected = [_rgb(PALETTE[p.tone(i)]) for p in figure.panels for i in p.labels.indices()]
+        assert fills == expected
+
+
+def test_single_layer_figures_in_markdown(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["conv2d", "--figures", "--output-dir", str(out)]) == 0
+    files = sorted(p.name for p in out.iterdir())
+    assert files == [
+        "conv2d-full-correlation.svg",
+        "conv2d-rotation.svg",
+        "conv2d-windows.svg",
+        "conv2d.md",
+    ]
+    markdown = (out / "conv2d.md").read_text(encoding="utf-8")
+    referenced = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
+    assert referenced == ["conv2d-windows.svg", "conv2d-rotation.svg", "conv2d-full-correlation.svg"]
+    for name in referenced:
+        ET.parse(out / name)
+    assert [f"Figure {n}." in markdown for n in (1, 2, 3)] == [True, True, True]
+    # Without --figures the document is the plain one.
+    plain = CliRunner().invoke(cli, ["conv2d"]).output
+    assert markdown.replace("\n\n", "\n") != plain.replace("\n\n", "\n")
+    assert "![" not in plain
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["conv2d", "--figures"], "give -o FILE or --output-dir DIR"),
+        (["conv2d", "--figures", "--format", "json", "-o", "x.json"], "--figures"),
+        (["conv2d", "-o", "a.md", "--output-dir", "d"], "not both"),
+    ],
+)
+def test_bad_figure_requests(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.katex
+def test_single_layer_figure_markdown_passes_katex(tmp_path: Path) -> None:
+    pieces = []
+    for lang in ("en", "zh"):
+        assert main(["conv2d", "--lang", lang, "--figures", "--output-dir", str(tmp_path / lang)]) == 0
+        pieces += extract_math((tmp_path / lang / "conv2d.md").read_text(encoding="utf-8"))
+    errors = run_katex(pieces)
+    assert not errors, [(pieces[int(e["index"])].tex, e["message"]) for e in errors]
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_single_layer_figures_compile(lang: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["conv2d", "--lang", lang, "--figures", "--format", "latex", "--standalone"]
+    )
+    assert result.exit_code == 0
+    assert "\\usepackage{tikz}" in result.output
+    assert result.output.count("\\begin{tikzpicture}") == 4 + 2 + 10
+    text, _ = compile_tex(result.output, ENGINE[lang], tmp_path)
+    flat = re.sub(r"\s+", "", text)  # ctex sets its own space between a CJK character and a digit
+    assert ("Figure3." if lang == "en" else "图3") in flat

@@ -1,0 +1,205 @@
+"""symderiv notes: sections from the registries, options per section, numbering, bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from symderiv import commands, notes, render
+from symderiv.cli import cli, main
+
+BASIC = ["--sections", "chain-rule,conv2d"]
+
+
+def run(args: list[str]) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["notes", *args])
+    return result.exit_code, result.stdout
+
+
+def test_sections_follow_the_registries(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [c.name for c in notes.available()]
+    assert names[0] == "chain-rule" and "conv2d" in names
+    assert set(names) <= {c.name for c in commands.LAYER_COMMANDS}
+    # A layer whose view is not registered is not offered.
+    views = {k: v for k, v in render.VIEWS.items() if k != "conv2d"}
+    monkeypatch.setattr(render, "VIEWS", views)
+    assert "conv2d" not in [c.name for c in notes.available()]
+    # Nor one without a command.
+    monkeypatch.setattr(
+        commands, "LAYER_COMMANDS", tuple(c for c in commands.LAYER_COMMANDS if c.name != "chain-rule")
+    )
+    assert "chain-rule" not in [c.name for c in notes.available()]
+
+
+def test_every_layer_command_option_has_a_prefixed_copy() -> None:
+    command = cli.commands["notes"]
+    opts = {o for p in command.params for o in getattr(p, "opts", [])}
+    for layer in notes.available():
+        probe = commands.LayerCommand("x", "", layer.options, layer.derive)
+        for decorator in probe.options:
+            def target() -> None: ...
+            decorator(target)
+            for param in target.__click_params__:  # type: ignore[attr-defined]
+                long = [o for o in param.opts if o.startswith("--")]
+                assert all(f"--{layer.name}-{o[2:]}" in opts for o in long)
+
+
+def test_the_chain_rule_comes_first_whatever_the_order() -> None:
+    code, out = run(["--sections", "conv2d,chain-rule"])
+    assert code == 0
+    anchors = re.findall(r'<a id="([^"]+)"></a>', out)
+    assert anchors == ["section-chain-rule", "section-conv2d", "summary"]
+
+
+def test_markdown_structure_numbers_and_references() -> None:
+    code, out = run(BASIC)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "# Backpropagation, derived: course notes"
+    # The table of contents links to anchors that exist, in order.
+    links = re.findall(r"^\d+\. \[.*\]\(#([^)]+)\)$", out, re.M)
+    anchors = re.findall(r'<a id="([^"]+)"></a>', out)
+    assert links == anchors == ["section-chain-rule", "section-conv2d", "summary"]
+    # Layer titles moved down one level: the article has one # title.
+    assert sum(line.startswith("# ") for line in lines) == 1
+    assert "## Backpropagation through conv2d: a $3 \\times 3$ input and a $2 \\times 2$ kernel" in lines
+    assert "### Forward pass" in lines and "#### Gradient: $\\frac{\\partial L}{\\partial X}$" in lines
+    # Equations numbered in reading order, each once; the summary cites every one of them.
+    tags = re.findall(r"\\tag\{(\d+)\}", out)
+    assert tags == [str(n) for n in range(1, 7)]
+    summary = out[out.index("## Summary") :]
+    assert re.findall(r"\((\d)\)", summary) == ["1", "2", "3", "4", "5", "6", "2", "3"]
+    assert "⟦" not in out
+
+
+def test_latex_labels_and_references_match() -> None:
+    code, out = run([*BASIC, "--format", "latex", "--standalone", "--no-figures"])
+    assert code == 0
+    labels = re.findall(r"\\label\{([^}]+)\}", out)
+    refs = re.findall(r"\\eqref\{([^}]+)\}", out)
+    assert len(labels) == len(set(labels)) == 6
+    assert set(refs) == set(labels)
+    assert "\\tableofcontents" in out and "\\numberwithin{equation}{section}" in out
+    assert "\\section{Backpropagation through conv2d" in out
+    assert "\\subsection{Forward pass}" in out and "tikzpicture" not in out
+
+
+def test_section_options_reach_the_layer() -> None:
+    code, out = run([*BASIC, "--conv2d-input", "4x4", "--conv2d-kernel", "3"])
+    assert code == 0
+    assert "a $4 \\times 4$ input and a $3 \\times 3$ kernel" in out
+
+
+def test_json_holds_each_section() -> None:
+    code, out = run([*BASIC, "--format", "json"])
+    assert code == 0
+    data = json.loads(out)
+    assert data["notes"] == ["chain-rule", "conv2d"] and data["verified"] is True
+    assert [s["layer"] for s in data["sections"]] == ["chain-rule", "conv2d"]
+
+
+def test_same_command_same_bytes() -> None:
+    assert run(BASIC) == run(BASIC)
+
+
+def test_markdown_on_stdout_leaves_figures_out_and_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["notes", *BASIC]) == 0
+    captured = capsys.readouterr()
+    assert "![" not in captured.out
+    assert captured.err.count("\n") == 1 and "figures left out" in captured.err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--sections", "chain-rule,softmax"], "unknown section 'softmax'"),
+        (["--sections", "conv2d,conv2d"], "listed twice"),
+        (["--sections", ""], "unknown section ''"),
+        (["--sections", "chain-rule", "--conv2d-input", "4x4"], "--conv2d-input"),
+        (["--conv2d-input", "0x3"], "--conv2d-input"),
+        (["--figures", "--sections", "conv2d"], "give -o FILE or --output-dir DIR"),
+        (["--standalone"], "--standalone"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["notes", *args, "-o", "notes.md"] if "--figures" not in args else ["notes", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("symderiv: error:") and message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_option_for_a_section_left_out_names_the_section(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["notes", "--sections", "chain-rule", "--conv2d-kernel", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--conv2d-kernel" in err and "'conv2d'" in err and "leaves out" in err
+
+
+def test_uncreatable_output_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("not a directory")
+    target = blocker / "notes"
+    assert main(["notes", *BASIC, "--output-dir", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot create output directory" in err and str(target) in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]
+
+
+def test_output_directory_gets_all_files_and_nothing_else(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "notes"
+    assert main(["notes", *BASIC, "--output-dir", str(target)]) == 0
+    files = sorted(p.name for p in target.iterdir())
+    assert files == [
+        "notes-conv2d-full-correlation.svg",
+        "notes-conv2d-rotation.svg",
+        "notes-conv2d-windows.svg",
+        "notes.md",
+    ]
+    assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["notes"]  # no temporary left
+    # Writing again into the existing directory replaces the files in place.
+    assert main(["notes", *BASIC, "--output-dir", str(target), "--lang", "zh"]) == 0
+    assert "反向传播推导讲义" in (target / "notes.md").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (tmp_path / "deep").iterdir()) == ["notes"]
+
+
+def test_output_file_puts_figures_beside_it(tmp_path: Path) -> None:
+    assert main(["notes", *BASIC, "-o", str(tmp_path / "course.md")]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [
+        "course-conv2d-full-correlation.svg",
+        "course-conv2d-rotation.svg",
+        "course-conv2d-windows.svg",
+        "course.md",
+    ]
+    text = (tmp_path / "course.md").read_text(encoding="utf-8")
+    assert "(course-conv2d-windows.svg)" in text
+    assert "Figure 1." in text and "Figure 3." in text
+
+
+def test_failure_midway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If writing fails after some files were written, the partial set is removed."""
+    import symderiv.documents as documents
+
+    calls = {"n": 0}
+    real_open = open
+
+    def flaky_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(path).endswith(".svg"):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise OSError(28, "No space left on device")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(documents, "open", flaky_open, raising=False)
+    target = tmp_path / "out"
+    assert main(["notes", *BASIC, "--output-dir", str(target)]) == 2
+    assert list(tmp_path.iterdir()) == []
