@@ -99,18 +99,6 @@ def convolve(a: Grid[Poly], k: Grid[Poly], mode: Mode) -> Grid[Poly]:
     return correlate(a, flip(k), mode)
 
 
-def dilate(g: Grid[Poly], factors: tuple[int, ...]) -> Grid[Poly]:
-    """Insert ``factor - 1`` zeros between neighbouring entries along each axis (stride undone)."""
-    shape = tuple((n - 1) * f + 1 for n, f in zip(g.shape, factors))
-
-    def cell(index: Index) -> Poly:
-        if any(i % f for i, f in zip(index, factors)):
-            return ZERO
-        return g[tuple(i // f for i, f in zip(index, factors))]
-
-    return Grid.build(shape, cell)
-
-
 def upsample(g: Grid[Poly], factors: tuple[int, ...]) -> Grid[Poly]:
     """Nearest-neighbour upsampling: each entry repeated ``factor`` times along each axis."""
     shape = tuple(n * f for n, f in zip(g.shape, factors))

@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
+from .conv_ops import insert_zeros
 from .grid import Grid, Index
 from .model import Proof
-from .ops import Mode, correlate, crop, dilate, multiply, upsample
+from .ops import Mode, correlate, crop, multiply, upsample
 from .poly import ZERO, Poly
 from .pool_model import PoolDetection, PoolIdentity, PoolOperation, Selection
 from .pool_windows import PoolGeometry
@@ -69,7 +70,7 @@ def evaluator(
     if operation is PoolOperation.DILATED_CORRELATION:
         kernel = constant_kernel(geometry)
         return lambda upstream: crop(
-            correlate(dilate(upstream, geometry.stride), kernel, Mode.FULL), *to_input
+            correlate(insert_zeros(upstream, geometry.stride), kernel, Mode.FULL), *to_input
         )
     if operation is PoolOperation.MASKED_UPSAMPLING:
         mask = switch_mask(geometry, selections)
