@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import symderiv
 from symderiv.cli import main
+from symderiv.conv_ops import Geometry
 from symderiv.conv_spec import ConvSpec
 from symderiv.convolution import make_spec
 from symderiv.detect import search_layer
@@ -35,30 +36,104 @@ CONFIGS: list[tuple[str, int, bool, dict[str, Any]]] = [
     ("2d-stride-larger-than-kernel", 2, False, dict(input=7, kernel=2, stride=3)),
     ("2d-padding-with-remainder", 2, False, dict(input=6, kernel=3, stride=2, padding=1)),
     ("2d-dilation2-stride2", 2, False, dict(input=7, kernel=2, stride=2, dilation=2)),
-    ("2d-depthwise", 2, False,
-     dict(input=4, kernel=3, padding=1, groups=3, in_channels=3, out_channels=3, bias=True)),
-    ("2d-groups2-channels", 2, False,
-     dict(input=(5, 4), kernel=(2, 3), stride=(2, 1), groups=2, in_channels=4, out_channels=2,
-          batch=2, bias=True)),
-    ("2d-mixed-axes", 2, False, dict(input=(6, 5), kernel=(3, 2), stride=(2, 1), padding=(0, 1),
-                                     dilation=(1, 2))),
-    ("1d-mixed", 1, False, dict(input=9, kernel=3, stride=2, padding=2, dilation=2,
-                                in_channels=2, out_channels=3, batch=2, bias=True)),
+    (
+        "2d-depthwise",
+        2,
+        False,
+        dict(input=4, kernel=3, padding=1, groups=3, in_channels=3, out_channels=3, bias=True),
+    ),
+    (
+        "2d-groups2-channels",
+        2,
+        False,
+        dict(
+            input=(5, 4),
+            kernel=(2, 3),
+            stride=(2, 1),
+            groups=2,
+            in_channels=4,
+            out_channels=2,
+            batch=2,
+            bias=True,
+        ),
+    ),
+    (
+        "2d-mixed-axes",
+        2,
+        False,
+        dict(input=(6, 5), kernel=(3, 2), stride=(2, 1), padding=(0, 1), dilation=(1, 2)),
+    ),
+    (
+        "1d-mixed",
+        1,
+        False,
+        dict(
+            input=9,
+            kernel=3,
+            stride=2,
+            padding=2,
+            dilation=2,
+            in_channels=2,
+            out_channels=3,
+            batch=2,
+            bias=True,
+        ),
+    ),
     ("1d-plain", 1, False, dict(input=5, kernel=2)),
     ("1d-k1-s2", 1, False, dict(input=6, kernel=1, stride=2)),
-    ("3d-mixed", 3, False, dict(input=(4, 3, 5), kernel=(2, 2, 3), stride=(2, 1, 2),
-                                padding=(1, 0, 1), in_channels=2, out_channels=2, bias=True)),
+    (
+        "3d-mixed",
+        3,
+        False,
+        dict(
+            input=(4, 3, 5),
+            kernel=(2, 2, 3),
+            stride=(2, 1, 2),
+            padding=(1, 0, 1),
+            in_channels=2,
+            out_channels=2,
+            bias=True,
+        ),
+    ),
     ("3d-plain", 3, False, dict(input=3, kernel=2)),
-    ("t1d-stride-output-padding", 1, True, dict(input=3, kernel=3, stride=2, padding=1,
-                                                output_padding=1, bias=True)),
+    (
+        "t1d-stride-output-padding",
+        1,
+        True,
+        dict(input=3, kernel=3, stride=2, padding=1, output_padding=1, bias=True),
+    ),
     ("t2d-default", 2, True, dict(input=2, kernel=2)),
-    ("t2d-channels-groups", 2, True,
-     dict(input=(3, 2), kernel=2, stride=2, padding=(1, 0), groups=2, in_channels=2,
-          out_channels=4, batch=2, bias=True)),
+    (
+        "t2d-channels-groups",
+        2,
+        True,
+        dict(
+            input=(3, 2),
+            kernel=2,
+            stride=2,
+            padding=(1, 0),
+            groups=2,
+            in_channels=2,
+            out_channels=4,
+            batch=2,
+            bias=True,
+        ),
+    ),
     ("t2d-dilation", 2, True, dict(input=3, kernel=2, stride=2, dilation=2, output_padding=1)),
-    ("t3d-mixed", 3, True, dict(input=(2, 2, 3), kernel=(2, 1, 2), stride=(1, 2, 2),
-                                padding=(0, 0, 1), output_padding=(0, 1, 1), in_channels=2,
-                                out_channels=2)),
+    (
+        "t3d-mixed",
+        3,
+        True,
+        dict(
+            input=(2, 2, 3),
+            kernel=(2, 1, 2),
+            stride=(1, 2, 2),
+            padding=(0, 0, 1),
+            output_padding=(0, 1, 1),
+            in_channels=2,
+            out_channels=2,
+        ),
+    ),
 ]
 
 
@@ -94,7 +169,9 @@ def evaluate(p: Poly, values: dict[sp.Symbol, float]) -> float:
     return total
 
 
-def numeric(d: symderiv.Derivation, seed: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def numeric(
+    d: symderiv.Derivation, seed: int
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Random values for every input (in PyTorch's layout) and the derived results there."""
     spec = d.spec
     assert spec is not None
@@ -122,8 +199,9 @@ def autograd(torch: Any, spec: ConvSpec, point: dict[str, np.ndarray]) -> dict[s
     b = torch.tensor(point["b"], dtype=torch.float64, requires_grad=True) if spec.bias else None
     if spec.transposed:
         function = getattr(f, f"conv_transpose{spec.dims}d")
-        o = function(x, w, b, spec.stride, spec.padding, spec.output_padding, spec.groups,
-                     spec.dilation)
+        o = function(
+            x, w, b, spec.stride, spec.padding, spec.output_padding, spec.groups, spec.dilation
+        )
     else:
         function = getattr(f, f"conv{spec.dims}d")
         o = function(x, w, b, spec.stride, spec.padding, spec.dilation, spec.groups)
@@ -145,10 +223,12 @@ def assert_matches_torch(torch: Any, d: symderiv.Derivation, seed: int) -> None:
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize(("dims", "transposed", "options"),
-                         [pytest.param(d, t, o, id=i) for i, d, t, o in CONFIGS])
-def test_gradients_match_torch_autograd(torch: Any, dims: int, transposed: bool,
-                                        options: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("dims", "transposed", "options"), [pytest.param(d, t, o, id=i) for i, d, t, o in CONFIGS]
+)
+def test_gradients_match_torch_autograd(
+    torch: Any, dims: int, transposed: bool, options: dict[str, Any]
+) -> None:
     d = derive(dims, transposed, options)
     assert_matches_torch(torch, d, seed=len(json.dumps(options)))
     assert d.verified
@@ -161,9 +241,9 @@ def configurations(draw: st.DrawFn) -> tuple[int, bool, dict[str, Any], int]:
     groups = draw(st.sampled_from([1, 1, 2]))
     c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
     top = {1: 7, 2: 5, 3: 3}[dims]
-    axes: dict[str, list[int]] = {k: [] for k in
-                                  ("input", "kernel", "stride", "padding", "dilation",
-                                   "output_padding")}
+    axes: dict[str, list[int]] = {
+        k: [] for k in ("input", "kernel", "stride", "padding", "dilation", "output_padding")
+    }
     for _ in range(dims):
         k = draw(st.integers(1, 3))
         s = draw(st.integers(1, 3))
@@ -184,8 +264,9 @@ def configurations(draw: st.DrawFn) -> tuple[int, bool, dict[str, Any], int]:
     if not transposed:
         del options["output_padding"]
     if draw(st.booleans()):
-        options.update(groups=groups, in_channels=c_in, out_channels=c_out,
-                       batch=draw(st.integers(1, 2)))
+        options.update(
+            groups=groups, in_channels=c_in, out_channels=c_out, batch=draw(st.integers(1, 2))
+        )
     options["bias"] = draw(st.booleans())
     return dims, transposed, options, draw(st.integers(0, 2**32 - 1))
 
@@ -206,14 +287,20 @@ def test_random_configurations_match_torch_autograd(
 
 # --- exact: SymPy differentiating the scalar loss -----------------------------------------------
 
-EXACT = [c for c in CONFIGS if c[0] in ("2d-padding-with-remainder", "2d-groups2-channels",
-                                        "1d-mixed", "t2d-channels-groups")]
+EXACT = [
+    c
+    for c in CONFIGS
+    if c[0]
+    in ("2d-padding-with-remainder", "2d-groups2-channels", "1d-mixed", "t2d-channels-groups")
+]
 
 
-@pytest.mark.parametrize(("dims", "transposed", "options"),
-                         [pytest.param(d, t, o, id=i) for i, d, t, o in EXACT])
-def test_gradients_are_sympy_derivatives_of_the_loss(dims: int, transposed: bool,
-                                                     options: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("dims", "transposed", "options"), [pytest.param(d, t, o, id=i) for i, d, t, o in EXACT]
+)
+def test_gradients_are_sympy_derivatives_of_the_loss(
+    dims: int, transposed: bool, options: dict[str, Any]
+) -> None:
     d = derive(dims, transposed, options)
     upstream = d.expansion.tensor("dL/dO").symbols
     loss = sp.Add(*(u * p.to_sympy() for u, p in zip(upstream.cells, d.expansion.forward.cells)))
@@ -227,43 +314,64 @@ def test_gradients_are_sympy_derivatives_of_the_loss(dims: int, transposed: bool
 
 
 def identity(d: symderiv.Derivation, target: str, function: str) -> LayerCandidate:
-    found = [i for i in d.identities if i.target == target and i.proof.holds
-             and isinstance(i.candidate, LayerCandidate) and i.candidate.function == function]
+    found = [
+        i
+        for i in d.identities
+        if i.target == target
+        and i.proof.holds
+        and isinstance(i.candidate, LayerCandidate)
+        and i.candidate.function == function
+    ]
     assert found, [i.statement for i in d.identities]
     candidate = found[0].candidate
     assert isinstance(candidate, LayerCandidate)
     return candidate
 
 
-@pytest.mark.parametrize(("dims", "transposed", "options"),
-                         [pytest.param(d, t, o, id=i) for i, d, t, o in CONFIGS if not t])
-def test_input_gradient_is_conv_transpose_with_the_remainder(dims: int, transposed: bool,
-                                                            options: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("dims", "transposed", "options"),
+    [pytest.param(d, t, o, id=i) for i, d, t, o in CONFIGS if not t],
+)
+def test_input_gradient_is_conv_transpose_with_the_remainder(
+    dims: int, transposed: bool, options: dict[str, Any]
+) -> None:
     d = derive(dims, transposed, options)
     spec = d.spec
     assert spec is not None
     c = identity(d, "dL/dX", "conv_transpose")
     assert (c.first, c.second, c.flip_second) == ("dL/dO", spec.weight, False)
     assert (c.stride, c.padding, c.dilation, c.groups) == (
-        spec.stride, spec.padding, spec.dilation, spec.groups)
-    expected = tuple((n + 2 * p - d * (k - 1) - 1) % s for n, k, s, p, d in zip(
-        spec.input, spec.kernel, spec.stride, spec.padding, spec.dilation))
+        spec.stride,
+        spec.padding,
+        spec.dilation,
+        spec.groups,
+    )
+    expected = tuple(
+        (n + 2 * p - d * (k - 1) - 1) % s
+        for n, k, s, p, d in zip(spec.input, spec.kernel, spec.stride, spec.padding, spec.dilation)
+    )
     assert c.output_padding == expected
     w = identity(d, "dL/d" + spec.weight, "conv_weight")
     assert (w.first, w.second) == ("X", "dL/dO")
 
 
-@pytest.mark.parametrize(("dims", "transposed", "options"),
-                         [pytest.param(d, t, o, id=i) for i, d, t, o in CONFIGS if t])
-def test_transposed_input_gradient_is_the_convolution(dims: int, transposed: bool,
-                                                      options: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("dims", "transposed", "options"), [pytest.param(d, t, o, id=i) for i, d, t, o in CONFIGS if t]
+)
+def test_transposed_input_gradient_is_the_convolution(
+    dims: int, transposed: bool, options: dict[str, Any]
+) -> None:
     d = derive(dims, transposed, options)
     spec = d.spec
     assert spec is not None
     c = identity(d, "dL/dX", "conv")
     assert (c.first, c.second, c.flip_second) == ("dL/dO", spec.weight, False)
     assert (c.stride, c.padding, c.dilation, c.groups) == (
-        spec.stride, spec.padding, spec.dilation, spec.groups)
+        spec.stride,
+        spec.padding,
+        spec.dilation,
+        spec.groups,
+    )
     forward = identity(d, "O", "conv_transpose")
     assert forward.output_padding == spec.output_padding
     assert identity(d, "dL/d" + spec.weight, "conv_weight").first == "dL/dO"
@@ -282,8 +390,10 @@ def _zero_rows(n: int, k: int, s: int, p: int, dil: int) -> list[int]:
     return [h for h in range(n) if h not in read]
 
 
-@pytest.mark.parametrize(("n", "k", "s", "p", "dil"),
-                         [(6, 3, 2, 0, 1), (6, 1, 2, 0, 1), (7, 2, 3, 0, 1), (8, 2, 3, 1, 2)])
+@pytest.mark.parametrize(
+    ("n", "k", "s", "p", "dil"),
+    [(6, 3, 2, 0, 1), (6, 1, 2, 0, 1), (7, 2, 3, 0, 1), (8, 2, 3, 1, 2)],
+)
 def test_zero_gradient_rows_follow_the_rule(n: int, k: int, s: int, p: int, dil: int) -> None:
     d = symderiv.conv2d(input=n, kernel=k, stride=s, padding=p, dilation=dil)
     data = json.loads(d.to_json())
@@ -292,8 +402,11 @@ def test_zero_gradient_rows_follow_the_rule(n: int, k: int, s: int, p: int, dil:
     expected = {(a + 1, b + 1) for a in range(n) for b in range(n) if a in rows or b in rows}
     assert zero == expected
     gradient = d.expansion.gradient("X")
-    assert all((not gradient[(a - 1, b - 1)]) == ((a, b) in expected)
-               for a in range(1, n + 1) for b in range(1, n + 1))
+    assert all(
+        (not gradient[(a - 1, b - 1)]) == ((a, b) in expected)
+        for a in range(1, n + 1)
+        for b in range(1, n + 1)
+    )
 
 
 def test_zero_gradient_row_six_is_named_in_the_text() -> None:
@@ -315,8 +428,9 @@ def _altered(g: Grid[Poly]) -> Grid[Poly]:
     return Grid(g.shape, tuple(cells))
 
 
-@pytest.mark.parametrize(("dims", "transposed", "options"),
-                         [pytest.param(d, t, o, id=i) for i, d, t, o in CONFIGS[:6]])
+@pytest.mark.parametrize(
+    ("dims", "transposed", "options"), [pytest.param(d, t, o, id=i) for i, d, t, o in CONFIGS[:6]]
+)
 def test_altered_input_gradient_has_no_match_and_fails_its_proof(
     dims: int, transposed: bool, options: dict[str, Any]
 ) -> None:
@@ -324,12 +438,12 @@ def test_altered_input_gradient_has_no_match_and_fails_its_proof(
     spec = d.spec
     assert spec is not None
     shapes = spec.full_shapes()
-    full = {t.key: Grid(shapes[t.key], t.symbols.cells).map(Poly.symbol)
-            for t in d.expansion.tensors}
+    full = {
+        t.key: Grid(shapes[t.key], t.symbols.cells).map(Poly.symbol) for t in d.expansion.tensors
+    }
     value = Grid(shapes["X"], d.expansion.gradient("X").cells)
     operands = {"dL/dO": full["dL/dO"], spec.weight: full[spec.weight]}
-    geo = __import__("symderiv.conv_ops", fromlist=["Geometry"]).Geometry(
-        spec.stride, spec.padding, spec.dilation, spec.groups, spec.output_padding)
+    geo = Geometry(spec.stride, spec.padding, spec.dilation, spec.groups, spec.output_padding)
     control = search_layer("dL/dX", value, operands, geo)
     assert control.found
     altered = _altered(value)
@@ -338,7 +452,7 @@ def test_altered_input_gradient_has_no_match_and_fails_its_proof(
         assert not proven.proof.holds and proven.proof.first_difference is not None
 
 
-# --- large derivations -----------------------------------------------------------------------------
+# --- large derivations ---------------------------------------------------------------------
 
 
 def test_large_derivation_shows_a_selection_and_says_how_to_print_all() -> None:
@@ -349,11 +463,15 @@ def test_large_derivation_shows_a_selection_and_says_how_to_print_all() -> None:
     shown = re.findall(r"^\\frac\{\\partial L\}\{\\partial X_\{[^}]*\}\} &= ", section, re.M)
     total = 2 * 2 * 8 * 8
     assert 0 < len(shown) < total
-    assert f"{total - len(shown)} equations left out here; `--all-equations` prints them" in markdown
+    assert (
+        f"{total - len(shown)} equations left out here; `--all-equations` prints them" in markdown
+    )
     everything = symderiv.conv2d(**options, all_equations=True).to_markdown()
     section = everything.split("## Gradient with respect to $X$")[1].split("## Compact")[0]
-    assert len(re.findall(r"^\\frac\{\\partial L\}\{\\partial X_\{[^}]*\}\} &= ", section,
-                          re.M)) == total
+    assert (
+        len(re.findall(r"^\\frac\{\\partial L\}\{\\partial X_\{[^}]*\}\} &= ", section, re.M))
+        == total
+    )
     assert "left out" not in everything
     data = json.loads(d.to_json())
     assert np.array(data["gradients"]["X"], dtype=object).shape == (2, 2, 8, 8)
@@ -362,23 +480,38 @@ def test_large_derivation_shows_a_selection_and_says_how_to_print_all() -> None:
 # --- the command line ---------------------------------------------------------------------------
 
 BAD = [
-    (["conv2d", "--groups", "2", "--in-channels", "3", "--out-channels", "2"],
-     ["--groups 2", "--in-channels 3", "multiples"]),
-    (["conv2d", "--input", "3", "--kernel", "3", "--dilation", "2"],
-     ["reaches 5", "input 3", "empty"]),
+    (
+        ["conv2d", "--groups", "2", "--in-channels", "3", "--out-channels", "2"],
+        ["--groups 2", "--in-channels 3", "multiples"],
+    ),
+    (
+        ["conv2d", "--input", "3", "--kernel", "3", "--dilation", "2"],
+        ["reaches 5", "input 3", "empty"],
+    ),
     (["conv2d", "--input", "2", "--kernel", "3"], ["kernel 3x3 is larger than input 2x2"]),
     (["conv1d", "--padding", "-1"], ["--padding -1", "negative"]),
     (["conv3d", "--stride", "0"], ["--stride 0", "at least 1"]),
     (["conv2d", "--dilation", "1x0"], ["--dilation 1x0", "at least 1"]),
-    (["conv-transpose2d", "--stride", "2", "--output-padding", "2"],
-     ["--output-padding 2", "--stride 2", "--dilation 1", "smaller than the stride or the dilation"]),
+    (
+        ["conv-transpose2d", "--stride", "2", "--output-padding", "2"],
+        [
+            "--output-padding 2",
+            "--stride 2",
+            "--dilation 1",
+            "smaller than the stride or the dilation",
+        ],
+    ),
     (["conv2d", "--stride", "2x1x1"], ["'2x1x1'", "3 values", "2 spatial axes"]),
     (["conv1d", "--kernel", "2x2"], ["'2x2'"]),
-    (["conv-transpose1d", "--input", "1", "--kernel", "1", "--padding", "1"],
-     ["output would be empty"]),
+    (
+        ["conv-transpose1d", "--input", "1", "--kernel", "1", "--padding", "1"],
+        ["output would be empty"],
+    ),
     (["conv2d", "--batch", "0"], ["--batch 0", "at least 1"]),
-    (["conv2d", "--input", "40", "--kernel", "3", "--in-channels", "8", "--out-channels", "8"],
-     ["--max-terms"]),
+    (
+        ["conv2d", "--input", "40", "--kernel", "3", "--in-channels", "8", "--out-channels", "8"],
+        ["--max-terms"],
+    ),
 ]
 
 
@@ -396,11 +529,28 @@ def test_bad_input_is_one_line_exit_2_and_no_file(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("command", ["conv1d", "conv2d", "conv3d", "conv-transpose1d",
-                                     "conv-transpose2d", "conv-transpose3d"])
+@pytest.mark.parametrize(
+    "command",
+    ["conv1d", "conv2d", "conv3d", "conv-transpose1d", "conv-transpose2d", "conv-transpose3d"],
+)
 def test_every_command_verifies(command: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["verify", command, "--stride", "2", "--padding", "1", "--bias",
-                 "--in-channels", "2", "--out-channels", "2", "--input", "3"])
+    code = main(
+        [
+            "verify",
+            command,
+            "--stride",
+            "2",
+            "--padding",
+            "1",
+            "--bias",
+            "--in-channels",
+            "2",
+            "--out-channels",
+            "2",
+            "--input",
+            "3",
+        ]
+    )
     lines = capsys.readouterr().out.splitlines()
     assert code == 0
     assert lines and all(line.startswith("PROVEN") for line in lines)
@@ -408,21 +558,43 @@ def test_every_command_verifies(command: str, capsys: pytest.CaptureFixture[str]
 
 
 def test_general_output_is_identical_across_hash_seeds() -> None:
-    command = [sys.executable, "-m", "symderiv.cli", "conv2d", "--stride", "2", "--padding", "1",
-               "--groups", "2", "--in-channels", "2", "--out-channels", "2", "--bias"]
+    command = [
+        sys.executable,
+        "-m",
+        "symderiv.cli",
+        "conv2d",
+        "--stride",
+        "2",
+        "--padding",
+        "1",
+        "--groups",
+        "2",
+        "--in-channels",
+        "2",
+        "--out-channels",
+        "2",
+        "--bias",
+    ]
     outputs = []
     for fmt in ("md", "json"):
-        runs = [subprocess.run([*command, "--format", fmt], capture_output=True, check=True,
-                               env={**os.environ, "PYTHONHASHSEED": seed}).stdout
-                for seed in ("0", "7")]
+        runs = [
+            subprocess.run(
+                [*command, "--format", fmt],
+                capture_output=True,
+                check=True,
+                env={**os.environ, "PYTHONHASHSEED": seed},
+            ).stdout
+            for seed in ("0", "7")
+        ]
         assert runs[0] and runs[0] == runs[1]
         outputs.append(runs[0])
     assert outputs[0] != outputs[1]
 
 
 def test_json_layout_follows_pytorch() -> None:
-    d = symderiv.conv_transpose2d(input=2, kernel=2, groups=2, in_channels=2, out_channels=4,
-                                  batch=3, bias=True)
+    d = symderiv.conv_transpose2d(
+        input=2, kernel=2, groups=2, in_channels=2, out_channels=4, batch=3, bias=True
+    )
     data = json.loads(d.to_json())
     assert data["tensors"]["X"]["shape"] == [3, 2, 2, 2]
     assert data["tensors"]["W"]["shape"] == [2, 2, 2, 2]
