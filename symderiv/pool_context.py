@@ -12,6 +12,7 @@ import sympy as sp
 
 from .grid import Grid
 from .latex import TERMS_PER_LINE, Notation
+from .poly import Poly
 from .pool_identities import window_size
 from .pool_latex import (
     INPUT_LETTERS,
@@ -82,7 +83,7 @@ def _common(d: PoolDerivation, notation: Notation) -> Context:
         ],
         "gradient_matrix": tensor_lines(tensor_latex("dL/dX"), gradient.map(notation.poly)),
         "local_gradients": _local_gradient_lines(d, notation),
-        "identities": _identities(d),
+        "identities": _identities(d, notation),
         "tried": d.detections[0].tried,
         "found": d.detections[0].found,
         "verified": d.verified,
@@ -112,16 +113,35 @@ def _local_gradient_lines(d: PoolDerivation, notation: Notation) -> list[str]:
     ]
 
 
-def _identities(d: PoolDerivation) -> list[Context]:
+def _identities(d: PoolDerivation, notation: Notation) -> list[Context]:
     g = d.geometry
     return [
         {
             "operation": i.operation.name.lower(),
             "statement": statement_latex(i.operation, g, window_size(g)),
             "holds": i.proof.holds,
+            "operand": _operand_lines(d, notation, i.operation, i.operand),
         }
         for i in d.identities
     ]
+
+
+def _operand_lines(
+    d: PoolDerivation, notation: Notation, operation: PoolOperation, operand: Grid[Poly] | None
+) -> list[str]:
+    """The intermediate array of an identity, named as in its statement."""
+    if operand is None:
+        return []
+    upstream = tensor_latex("dL/dO")
+    stride = times(d.geometry.stride)
+    if operation is PoolOperation.DILATED_CORRELATION:
+        name = f"\\operatorname{{dilate}}_{{{stride}}}\\left({upstream}\\right)"
+    else:
+        name = (
+            f"\\operatorname{{crop}}\\left(\\operatorname{{up}}_{{{stride}}}"
+            f"\\left({upstream}\\right)\\right)"
+        )
+    return tensor_lines(name, operand.map(notation.poly))
 
 
 def _crop_words(d: PoolDerivation) -> Context:
@@ -161,7 +181,7 @@ def build_max(d: PoolDerivation) -> Context:
                 {
                     "output": notation.symbol(o_symbols[s.window.output]),
                     "winner": notation.symbol(x.symbols[s.winner]),
-                    "others": ", ".join(notation.symbol(x.symbols[c]) for c in s.tied[1:]),
+                    "tied": [notation.symbol(x.symbols[c]) for c in s.tied],
                     "value": number(s.maximum),
                 }
                 for s in d.selections
@@ -182,6 +202,11 @@ def build_max(d: PoolDerivation) -> Context:
                 }
                 for cell, sel in sorted(chosen_by.items())
                 if len(sel) > 1
+            ],
+            "routed_equations": [
+                {"lhs": notation.loss_derivative(x.symbols[i]), "lines": notation.poly_lines(v)}
+                for i, v in d.expansion.gradient("X").items()
+                if v
             ],
             "unselected": len(d.values.cells) - len(chosen_by),
             "selected": len(chosen_by),
@@ -251,6 +276,7 @@ def _primary(d: PoolDerivation, notation: Notation) -> Context | None:
         "operation": identity.operation.name.lower(),
         "statement": statement_latex(identity.operation, d.geometry, window_size(d.geometry)),
         "upsampling": identity.operation is PoolOperation.UPSAMPLING,
+        "operand": _operand_lines(d, notation, identity.operation, identity.operand),
         "equivalents": [
             statement_latex(i.operation, d.geometry, window_size(d.geometry))
             for i in d.identities[1:]

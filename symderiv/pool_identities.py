@@ -85,6 +85,17 @@ def evaluator(
     return scatter
 
 
+def operand(
+    operation: PoolOperation, geometry: PoolGeometry, upstream: Grid[Poly]
+) -> Grid[Poly] | None:
+    """The intermediate array of a candidate, for the written-out form of the identity."""
+    if operation is PoolOperation.DILATED_CORRELATION:
+        return insert_zeros(upstream, geometry.stride)
+    if operation in (PoolOperation.UPSAMPLING, PoolOperation.MASKED_UPSAMPLING):
+        return crop(upsample(upstream, geometry.stride), geometry.padding, geometry.input)
+    return None
+
+
 def statement(operation: PoolOperation, geometry: PoolGeometry) -> str:
     """Plain text for the command line and JSON."""
     up, target = gradient_key("O"), gradient_key("X")
@@ -122,6 +133,7 @@ def search_and_prove(
             operation,
             statement(operation, geometry),
             prove(evaluator(operation, geometry, selections)(upstream), value),
+            operand(operation, geometry, upstream),
         )
         for operation in matches
     )

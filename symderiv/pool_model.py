@@ -44,6 +44,9 @@ class PoolIdentity:
     statement: str
     """Plain text, e.g. ``dL/dX = crop(upsample(dL/dO, 2x2) / 4)``."""
     proof: Proof
+    operand: Grid[Poly] | None = None
+    """The intermediate array shown to the reader: dL/dO upsampled and cropped, or with zeros
+    inserted; None for the scatter, which has no single intermediate."""
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,7 @@ MAX_CASES = [
                      "ceil_mode": True}),
     ("gaps", 2, {"seed": 5, "input": (5, 7), "kernel": 2, "stride": 3}),
     ("rect", 2, {"seed": 6, "input": (4, 6), "kernel": (2, 3), "stride": (1, 2)}),
+    ("decimals", 2, {"values": "0.5,-1.25,2;0.5,3.75,-0.1;1e1,2.5,2.5", "stride": 1}),
     ("1d-ties", 1, {}),
     ("1d-overlap", 1, {"values": "4,4,1,4,0,4,4", "kernel": 3, "stride": 1, "padding": 1}),
     ("1d-ceil-dil", 1, {"seed": 7, "input": 9, "kernel": 3, "stride": 2, "dilation": 2,
