@@ -13,7 +13,7 @@ from .conv_spec import ConvSpec
 from .derivation import Derivation
 from .grid import Grid
 from .latex import TERMS_PER_LINE, Notation, fits_one_line, matrix, size
-from .model import Candidate, Identity, LayerCandidate, Operation, Role
+from .model import Candidate, Identity, LayerCandidate, LocalGradient, Operation, Role
 from .ops import Mode, zero_pad
 from .poly import Poly
 from .symbols import gradient_key, gradient_of, tensor_latex
@@ -26,16 +26,30 @@ Context = dict[str, Any]
 
 
 def build(derivation: Derivation) -> Context:
-    context = _build_classic(derivation)
     spec = derivation.spec
     general = spec is not None and not spec.foundation
+    shown = _selection(derivation) if general and not derivation.all_equations else None
+    context = _build_classic(derivation, shown)
     context["general"] = _general(derivation, context) if general else None
     return context
 
 
-def _build_classic(derivation: Derivation) -> Context:
+Shown = dict[str, list[int]]
+"""Per result (``O`` or an input key), the positions of the element equations to show."""
+
+
+def _selection(derivation: Derivation) -> Shown:
+    """Choose the equations before any is spelled, so a large derivation is not typeset whole."""
     expansion = derivation.expansion
-    notation = Notation.of(expansion.tensors)
+    results = [(expansion.output, expansion.forward), *expansion.gradients]
+    return {
+        key: cg.selection(len(grid.cells), cg.busiest(list(grid.cells))) for key, grid in results
+    }
+
+
+def _build_classic(derivation: Derivation, shown: Shown | None = None) -> Context:
+    expansion = derivation.expansion
+    notation = notation_of(derivation)
     tensors = {t.key: t for t in expansion.tensors}
     output = tensors[expansion.output]
     foundation = derivation.spec is None or derivation.spec.foundation
@@ -57,11 +71,12 @@ def _build_classic(derivation: Derivation) -> Context:
             "definition": _forward_definition(derivation) if foundation else "",
             "equations": [
                 {"lhs": notation.symbol(output.symbols[i]), "lines": notation.poly_lines(v)}
-                for i, v in expansion.forward.items()
+                for i, v in _picked(expansion.forward, shown, expansion.output)
             ],
         },
         "local_gradients": [
-            _local_gradients(derivation, notation, key) for key, _ in expansion.gradients
+            _local_gradients(derivation, notation, key, shown is not None)
+            for key, _ in expansion.gradients
         ],
         "chain_rule": [_chain_rule(derivation, notation, key) for key, _ in expansion.gradients],
         "gradients": [
@@ -74,7 +89,7 @@ def _build_classic(derivation: Derivation) -> Context:
                         "lhs": notation.loss_derivative(tensors[key].symbols[i]),
                         "lines": notation.poly_lines(v),
                     }
-                    for i, v in grid.items()
+                    for i, v in _picked(grid, shown, key)
                 ],
             }
             for key, grid in expansion.gradients
@@ -117,29 +132,42 @@ def _index_symbol(role: Role, key: str) -> str:
     return f"{key}_{{{letters}}}"
 
 
-def _local_gradients(derivation: Derivation, notation: Notation, key: str) -> Context:
+def _local_gradients(
+    derivation: Derivation, notation: Notation, key: str, shorten: bool = False
+) -> Context:
+    """One line per few local gradients, grouped by output element; with ``shorten``, a long
+    list is cut to its first lines before they are spelled, and the rest counted."""
     expansion = derivation.expansion
     wrt = set(expansion.tensor(key).symbols.cells)
-    rows: dict[Any, list[tuple[Any, str]]] = {}
+    rows: dict[Any, list[LocalGradient]] = {}
     for g in expansion.local_gradients:
         if g.wrt in wrt:
-            rows.setdefault(g.output, []).append(
-                (
-                    notation.sort_key(g.wrt),
-                    notation.derivative(g.output, g.wrt) + " = " + notation.poly(g.value),
-                )
-            )
-    lines = []
+            rows.setdefault(g.output, []).append(g)
+    total = sum(-(-len(entries) // TERMS_PER_LINE) for entries in rows.values())
+    budget = cg.LINES_KEPT if shorten and total > cg.LINE_LIMIT else total
+    lines: list[str] = []
     for entries in rows.values():
-        texts = [text for _, text in sorted(entries)]
+        if len(lines) >= budget:
+            break
+        texts = [
+            notation.derivative(g.output, g.wrt) + " = " + notation.poly(g.value)
+            for g in sorted(entries, key=lambda g: notation.sort_key(g.wrt))
+        ]
         for start in range(0, len(texts), TERMS_PER_LINE):
             lines.append(", \\quad ".join(texts[start : start + TERMS_PER_LINE]))
+    lines = lines[:budget]
     return {
         "key": key,
         "name": tensor_latex(key),
         "lines": lines,
         "count": sum(len(entries) for entries in rows.values()),
+        "omitted": total - len(lines),
     }
+
+
+def _picked(grid: Grid[Poly], shown: Shown | None, key: str) -> list[tuple[Any, Poly]]:
+    items = list(grid.items())
+    return items if shown is None else [items[i] for i in shown[key]]
 
 
 def _chain_rule(derivation: Derivation, notation: Notation, key: str) -> Context:
@@ -301,30 +329,20 @@ def _general(derivation: Derivation, context: Context) -> Context:
     spec = derivation.spec
     assert spec is not None
     expansion = derivation.expansion
-    notation = Notation.of(expansion.tensors)
+    notation = notation_of(derivation)
     for key, tensor in context["tensors"].items():
         t = expansion.tensor(key)
         spatial = 0 if key == "b" else spec.dims
         tensor["lines"] = cg.slices(tensor["name"], t.symbols.map(notation.symbol), spatial)
         tensor["slices"] = len(t.symbols.cells) // _spatial_size(t.shape, spatial)
     shown_all = derivation.all_equations
-    limit = 10**9 if shown_all else cg.EQUATION_LIMIT
-    forward_values = list(expansion.forward.cells)
-    keep = cg.selection(len(forward_values), cg.busiest(forward_values), limit)
     context["forward"]["definition"] = cg.forward_definition(spec)
-    context["forward"]["omitted"] = len(forward_values) - len(keep)
-    context["forward"]["equations"] = [context["forward"]["equations"][i] for i in keep]
-    for group in context["local_gradients"]:
-        lines = group["lines"]
-        group["omitted"] = 0 if shown_all or len(lines) <= cg.LINE_LIMIT else len(lines) - 6
-        if group["omitted"]:
-            group["lines"] = lines[:6]
+    context["forward"]["omitted"] = len(expansion.forward.cells) - len(
+        context["forward"]["equations"]
+    )
     formulas = cg.gradient_formulas(spec)
     for group in context["gradients"]:
-        values = list(expansion.gradient(group["key"]).cells)
-        keep = cg.selection(len(values), cg.busiest(values), limit)
-        group["omitted"] = len(values) - len(keep)
-        group["equations"] = [group["equations"][i] for i in keep]
+        group["omitted"] = group["count"] - len(group["equations"])
         group["formula"] = formulas[group["key"]]
     context["identities"] = [
         _layer_group(derivation, notation, group) if group["layer"] else group
@@ -413,3 +431,11 @@ def _layer_group(derivation: Derivation, notation: Notation, group: Context) -> 
     if matched:
         group["primary"] = cg.identity_context(derivation, notation, matched[0])
     return group
+
+
+def notation_of(derivation: Derivation) -> Notation:
+    """Commas between indices once a tensor has more than two axes: ``X_{1,2,3,4}``, since
+    ``X_{1234}`` is hard to read even where it is unambiguous."""
+    tensors = derivation.expansion.tensors
+    many = any(len(t.shape) > 2 for t in tensors)
+    return Notation.of(tensors, separated=True if many else None)

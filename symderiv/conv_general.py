@@ -26,6 +26,7 @@ EQUATION_LIMIT = 48
 """More element equations than this in one section are shown as a representative selection."""
 SELECTION = 8
 LINE_LIMIT = 32
+LINES_KEPT = 6
 SLICES_SHOWN = 2
 
 OUT_LETTERS = {1: "i", 2: "ij", 3: "ijl"}

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .grid import Grid, Index
-from .ops import Mode, correlate, flip, zero_pad
+from .ops import Mode, correlate, correlate_cell, flip, zero_pad
 from .poly import ZERO, Poly
 
 Axes = tuple[int, ...]
@@ -58,6 +58,15 @@ def insert_zeros(g: Grid[Poly], factors: Axes) -> Grid[Poly]:
         return g[tuple(i // f for i, f in zip(index, factors))]
 
     return Grid.build(shape, cell)
+
+
+def sampled(a: Grid[Poly], k: Grid[Poly], steps: Axes, shape: Axes) -> Grid[Poly]:
+    """The valid cross-correlation of ``a`` with ``k`` kept at every ``step``-th position only:
+    the positions a stride (or dilation) keeps, without computing the ones it drops."""
+    return Grid.build(
+        shape,
+        lambda i: correlate_cell(a, k, Mode.VALID, tuple(s * n for s, n in zip(steps, i))),
+    )
 
 
 def every(g: Grid[Poly], steps: Axes, shape: Axes, start: Axes | None = None) -> Grid[Poly]:
@@ -236,8 +245,7 @@ def explicit_conv(
                 kernel = channel(k, o, c)
                 kernel = insert_zeros(flip(kernel) if flipped else kernel, geo.dilation)
                 steps = steps or Steps(padded, kernel, tuple(zip(geo.padding, geo.padding)))
-                dense = correlate(padded, kernel, Mode.VALID)
-                parts.append(every(dense, geo.stride, shape[2:]))
+                parts.append(sampled(padded, kernel, geo.stride, shape[2:]))
             block = _add(parts, shape[2:])
             if bias is not None:
                 block = _plus(block, bias.cells[o])
@@ -297,8 +305,7 @@ def explicit_weight(
                 gradient = channel(b, n, o)
                 spread = insert_zeros(flip(gradient) if flipped else gradient, geo.stride)
                 steps = steps or Steps(padded, spread, tuple(zip(geo.padding, geo.padding)))
-                dense = correlate(padded, spread, Mode.VALID)
-                parts.append(every(dense, geo.dilation, kernel))
+                parts.append(sampled(padded, spread, geo.dilation, kernel))
             blocks.append(_add(parts, kernel))
     assert steps is not None
     return stack(shape, blocks), steps

@@ -47,8 +47,11 @@ class Notation:
     separated: bool
 
     @staticmethod
-    def of(tensors: Sequence[Tensor]) -> Notation:
-        separated = needs_separators(t.shape for t in tensors)
+    def of(tensors: Sequence[Tensor], separated: bool | None = None) -> Notation:
+        """``separated`` forces commas between indices (``X_{1,2,3,4}``); by default they appear
+        only when some dimension has two digits."""
+        if separated is None:
+            separated = needs_separators(t.shape for t in tensors)
         reading = sorted(tensors, key=lambda t: t.role is not Role.UPSTREAM)
         order: dict[sp.Symbol, tuple[int, Index]] = {}
         spelled: dict[sp.Symbol, str] = {}
