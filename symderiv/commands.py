@@ -17,6 +17,7 @@ import click
 from . import convolution, pool_options, pooling, primer
 from .conv_spec import parse_axes
 from .errors import SymderivError
+from .norm_options import LAYERS as NORM_LAYERS
 from .layer import LayerDerivation
 from .sizes import parse_size
 
@@ -207,3 +208,11 @@ CHAIN_RULE = LayerCommand(
     derive=primer.chain_rule,
 )
 LAYER_COMMANDS += (CHAIN_RULE,)
+
+
+# Normalisation: the staged chain rule through mu, sigma^2 and xhat, and the compact formula.
+NORM_COMMANDS: tuple[LayerCommand, ...] = tuple(
+    LayerCommand(name=name, help=help_, options=options, derive=derive)
+    for name, help_, options, derive in NORM_LAYERS
+)
+LAYER_COMMANDS += NORM_COMMANDS

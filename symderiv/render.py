@@ -14,6 +14,8 @@ import jinja2
 
 from . import conv_context, jsonout, pool_context, pool_json, primer_context
 from .errors import SymderivError
+from .norm_context import build as build_norm_context
+from .norm_json import build as build_norm_json
 from .perf import without_cycle_collection
 
 if TYPE_CHECKING:
@@ -48,6 +50,13 @@ VIEWS.update(
 )
 VIEWS["global-avgpool"] = View(pool_context.build_avg, pool_json.build, "avgpool")
 VIEWS["chain-rule"] = View(primer_context.build, primer_context.build_json, "chain_rule")
+
+VIEWS.update(
+    {
+        kind: View(build_norm_context, build_norm_json, "normalization")
+        for kind in ("batchnorm", "layernorm", "groupnorm", "instancenorm")
+    }
+)
 
 FORMATS = ("md", "latex", "json")
 LANGUAGES = ("en", "zh")

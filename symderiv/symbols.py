@@ -52,15 +52,64 @@ def index_latex(index: Index, separated: bool) -> str:
 def element_latex(key: str, index: Index, separated: bool) -> str:
     """LaTeX of one element: ``X_{11}``, or ``\\frac{\\partial L}{\\partial O_{11}}``."""
     base = gradient_of(key)
-    plain = f"{base or key}_{{{index_latex(index, separated)}}}"
+    name = latex_base(base or key)
+    plain = f"{name}_{{{index_latex(index, separated)}}}" if index else name
     return partial(LOSS, plain) if base else plain
 
 
 def tensor_latex(key: str) -> str:
     """LaTeX of a whole tensor: ``X``, or ``\\frac{\\partial L}{\\partial O}``."""
     base = gradient_of(key)
-    return partial(LOSS, base) if base else key
+    return partial(LOSS, latex_base(base)) if base else latex_base(key)
 
 
 def partial(numerator: str, denominator: str) -> str:
     return f"\\frac{{\\partial {numerator}}}{{\\partial {denominator}}}"
+
+
+# Normalisation layers: tensors and statistics spelled in Greek, as in the papers and course notes.
+GAMMA = "gamma"
+BETA = "beta"
+NORMALIZED = "xhat"
+MEAN = "mu"
+VARIANCE = "sigma2"
+EPSILON = "epsilon"
+RUNNING_MEAN = "running_mean"
+RUNNING_VAR = "running_var"
+_LATEX_BASES = {
+    GAMMA: "\\gamma",
+    BETA: "\\beta",
+    NORMALIZED: "\\hat{x}",
+    MEAN: "\\mu",
+    VARIANCE: "\\sigma^2",
+    EPSILON: "\\varepsilon",
+    RUNNING_MEAN: "\\hat{\\mu}",
+    RUNNING_VAR: "\\hat{\\sigma}^2",
+}
+
+
+def latex_base(key: str) -> str:
+    """How a tensor's name prints; names without a Greek spelling print as they are."""
+    return _LATEX_BASES.get(key, key)
+
+
+def scalar_symbol(key: str) -> sp.Symbol:
+    """A symbol without indices, such as ``epsilon`` or the ``mu`` of a single group."""
+    return sp.Symbol(symbol_prefix(key))
+
+
+def generic_symbol(key: str, index: str) -> sp.Symbol:
+    """An element with a letter for its index, for formulas that hold for every element:
+    ``x_i``; its LaTeX comes from ``generic_latex``."""
+    return sp.Symbol(f"{symbol_prefix(key)}_{index}")
+
+
+def generic_latex(key: str, index: str) -> str:
+    base = gradient_of(key)
+    plain = f"{latex_base(base or key)}_{{{index}}}" if index else latex_base(base or key)
+    return partial(LOSS, plain) if base else plain
+
+
+def adjoint_symbol(s: sp.Symbol) -> sp.Symbol:
+    """The loss gradient of a named intermediate value: ``dL_dmu`` for ``mu``."""
+    return sp.Symbol(symbol_prefix(gradient_key(s.name)))

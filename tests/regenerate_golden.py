@@ -25,6 +25,9 @@ CASES = [
 # Pooling: the default max-pooling example (a tied window), Markdown in both languages.
 CASES += [(f"maxpool2d.{lang}.md", ["maxpool2d", "--lang", lang]) for lang in ("en", "zh")]
 
+# The default batch normalisation derivation, in both languages.
+CASES += [(f"batchnorm.{lang}.md", ["batchnorm", "--lang", lang]) for lang in ("en", "zh")]
+
 
 if __name__ == "__main__":
     GOLDEN.mkdir(exist_ok=True)

@@ -1,0 +1,69 @@
+"""Reverse mode over a small computation graph of SymPy definitions: the multi-path chain rule.
+
+Each node is a symbol with a definition in terms of its parents (other symbols). The adjoint of a
+symbol v is the sum, over every node c that v feeds, of c's adjoint times the local derivative
+dc/dv, which SymPy finds by differentiating c's definition (common factors pulled out, for
+reading). Every local derivative is taken once,
+on a definition of at most M terms, so the work grows with the number of edges, never with the
+size of the whole composed expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+
+@dataclass(frozen=True)
+class Node:
+    symbol: sp.Symbol
+    definition: sp.Expr
+    parents: tuple[sp.Symbol, ...]
+
+
+@dataclass(frozen=True)
+class Edge:
+    """The local derivative of a node by one of its parents."""
+
+    child: sp.Symbol
+    parent: sp.Symbol
+    local: sp.Expr
+
+
+@dataclass(frozen=True, eq=False)
+class Backward:
+    edges: tuple[Edge, ...]
+    staged: Mapping[sp.Symbol, sp.Expr]
+    """Each symbol's adjoint in terms of the adjoints of the nodes it feeds."""
+    resolved: Mapping[sp.Symbol, sp.Expr]
+    """Each symbol's adjoint with every intermediate adjoint substituted: only upstream remains."""
+
+
+def backward(
+    nodes: Sequence[Node],
+    adjoint: Callable[[sp.Symbol], sp.Symbol],
+    wanted: Sequence[sp.Symbol],
+) -> Backward:
+    """Adjoints of every node and of the ``wanted`` leaves. ``nodes`` are in forward order; a
+    node that feeds no other node is an output, and its adjoint symbol is the upstream gradient."""
+    edges = tuple(
+        Edge(node.symbol, parent, sp.factor_terms(sp.diff(node.definition, parent)))
+        for node in nodes
+        for parent in node.parents
+    )
+    feeds: dict[sp.Symbol, list[Edge]] = {}
+    for edge in edges:
+        feeds.setdefault(edge.parent, []).append(edge)
+    staged: dict[sp.Symbol, sp.Expr] = {}
+    resolved: dict[sp.Symbol, sp.Expr] = {}
+    order = [node.symbol for node in reversed(nodes)] + list(wanted)
+    for v in order:
+        out = feeds.get(v, [])
+        if not out:
+            resolved[adjoint(v)] = adjoint(v)
+            continue
+        staged[v] = sp.Add(*(adjoint(e.child) * e.local for e in out if e.local != 0))
+        resolved[adjoint(v)] = staged[v].xreplace(resolved)
+    return Backward(edges, staged, {v: resolved[adjoint(v)] for v in order})

@@ -1,0 +1,346 @@
+"""Batch, layer, group and instance normalisation: the staged backward pass and the compact formula.
+
+Training mode, for each group of M values (torch semantics, see ``norm_spec``):
+mu = (1/M) sum x_i, sigma^2 = (1/M) sum (x_i - mu)^2 (biased), xhat_i = (x_i - mu)/sqrt(sigma^2 +
+eps), y_i = gamma_i xhat_i + beta_i. Every x_i reaches the loss through xhat_i, mu and sigma^2; the
+graph in ``norm_graph`` applies the chain rule along all three paths, stage by stage. Eval mode
+normalises with the running statistics, which are constants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+
+from .errors import SymderivError
+from .grid import Grid, Index
+from .model import Role, Tensor
+from .norm_graph import Backward, Node, backward
+from .norm_proofs import NormIdentity, prove_identities
+from .norm_spec import KINDS, NormSpec, parse_eps
+from .perf import without_cycle_collection
+from .sizes import coerce_size
+from .symbols import (
+    BETA,
+    EPSILON,
+    GAMMA,
+    MEAN,
+    NORMALIZED,
+    RUNNING_MEAN,
+    RUNNING_VAR,
+    VARIANCE,
+    adjoint_symbol,
+    element_symbol,
+    gradient_key,
+    scalar_symbol,
+    tensor_symbols,
+)
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """One group's statistics: its members, its mean and variance symbols, and their definitions
+    (in training mode; in eval mode the running statistics, which have no definition)."""
+
+    key: Index
+    members: tuple[Index, ...]
+    mean: sp.Symbol
+    variance: sp.Symbol
+
+
+@dataclass(frozen=True)
+class NormDerivation:
+    spec: NormSpec
+    tensors: tuple[Tensor, ...]
+    epsilon: sp.Expr
+    statistics: tuple[Statistic, ...]
+    nodes: tuple[Node, ...]
+    graph: Backward
+    compact: Grid[sp.Expr]
+    """dL/dx by the compact formula, in terms of xhat, the statistics, gamma and dL/dy."""
+    identities: tuple[NormIdentity, ...]
+    detections: tuple[()] = ()
+
+    @property
+    def layer(self) -> str:
+        return self.spec.kind
+
+    @property
+    def options(self) -> tuple[tuple[str, object], ...]:
+        return self.spec.options()
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.identities) and all(i.proof.holds for i in self.identities)
+
+    def graph_symbol(self, key: str, index: Index) -> sp.Symbol:
+        """The symbol of an intermediate value of one element, such as ``xhat_1_1``."""
+        return element_symbol(key, index)
+
+    def tensor(self, key: str) -> Tensor:
+        return next(t for t in self.tensors if t.key == key)
+
+    def symbols(self, key: str) -> sp.ImmutableDenseNDimArray:
+        """The symbols of ``x``, ``gamma``, ``beta``, ``y``, ``dL/dy`` (and the running stats)."""
+        grid = self.tensor(key).symbols
+        return sp.ImmutableDenseNDimArray(list(grid.cells), grid.shape)
+
+    def definitions(self) -> dict[sp.Symbol, sp.Expr]:
+        """Every intermediate symbol (mu, sigma2, xhat) as a function of the inputs alone."""
+        values: dict[sp.Symbol, sp.Expr] = {}
+        for node in self.nodes:
+            if node.symbol not in self.tensor("y").symbols.cells:
+                values[node.symbol] = node.definition.xreplace(values)
+        return values
+
+    def staged_gradient(self, key: str) -> Grid[sp.Expr]:
+        """dL/d``key`` with the upstream gradient and the intermediate symbols left in place."""
+        return self.tensor(key).symbols.map(lambda s: self.graph.resolved[s])
+
+    def gradient(self, key: str) -> sp.ImmutableDenseNDimArray:
+        """dL/d``key`` (``x``, ``gamma`` or ``beta``) as SymPy expressions in the inputs, the
+        parameters, epsilon and the upstream gradient only."""
+        values = self.definitions()
+        grid = self.staged_gradient(key).map(lambda e: e.xreplace(values))
+        return sp.ImmutableDenseNDimArray(list(grid.cells), grid.shape)
+
+    def forward(self) -> sp.ImmutableDenseNDimArray:
+        """y as SymPy expressions in the inputs and parameters."""
+        values = self.definitions()
+        by_symbol = {n.symbol: n.definition for n in self.nodes}
+        y = self.tensor("y").symbols.map(lambda s: by_symbol[s].xreplace(values))
+        return sp.ImmutableDenseNDimArray(list(y.cells), y.shape)
+
+    def to_markdown(self, lang: str = "en") -> str:
+        from .render import render
+
+        return render(self, "md", lang)  # type: ignore[arg-type]
+
+    def to_latex(self, lang: str = "en", standalone: bool = False) -> str:
+        from .render import render
+
+        return render(self, "latex", lang, standalone)  # type: ignore[arg-type]
+
+    def to_json(self) -> str:
+        from .render import render
+
+        return render(self, "json")  # type: ignore[arg-type]
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+
+def statistic_symbol(key: str, group: Index, single: bool) -> sp.Symbol:
+    """``mu`` for the only group, ``mu_2`` or ``mu_1_2`` when there are several."""
+    return scalar_symbol(key) if single else element_symbol(key, group)
+
+
+def expand(spec: NormSpec) -> tuple[tuple[Tensor, ...], sp.Expr, tuple[Statistic, ...], list[Node]]:
+    x = Tensor("x", Role.INPUT, tensor_symbols("x", spec.shape))
+    gamma = Tensor(GAMMA, Role.PARAMETER, tensor_symbols(GAMMA, spec.parameter_shape))
+    beta = Tensor(BETA, Role.PARAMETER, tensor_symbols(BETA, spec.parameter_shape))
+    y = Tensor("y", Role.OUTPUT, tensor_symbols("y", spec.shape))
+    upstream = Tensor(
+        gradient_key("y"), Role.UPSTREAM, tensor_symbols(gradient_key("y"), spec.shape)
+    )
+    tensors = [x, gamma, beta, y, upstream]
+    epsilon = scalar_symbol(EPSILON) if spec.eps is None else _rational(spec.eps)
+    nodes: list[Node] = []
+    statistics: list[Statistic] = []
+    xhat_of: dict[Index, sp.Symbol] = {}
+    members = spec.members()
+    if spec.training:
+        single = len(members) == 1
+        for key, group in members.items():
+            mean = statistic_symbol(MEAN, key, single)
+            variance = statistic_symbol(VARIANCE, key, single)
+            values = [x.symbols[i] for i in group]
+            m = len(values)
+            nodes.append(Node(mean, sp.Add(*values) / m, tuple(values)))
+            nodes.append(
+                Node(variance, sp.Add(*((v - mean) ** 2 for v in values)) / m, (*values, mean))
+            )
+            statistics.append(Statistic(key, tuple(group), mean, variance))
+            for i in group:
+                xhat_of[i] = element_symbol(NORMALIZED, i)
+                nodes.append(
+                    Node(
+                        xhat_of[i],
+                        (x.symbols[i] - mean) / sp.sqrt(variance + epsilon),
+                        (x.symbols[i], mean, variance),
+                    )
+                )
+    else:
+        running_mean = Tensor(
+            RUNNING_MEAN, Role.INPUT, tensor_symbols(RUNNING_MEAN, spec.running_shape)
+        )
+        running_var = Tensor(
+            RUNNING_VAR, Role.INPUT, tensor_symbols(RUNNING_VAR, spec.running_shape)
+        )
+        tensors += [running_mean, running_var]
+        for key, group in members.items():
+            channel = spec.running_of(group[0])
+            mean, variance = running_mean.symbols[channel], running_var.symbols[channel]
+            statistics.append(Statistic(key, tuple(group), mean, variance))
+            for i in group:
+                xhat_of[i] = element_symbol(NORMALIZED, i)
+                nodes.append(
+                    Node(
+                        xhat_of[i],
+                        (x.symbols[i] - mean) / sp.sqrt(variance + epsilon),
+                        (x.symbols[i],),
+                    )
+                )
+    for i, out in y.symbols.items():
+        p = spec.parameter_of(i)
+        g, b = gamma.symbols[p], beta.symbols[p]
+        nodes.append(Node(out, g * xhat_of[i] + b, (xhat_of[i], g, b)))
+    return tuple(tensors), epsilon, tuple(statistics), nodes
+
+
+def adjoints(upstream: dict[sp.Symbol, sp.Symbol]) -> Callable[[sp.Symbol], sp.Symbol]:
+    def adjoint(s: sp.Symbol) -> sp.Symbol:
+        if s in upstream:
+            return upstream[s]
+        return adjoint_symbol(s)
+
+    return adjoint
+
+
+def compact_formula(
+    spec: NormSpec, tensors: tuple[Tensor, ...], epsilon: sp.Expr, statistics: tuple[Statistic, ...]
+) -> Grid[sp.Expr]:
+    """dL/dx_i = 1/(M sqrt(sigma^2 + eps)) (M g_i - sum g_j - xhat_i sum g_j xhat_j) with
+    g = gamma dL/dy; with one gamma per group (batch and instance norm) gamma comes out in front,
+    as usually written. In eval mode: gamma dL/dy_i / sqrt(running_var + eps)."""
+    by_key = {t.key: t.symbols for t in tensors}
+    x, gamma, upstream = by_key["x"], by_key[GAMMA], by_key[gradient_key("y")]
+    values: dict[Index, sp.Expr] = {}
+    for stat in statistics:
+        root = sp.sqrt(stat.variance + epsilon)
+        if not spec.training:
+            for i in stat.members:
+                values[i] = gamma[spec.parameter_of(i)] * upstream[i] / root
+            continue
+        m = len(stat.members)
+        xhat = {i: element_symbol(NORMALIZED, i) for i in stat.members}
+        shared = spec.shared_parameter
+        g = {
+            i: upstream[i] if shared else gamma[spec.parameter_of(i)] * upstream[i]
+            for i in stat.members
+        }
+        total = sp.Add(*g.values())
+        weighted = sp.Add(*(g[i] * xhat[i] for i in stat.members))
+        front = gamma[spec.parameter_of(stat.members[0])] if shared else sp.Integer(1)
+        for i in stat.members:
+            values[i] = front / (m * root) * (m * g[i] - total - xhat[i] * weighted)
+    return Grid.build(x.shape, lambda i: values[i])
+
+
+@without_cycle_collection
+def derive(spec: NormSpec) -> NormDerivation:
+    tensors, epsilon, statistics, nodes = expand(spec)
+    by_key = {t.key: t.symbols for t in tensors}
+    upstream = dict(zip(by_key["y"].cells, by_key[gradient_key("y")].cells))
+    wanted = (*by_key["x"].cells, *by_key[GAMMA].cells, *by_key[BETA].cells)
+    graph = backward(nodes, adjoints(upstream), wanted)
+    compact = compact_formula(spec, tensors, epsilon, statistics)
+    derivation = NormDerivation(
+        spec, tensors, epsilon, statistics, tuple(nodes), graph, compact, ()
+    )
+    identities = prove_identities(derivation)
+    return NormDerivation(
+        spec, tensors, epsilon, statistics, tuple(nodes), graph, compact, identities
+    )
+
+
+def _rational(value: Fraction) -> sp.Rational:
+    return sp.Rational(value.numerator, value.denominator)
+
+
+def _eps(value: object) -> Fraction | None:
+    if value is None or isinstance(value, str):
+        return None if value is None else parse_eps(value)
+    if isinstance(value, float):
+        return Fraction(repr(value))  # 1e-5 means 1/100000, not its nearest binary fraction
+    if isinstance(value, (int, Fraction)) and not isinstance(value, bool):
+        return Fraction(value)
+    raise SymderivError(f"--eps: invalid value {value!r}; expected a number or 'symbolic'")
+
+
+def _spatial(value: object) -> tuple[int, ...]:
+    if value is None or value == () or value == "":
+        return ()
+    if isinstance(value, str):
+        return coerce_size(value, "--spatial", len(value.split("x")))
+    if isinstance(value, int):
+        return coerce_size(value, "--spatial", 1)
+    return coerce_size(value, "--spatial", len(value))  # type: ignore[arg-type]
+
+
+def _count(value: object, option: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SymderivError(f"{option}: invalid value {value!r}; expected a positive integer")
+    return value
+
+
+def _mode(mode: str) -> bool:
+    if mode not in ("train", "eval"):
+        raise SymderivError(f"--mode: invalid value {mode!r}; choose train or eval")
+    return mode == "train"
+
+
+def batchnorm(
+    batch: int = 4,
+    channels: int = 1,
+    spatial: object = (),
+    *,
+    mode: str = "train",
+    eps: object = None,
+) -> NormDerivation:
+    """``torch.nn.functional.batch_norm``: each channel over M = N·H·W values."""
+    shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
+    return derive(NormSpec("batchnorm", shape, training=_mode(mode), eps=_eps(eps)))
+
+
+def instancenorm(
+    batch: int = 1,
+    channels: int = 1,
+    spatial: object = (2, 2),
+    *,
+    mode: str = "train",
+    eps: object = None,
+) -> NormDerivation:
+    """``torch.nn.functional.instance_norm``: each (sample, channel) over M = H·W values."""
+    shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
+    return derive(NormSpec("instancenorm", shape, training=_mode(mode), eps=_eps(eps)))
+
+
+def groupnorm(
+    batch: int = 1,
+    channels: int = 4,
+    groups: int = 2,
+    spatial: object = (2,),
+    *,
+    eps: object = None,
+) -> NormDerivation:
+    """``torch.nn.functional.group_norm``: each (sample, group) over M = (C/G)·H·W values."""
+    shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
+    return derive(NormSpec("groupnorm", shape, groups=_count(groups, "--groups"), eps=_eps(eps)))
+
+
+def layernorm(
+    batch: int = 2, normalized_shape: object = (4,), *, eps: object = None
+) -> NormDerivation:
+    """``torch.nn.functional.layer_norm``: each sample over its trailing ``normalized_shape``."""
+    normalized = _spatial(normalized_shape)
+    if not normalized:
+        raise SymderivError("--normalized-shape: expected at least one axis, e.g. 4 or 2x3")
+    shape = (_count(batch, "--batch"), *normalized)
+    return derive(NormSpec("layernorm", shape, normalized_ndim=len(normalized), eps=_eps(eps)))
+
+
+__all__ = ["KINDS", "NormDerivation", "batchnorm", "groupnorm", "instancenorm", "layernorm"]
