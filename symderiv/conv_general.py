@@ -25,7 +25,7 @@ Context = dict[str, Any]
 EQUATION_LIMIT = 48
 """More element equations than this in one section are shown as a representative selection."""
 SELECTION = 8
-LINE_LIMIT = 32
+LINE_LIMIT = 64
 LINES_KEPT = 6
 SLICES_SHOWN = 2
 

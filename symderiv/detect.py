@@ -4,6 +4,12 @@ Nothing here knows the answer in advance. Every candidate (operand order x cross
 convolution x second operand rotated by 180 degrees or not x valid, same or full mode) is computed
 symbolically, cell by cell, and compared exactly with the derived result; a candidate is dropped at
 its first differing cell, so the search costs little more than computing the one that matches.
+
+Two candidate spaces: the foundation's spatial one (``search``: two plain arrays) and, for stride,
+padding, dilation, channels, groups and transposition, whole-layer operations in PyTorch's layout
+(``search_layer``: conv, conv_transpose with every output padding it allows, the weight gradient of
+a conv; stride and dilation as given or exchanged; flipped or not; both operand orders). Operands
+whose shapes cannot give the result are rejected before any cell is computed.
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
 The right-hand side is recomputed with the whole-array operations (a separate code path from the
 detector's cell-by-cell comparison) and every element is compared with the derived result as an
-exact polynomial: equal coefficients for equal monomials, no floating point anywhere.
+exact polynomial: equal coefficients for equal monomials, no floating point anywhere. Whole-layer
+identities are rebuilt from the textbook steps in ``conv_ops.explicit_*`` (zero insertion,
+padding, dilation, ``ops.correlate`` in valid mode, crop, sums over channels), not from the index
+formulas the search evaluated.
 """
 
 from __future__ import annotations
