@@ -192,3 +192,60 @@ def test_single_layer_figures_compile(lang: str, tmp_path: Path) -> None:
     text, _ = compile_tex(result.output, ENGINE[lang], tmp_path)
     flat = re.sub(r"\s+", "", text)  # ctex sets its own space between a CJK character and a digit
     assert ("Figure3." if lang == "en" else "图3") in flat
+
+
+# --------------------------------------------------------------------------------------------
+# Max pooling: the switch mask
+
+
+def _maxpool_cases() -> list[dict[str, object]]:
+    return [
+        {},  # the built-in example
+        {"values": "1,3,3;3,0,3;2,3,1", "kernel": "2", "stride": "1"},  # ties and overlaps
+        {"seed": 7, "input": "5x6", "kernel": "3", "stride": "2", "padding": "1"},
+    ]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("options", _maxpool_cases(), ids=["example", "ties-overlap", "padded"])
+def test_switch_mask_figure_matches_torch_indices(options: dict[str, object]) -> None:
+    from symderiv import pool_figures
+    from .test_output_checks import require
+
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - CI has torch
+        require(False, "torch is not installed")
+        raise
+    d = symderiv.maxpool2d(**options)  # type: ignore[arg-type]
+    figure = pool_figures.build(d)["switches"]
+    *windows, upstream, routed = figure.panels
+    values = d.values
+    assert values is not None
+    x = torch.tensor([[float(v) for v in row] for row in values.nested()], dtype=torch.float64)
+    geometry = d.geometry
+    _, indices = torch.nn.functional.max_pool2d(
+        x[None, None], geometry.kernel, geometry.stride, geometry.padding, geometry.dilation,
+        ceil_mode=geometry.ceil_mode, return_indices=True,
+    )
+    flat = indices[0, 0].tolist()
+    width = values.shape[1]
+    outputs = [s.window.output for s in d.selections]
+    shown = selection(outputs, geometry.output, 16)
+    assert [plain_text(p.title) for p in windows] == [
+        "O" + "".join(str(i + 1) for i in out) for out in shown
+    ]
+    for panel, out in zip(windows, shown):
+        winner = divmod(flat[out[0]][out[1]], width)
+        assert {i for i in panel.labels.indices() if panel.tone(i) == "selected"} == {winner}
+    # dL/dX: each upstream gradient lands on its window's winner, summed where winners repeat.
+    expected: dict[tuple[int, int], list[str]] = {}
+    for i, row in enumerate(flat):
+        for j, index in enumerate(row):
+            expected.setdefault(divmod(index, width), []).append(f"∂L/∂O{i + 1}{j + 1}")
+    assert {i for i in routed.labels.indices() if routed.tone(i) == "selected"} == set(expected)
+    for cell, terms in expected.items():
+        assert sorted(plain_text(routed.labels[cell]).split("+")) == sorted(terms)
+    assert plain_text(upstream.title) == "∂L/∂O"
+    root = ET.fromstring(svg.figure_svg(figure))
+    assert len(root.findall(f".//{SVG}rect[@class='cell']")) == figure.cells

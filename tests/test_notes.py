@@ -203,3 +203,25 @@ def test_failure_midway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monke
     target = tmp_path / "out"
     assert main(["notes", *BASIC, "--output-dir", str(target)]) == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_registered_section_together() -> None:
+    """The default article: every section, equations numbered once and in order, every
+    reference pointing at a displayed equation."""
+    code, markdown = run([])
+    assert code == 0
+    anchors = re.findall(r'<a id="section-([^"]+)"></a>', markdown)
+    assert anchors == [c.name for c in notes.available()]
+    tags = [int(t) for t in re.findall(r"\\tag\{(\d+)\}", markdown)]
+    assert tags == list(range(1, len(tags) + 1))
+    summary = markdown[markdown.index("## Summary") :]
+    assert {int(n) for n in re.findall(r"\$ \((\d+)\)", summary)} <= set(tags)
+    for name in ("maxpool2d", "avgpool2d", "batchnorm"):
+        if name in anchors:  # wired in: its key equations are numbered and summarised
+            line = next(line for line in summary.splitlines() if line.startswith(f"- `{name}`"))
+            assert re.search(r"\$ \(\d+\)", line), line
+    code, latex = run(["--format", "latex", "--no-figures"])
+    assert code == 0
+    labels = re.findall(r"\\label\{([^}]+)\}", latex)
+    assert len(labels) == len(set(labels)) == len(tags)
+    assert set(re.findall(r"\\eqref\{([^}]+)\}", latex)) <= set(labels)

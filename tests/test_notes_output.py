@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 import symderiv
-from symderiv import conv_figures
+from symderiv import conv_figures, pool_figures
 from symderiv.cli import main
+from symderiv.notes import available
 
 from .test_output_checks import (
     ENGINE,
@@ -27,11 +28,20 @@ from .test_output_checks import (
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
-SECTIONS = ["--sections", "chain-rule,conv2d"]
+# Pooling and normalisation join the notes when their commands are registered.
+OPTIONAL = [name for name in ("maxpool2d", "batchnorm") if name in {c.name for c in available()}]
+SECTIONS = ["--sections", ",".join(["chain-rule", "conv2d", *OPTIONAL])]
 WORDS = {
     "en": ["Contents", "The chain rule", "Backpropagation through conv2d", "Summary", "Figure 3."],
     "zh": ["目录", "链式法则", "conv2d的反向传播", "小结", "图3"],
 }
+if "maxpool2d" in OPTIONAL:
+    WORDS["en"] += ["Backpropagation through max pooling", "Figure 4."]
+    WORDS["zh"] += ["最大池化的反向传播", "图4"]
+if "batchnorm" in OPTIONAL:
+    WORDS["en"] += ["Backpropagation through batch normalisation"]
+    WORDS["zh"] += ["的反向传播：每组"]
+EXPECTED_FIGURES = 3 + ("maxpool2d" in OPTIONAL)
 
 
 def notes_source(lang: str, fmt: str, directory: Path) -> str:
@@ -126,16 +136,22 @@ def test_notes_markdown_math_passes_katex_strict(tmp_path: Path) -> None:
 
 def test_notes_svgs_parse_and_have_the_expected_cells(tmp_path: Path) -> None:
     markdown = notes_source("en", "md", tmp_path)
-    expected = conv_figures.build(symderiv.conv2d())
+    conv = conv_figures.build(symderiv.conv2d())
+    expected = {f"notes-conv2d-{f.name}.svg": f for f in conv.values()}
+    if "maxpool2d" in OPTIONAL:
+        expected["notes-maxpool2d-switches.svg"] = pool_figures.build(symderiv.maxpool2d())[
+            "switches"
+        ]
     referenced = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
-    assert referenced == [f"notes-conv2d-{f.name}.svg" for f in expected.values()]
-    for name, figure in zip(referenced, expected.values()):
+    assert referenced == list(expected) and len(referenced) == EXPECTED_FIGURES
+    assert sorted(p.name for p in tmp_path.glob("*.svg")) == sorted(expected)
+    for name, figure in expected.items():
         root = ET.parse(tmp_path / name).getroot()
         cells = root.findall(f".//{SVG}rect[@class='cell']")
         assert len(cells) == figure.cells
         assert len(root.findall(f"{SVG}g[@class='panel']")) == len(figure.panels)
     # 3x3 input, 2x2 kernel: 4 windows over X; F and rot180(F); padded dL/dO and 9 thumbnails.
-    assert [f.cells for f in expected.values()] == [4 * 9, 2 * 4, 10 * 16]
+    assert [f.cells for f in conv.values()] == [4 * 9, 2 * 4, 10 * 16]
 
 
 def test_png_reader_counts_ink(tmp_path: Path) -> None:
