@@ -262,6 +262,17 @@ def build_avg(d: PoolDerivation) -> Context:
                 for i, v in d.expansion.forward.items()
             ],
             "primary": _primary(d, notation),
+            "global_definition": (
+                f"O_{{11}} = \\frac{{1}}{{{window_size(g)}}} "
+                + " ".join(
+                    f"\\sum_{{{a}=1}}^{{{n}}}" for a, n in zip(INPUT_LETTERS, g.input)
+                )
+                + f" X_{{{letters(INPUT_LETTERS, g.axes)}}}"
+            ),
+            "global_gradient": (
+                f"{partial(LOSS, indexed('X', letters(INPUT_LETTERS, g.axes)))} = "
+                f"\\frac{{1}}{{{window_size(g)}}} {partial(LOSS, 'O_{11}')}"
+            ),
         }
     )
     return context

@@ -357,3 +357,27 @@ def test_rejected_geometries_are_rejected_by_torch_too() -> None:
         except RuntimeError:
             continue
         assert torch.isinf(out).any()
+
+
+def test_proof_reports_the_first_differing_element() -> None:
+    """The proof is not a formality: a gradient changed in one cell is caught there."""
+    from symderiv.pool_identities import evaluator, prove
+
+    d = avg_pool(2, input=4, kernel=2)
+    value = d.expansion.gradient("X")
+    upstream = d.expansion.tensor("dL/dO").symbols.map(Poly.symbol)
+    rhs = evaluator(PoolOperation.UPSAMPLING, d.geometry)(upstream)
+    assert prove(rhs, value).holds
+    cells = list(value.cells)
+    cells[5] = cells[5] + Poly.constant(Fraction(1, 100))
+    altered = prove(rhs, Grid(value.shape, tuple(cells)))
+    assert not altered.holds and altered.first_difference == (1, 1)
+
+
+def test_values_as_nested_lists_equal_values_as_text() -> None:
+    from_lists = maxpool2d(values=[[1, 3, 3], [3, 0, 3], [2, 3, 1]], stride=1)
+    from_text = maxpool2d(values="1,3,3;3,0,3;2,3,1", stride=1)
+    assert from_lists.values == from_text.values
+    assert from_lists.expansion.gradient("X") == from_text.expansion.gradient("X")
+    three_d = max_pool(3, values=[[[1, 2], [3, 4]], [[5, 6], [7, 8]]], kernel=1)
+    assert three_d.values == max_pool(3, values="1,2;3,4|5,6;7,8", kernel=1).values
