@@ -28,6 +28,14 @@ CASES += [(f"maxpool2d.{lang}.md", ["maxpool2d", "--lang", lang]) for lang in ("
 # The default batch normalisation derivation, in both languages.
 CASES += [(f"batchnorm.{lang}.md", ["batchnorm", "--lang", lang]) for lang in ("en", "zh")]
 
+# Convolution beyond the classic case: the stride skips row 6 and column 6 (remainder 1), and
+# dL/dX is a transposed convolution with output_padding 1.
+CASES += [
+    (f"conv2d-stride2.{lang}.md", ["conv2d", "--input", "6", "--kernel", "3", "--stride", "2",
+                                   "--lang", lang])
+    for lang in ("en", "zh")
+]
+
 
 if __name__ == "__main__":
     GOLDEN.mkdir(exist_ok=True)
