@@ -59,7 +59,9 @@ def test_bad_input_is_one_line_exit_2_and_no_file(
 def test_bad_input_from_a_real_process_has_no_traceback() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "symderiv.cli", "batchnorm", "--batch", "1"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
@@ -133,14 +135,18 @@ def test_json_gradients_evaluate_with_the_statistics(capsys: pytest.CaptureFixtu
     point = {sp.Symbol(f"x_{i}_1"): v for i, v in zip(range(1, 5), (1, 2, 4, 7))}
     point.update({sp.Symbol(f"dL_dy_{i}_1"): v for i, v in zip(range(1, 5), (3, -1, 2, 5))})
     point.update({sp.Symbol("gamma_1"): 2, sp.Symbol("epsilon"): sp.Rational(1, 10)})
-    statistics = {sp.Symbol(stat["mean"]): mean.subs(point),
-                  sp.Symbol(stat["variance"]): variance.subs(point)}
+    statistics = {
+        sp.Symbol(stat["mean"]): mean.subs(point),
+        sp.Symbol(stat["variance"]): variance.subs(point),
+    }
     grads = [sp.sympify(row[0]).subs(statistics).subs(point) for row in data["gradients"]["x"]]
     assert sp.simplify(sp.Add(*grads)) == 0
 
 
 def test_json_does_not_depend_on_language(capsys: pytest.CaptureFixture[str]) -> None:
-    outputs = [run(["groupnorm", "--format", "json", "--lang", lang], capsys)[1] for lang in ("en", "zh")]
+    outputs = [
+        run(["groupnorm", "--format", "json", "--lang", lang], capsys)[1] for lang in ("en", "zh")
+    ]
     assert outputs[0] == outputs[1]
 
 
@@ -149,7 +155,9 @@ def test_output_is_the_same_for_any_hash_seed() -> None:
     for seed in ("0", "1", "12345"):
         result = subprocess.run(
             [sys.executable, "-m", "symderiv.cli", "groupnorm", "--format", "latex"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
             env={**os.environ, "PYTHONHASHSEED": seed},
         )
         outputs.add(result.stdout)

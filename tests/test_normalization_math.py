@@ -73,9 +73,9 @@ def test_every_identity_is_proven(case_id: str) -> None:
     d = derived(case_id)
     assert d.verified
     names = [i.name for i in d.identities]
-    expected = ["beta", "gamma", "mean_path", "compact"] if d.spec.training else [
-        "beta", "gamma", "eval"
-    ]
+    expected = (
+        ["beta", "gamma", "mean_path", "compact"] if d.spec.training else ["beta", "gamma", "eval"]
+    )
     assert names == expected
     elements = {i.name: i.proof.elements for i in d.identities}
     assert elements[names[-1]] == d.spec.elements
@@ -171,7 +171,10 @@ def torch_gradients(
 def compiled(d: NormDerivation) -> Callable[..., list[Any]]:
     inputs = [t.key for t in d.tensors if t.key != "y"]
     arguments = [s for key in inputs for s in flat(d.symbols(key))] + [EPS_SYMBOL]
-    outputs = [*flat(d.forward()), *(e for k in ("x", "gamma", "beta") for e in flat(d.gradient(k)))]
+    outputs = [
+        *flat(d.forward()),
+        *(e for k in ("x", "gamma", "beta") for e in flat(d.gradient(k))),
+    ]
     return sp.lambdify(arguments, outputs, "math", cse=True)  # type: ignore[no-any-return]
 
 
@@ -180,8 +183,10 @@ def ours(d: NormDerivation, values: dict[str, np.ndarray], eps: float) -> dict[s
     arguments = [v for key in inputs for v in values[key].ravel().tolist()] + [eps]
     out = compiled(d)(*arguments)
     shapes = [
-        ("y", d.spec.shape), ("x", d.spec.shape),
-        ("gamma", d.spec.parameter_shape), ("beta", d.spec.parameter_shape),
+        ("y", d.spec.shape),
+        ("x", d.spec.shape),
+        ("gamma", d.spec.parameter_shape),
+        ("beta", d.spec.parameter_shape),
     ]
     result, start = {}, 0
     for key, shape in shapes:
@@ -209,8 +214,9 @@ def test_gradients_match_torch_autograd(case_id: str) -> None:
         expected = torch_gradients(d, values, eps)
         got = ours(d, values, eps)
         for key in ("y", "x", "gamma", "beta"):
-            np.testing.assert_allclose(got[key], expected[key], rtol=1e-9, atol=1e-10,
-                                       err_msg=f"{case_id}: {key}")
+            np.testing.assert_allclose(
+                got[key], expected[key], rtol=1e-9, atol=1e-10, err_msg=f"{case_id}: {key}"
+            )
 
 
 @pytest.mark.torch
@@ -277,7 +283,10 @@ def test_normalisation_uses_the_biased_variance_and_running_var_the_unbiased() -
     assert variance == pytest.approx(np.var(values, ddof=0))
     assert variance != pytest.approx(np.var(values, ddof=1))
     # torch's running_var update uses the unbiased variance, as the document says.
-    running_mean, running_var = torch.zeros(1, dtype=torch.float64), torch.ones(1, dtype=torch.float64)
+    running_mean, running_var = (
+        torch.zeros(1, dtype=torch.float64),
+        torch.ones(1, dtype=torch.float64),
+    )
     x = torch.tensor(values, dtype=torch.float64).reshape(4, 1)
     F.batch_norm(x, running_mean, running_var, training=True, momentum=0.1)
     unbiased = np.var(values, ddof=1)

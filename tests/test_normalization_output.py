@@ -38,7 +38,9 @@ def rendered(args: tuple[str, ...], lang: str, fmt: str) -> str:
 
     buffer = io.StringIO()
     with redirect_stdout(buffer):
-        code = main([*args, "--lang", lang, "--format", fmt, *(["--standalone"] if fmt == "latex" else [])])
+        code = main(
+            [*args, "--lang", lang, "--format", fmt, *(["--standalone"] if fmt == "latex" else [])]
+        )
     assert code == 0
     return buffer.getvalue()
 
