@@ -77,7 +77,14 @@ def render_layer(
         return Document(render(derivation, fmt, lang, standalone))
     placed, files = place(figures_of(derivation), fmt, stem)
     extra = {"figures": placed, "uses_tikz": fmt == "latex" and bool(placed)}
-    return Document(render(derivation, fmt, lang, standalone, extra), tuple(files))
+    text = render(derivation, fmt, lang, standalone, extra)
+    return Document(text, referenced(files, text))
+
+
+def referenced(files: list[tuple[str, str]], text: str) -> tuple[tuple[str, str], ...]:
+    """Only the figure files the text links to: a template may show fewer figures than its
+    layer has (the general convolution template shows the windows only)."""
+    return tuple((name, content) for name, content in files if f"]({name})" in text)
 
 
 def check_destination(output: Path | None, output_dir: Path | None) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import commands, render
 from .commands import LayerCommand
-from .documents import Document, figures_of, place
+from .documents import Document, figures_of, place, referenced
 from .errors import SymderivError
 from .render import FORMATS, LANGUAGES, _tidy, environment
 
@@ -186,7 +186,8 @@ def assemble(
         "body": f"notes/{lang}.j2",
     }
     text = environment().get_template(f"{fmt}/document.j2").render(values)
-    return Document(_tidy(_number_tags(text)), tuple(files))
+    text = _tidy(_number_tags(text))
+    return Document(text, referenced(files, text))
 
 
 def _placeholder(name: str) -> str:

@@ -114,6 +114,8 @@ def build(output_options: Callable[[Callable[..., Any]], Callable[..., Any]]) ->
         stem = output.stem if output is not None else "notes"
         document = notes.assemble(parts, fmt, lang, standalone, with_figures, stem)
         write_document(document, output, output_dir, f"notes.{EXTENSIONS[fmt]}")
+        if figures is None and not with_figures and fmt == "md":
+            click.echo(LEFT_OUT, err=True)
 
     command = click.Command(
         "notes",
@@ -154,11 +156,10 @@ def _figures_wanted(
         return figures
     if fmt == "json":
         return False
-    if fmt == "md" and output is None and output_dir is None:
-        click.echo(
-            "symderiv: note: figures left out: Markdown figures are SVG files; give -o FILE or "
-            "--output-dir DIR to have them written beside the notes",
-            err=True,
-        )
-        return False
-    return True
+    return not (fmt == "md" and output is None and output_dir is None)
+
+
+LEFT_OUT = (
+    "symderiv: note: figures left out: Markdown figures are SVG files; give -o FILE or "
+    "--output-dir DIR to have them written beside the notes"
+)

@@ -249,3 +249,43 @@ def test_switch_mask_figure_matches_torch_indices(options: dict[str, object]) ->
     assert plain_text(upstream.title) == "∂L/∂O"
     root = ET.fromstring(svg.figure_svg(figure))
     assert len(root.findall(f".//{SVG}rect[@class='cell']")) == figure.cells
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"input": 5, "kernel": 3, "stride": 2, "padding": 1},
+        {"input": (5, 6), "kernel": 2, "dilation": 2},
+        {"input": 6, "kernel": 3, "stride": (2, 1)},
+    ],
+    ids=["stride-padding", "dilation", "stride-per-axis"],
+)
+def test_general_windows_follow_stride_dilation_padding(options: dict[str, object]) -> None:
+    """The windows come from the expanded outputs, so they follow PyTorch's index rule
+    h = s*i + d*u - p without the figure code knowing it."""
+    d = symderiv.conv2d(**options)  # type: ignore[arg-type]
+    figure = conv_figures.build(d)["windows"]
+    spec = d.options
+    values = dict(spec)
+    stride = values.get("stride", [1, 1])
+    dilation = values.get("dilation", [1, 1])
+    padding = values.get("padding", [0, 0])
+    kernel, size = values["kernel"], values["input"]
+    out = d.expansion.tensor("O").shape
+    shown = selection([(i, j) for i in range(out[0]) for j in range(out[1])], out, 16)
+    assert len(figure.panels) == len(shown)
+    for panel, (i, j) in zip(figure.panels, shown):
+        rows = {stride[0] * i + dilation[0] * u - padding[0] for u in range(kernel[0])}
+        cols = {stride[1] * j + dilation[1] * v - padding[1] for v in range(kernel[1])}
+        expected = {(r, c) for r in rows for c in cols if 0 <= r < size[0] and 0 <= c < size[1]}
+        assert {c for c in panel.labels.indices() if panel.tone(c) == "window"} == expected
+
+
+def test_only_referenced_figures_are_written(tmp_path: Path) -> None:
+    """The general template shows the windows only: no orphan SVG files are left beside it."""
+    out = tmp_path / "general"
+    assert main(["conv2d", "--input", "5", "--kernel", "3", "--stride", "2", "--figures",
+                 "--output-dir", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["conv2d-windows.svg", "conv2d.md"]
+    assert "](conv2d-windows.svg)" in (out / "conv2d.md").read_text(encoding="utf-8")

@@ -225,3 +225,31 @@ def test_every_registered_section_together() -> None:
     labels = re.findall(r"\\label\{([^}]+)\}", latex)
     assert len(labels) == len(set(labels)) == len(tags)
     assert set(re.findall(r"\\eqref\{([^}]+)\}", latex)) <= set(labels)
+
+
+def test_a_section_whose_derivation_refuses_its_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["notes", *BASIC, "--conv2d-input", "2x2", "--conv2d-kernel", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "larger than" in err
+
+
+def test_same_bytes_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """Files and text are byte-identical across runs with different PYTHONHASHSEED."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        target = tmp_path / seed
+        subprocess.run(
+            [sys.executable, "-m", "symderiv.cli", "notes", "--sections",
+             "chain-rule,conv2d" + (",maxpool2d" if "maxpool2d" in NAMES else ""),
+             "--output-dir", str(target)],
+            check=True, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True,
+        )
+        outputs.append({p.name: p.read_bytes() for p in sorted(target.iterdir())})
+    assert outputs[0] == outputs[1] and len(outputs[0]) >= 4
+
+
+NAMES = {c.name for c in notes.available()}
