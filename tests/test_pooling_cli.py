@@ -160,3 +160,32 @@ def test_standalone_latex_compiles(name: str, lang: str, tmp_path: Path) -> None
     words = {"en": ["Backpropagation", "Verification"], "zh": ["反向传播", "验证"]}[lang]
     flat = " ".join(text.split())
     assert all(w in flat for w in words), flat[:500]
+
+
+POOL_COMMANDS = ["maxpool1d", "maxpool2d", "maxpool3d", "avgpool1d", "avgpool2d", "avgpool3d",
+                 "global-avgpool"]
+
+
+@pytest.mark.parametrize("command", POOL_COMMANDS)
+def test_every_command_renders_every_format_and_verifies(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for lang in ("en", "zh"):
+        assert main([command, "--lang", lang]) == 0
+        assert main([command, "--lang", lang, "--format", "latex", "--standalone"]) == 0
+    assert main([command, "--format", "json"]) == 0
+    outputs = capsys.readouterr().out
+    data = json.loads(outputs[outputs.index('{\n  "schema"'):])
+    assert data["layer"] == command and data["verified"] is True
+    assert main(["verify", command]) == 0
+    report = capsys.readouterr().out.splitlines()
+    assert report and all(line.startswith("PROVEN") for line in report)
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_default_maxpool2d_document_fits_the_page(lang: str, tmp_path: Path) -> None:
+    from .test_output_checks import overfull_boxes
+
+    _, log = compile_tex(max_pool(2).to_latex(lang, standalone=True), ENGINE[lang], tmp_path)
+    assert not overfull_boxes(log)
