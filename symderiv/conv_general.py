@@ -277,7 +277,10 @@ def statement(identity: Identity) -> str:
     keywords += [f"d={axes_text(c.dilation)}", f"g={c.groups}"]
     name = f"\\operatorname{{{FUNCTION_LATEX[c.function]}{c.dims}d}}"
     settings = ",\\ ".join(keywords)
-    return f"{target} = {name}\\left({', '.join(operands)};\\ {settings}\\right)"
+    call = f"{name}\\left({', '.join(operands)};\\ {settings}\\right)"
+    if c.keep:
+        call += "_{[\\ldots,\\, " + ",\\, ".join(f":{n}" for n in c.keep) + "]}"
+    return f"{target} = {call}"
 
 
 def identity_context(derivation: Derivation, notation: Notation, identity: Identity) -> Context:
@@ -303,6 +306,7 @@ def identity_context(derivation: Derivation, notation: Notation, identity: Ident
         "kernel": axes_text(spec.kernel),
         "bias": bool(c.bias),
         "channelled": spec.channelled,
+        "keep": axes_text(c.keep) if c.keep else "",
         "written_out": None,
     }
     if shown is not None and spec.dims <= 2:

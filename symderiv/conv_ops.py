@@ -194,14 +194,22 @@ def conv_transpose_shape(a: Axes, k: Axes, geo: Geometry) -> Axes | None:
     return (a[0], k[1] * geo.groups, *out) if all(n >= 1 for n in out) else None
 
 
-def weight_shape_fits(a: Axes, b: Axes, target: Axes, geo: Geometry) -> bool:
-    """Whether ``target`` is the weight shape of a convolution taking ``a`` to ``b``."""
+def weight_shape_fits(a: Axes, b: Axes, target: Axes, geo: Geometry, exact: bool = True) -> bool:
+    """Whether ``target`` is the weight shape of a convolution taking ``a`` to ``b`` (with
+    ``exact`` false: to a ``b`` no longer than that convolution's output)."""
     if len(a) != len(b) or len(a) < 3 or len(target) != len(a) or a[0] != b[0]:
         return False
     if a[1] % geo.groups or b[1] % geo.groups or target[:2] != (b[1], a[1] // geo.groups):
         return False
+    # Not exact: the output gradient may be shorter than the convolution's output (a transposed
+    # convolution whose output padding reaches its stride); its positions are the first ones.
+    def axis_fits(h: int, ho: int, m: int, s: int, p: int, d: int) -> bool:
+        natural = (h + 2 * p - d * (m - 1) - 1) // s + 1
+        reaches = h + 2 * p >= d * (m - 1) + 1
+        return reaches and (natural == ho or (not exact and natural > ho))
+
     return all(
-        (h + 2 * p - d * (m - 1) - 1) // s + 1 == ho and h + 2 * p >= d * (m - 1) + 1
+        axis_fits(h, ho, m, s, p, d)
         for h, ho, m, s, p, d in zip(
             a[2:], b[2:], target[2:], geo.stride, geo.padding, geo.dilation
         )

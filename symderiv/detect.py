@@ -14,6 +14,7 @@ whose shapes cannot give the result are rejected before any cell is computed.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
@@ -148,17 +149,36 @@ def layer_cell(
     return None, lambda i: weight_cell(a, k, geo, flipped, i)
 
 
-def layer_matches(
-    candidate: LayerCandidate, target: Grid[Poly], operands: Mapping[str, Grid[Poly]]
-) -> bool:
-    shape, cell = layer_cell(candidate, operands)
+def fitted(
+    candidate: LayerCandidate,
+    target: Grid[Poly],
+    operands: Mapping[str, Grid[Poly]],
+    exact: bool = True,
+) -> LayerCandidate | None:
+    """The candidate as it would give ``target``'s shape, or None when it cannot. With ``exact``
+    false, a ``conv`` whose output is longer keeps its first positions, as PyTorch's
+    transposed-convolution backward does when the output padding reaches the stride (and a
+    weight gradient may run to a shorter output gradient)."""
+    shape, _ = layer_cell(candidate, operands)
     if candidate.function == "conv_weight":
         assert candidate.second is not None
         a, b = operands[candidate.first].shape, operands[candidate.second].shape
-        if not weight_shape_fits(a, b, target.shape, geometry(candidate)):
-            return False
-    elif shape != target.shape:
-        return False
+        fits = weight_shape_fits(a, b, target.shape, geometry(candidate), exact)
+        return candidate if fits else None
+    if shape is None or shape[:2] != target.shape[:2] or len(shape) != len(target.shape):
+        return None
+    if shape == target.shape:
+        return candidate
+    longer = all(n >= m for n, m in zip(shape[2:], target.shape[2:]))
+    if candidate.function == "conv" and longer and not exact:
+        return dataclasses.replace(candidate, keep=target.shape[2:])
+    return None
+
+
+def layer_matches(
+    candidate: LayerCandidate, target: Grid[Poly], operands: Mapping[str, Grid[Poly]]
+) -> bool:
+    _, cell = layer_cell(candidate, operands)
     return all(cell(i) == v for i, v in target.items())
 
 
@@ -173,7 +193,13 @@ def search_layer(
     keys = tuple(k for k in operands if k != bias)
     dims = len(value.shape) - 2
     tried = list(layer_candidates((keys[0], keys[1]), geo, dims, bias))
-    found = tuple(c for c in tried if layer_matches(c, value, operands))
+    found: tuple[LayerCandidate, ...] = ()
+    # Cropped or shortened forms only when no candidate gives the result's shape by itself.
+    for exact in (True, False):
+        shaped = (fitted(c, value, operands, exact) for c in tried)
+        found = tuple(c for c in shaped if c is not None and layer_matches(c, value, operands))
+        if found:
+            break
     return Detection(target, keys, len(tried), found)
 
 
@@ -181,5 +207,6 @@ def search_sum(target: str, value: Grid[Poly], operands: Mapping[str, Grid[Poly]
     """The bias gradient: is it the upstream gradient summed over the batch and space?"""
     (key,) = operands
     candidate = LayerCandidate("sum", len(operands[key].shape) - 2, key)
-    found = (candidate,) if layer_matches(candidate, value, operands) else ()
+    fits = fitted(candidate, value, operands) is not None
+    found = (candidate,) if fits and layer_matches(candidate, value, operands) else ()
     return Detection(target, (key,), 1, found)

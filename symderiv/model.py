@@ -152,6 +152,10 @@ class LayerCandidate:
     groups: int = 1
     output_padding: tuple[int, ...] = ()
     flip_second: bool = False
+    keep: tuple[int, ...] = ()
+    """A ``conv`` whose output is longer than the result keeps its first ``keep`` positions per
+    spatial axis (a transposed convolution with output padding at least its stride, where
+    PyTorch's backward crops the same way); empty when nothing is cut."""
 
     @property
     def kind(self) -> str:
@@ -182,7 +186,10 @@ class LayerCandidate:
             second = f"{'rot180' if self.dims == 2 else 'flip'}({second})"
         operands = [self.first, second] + ([self.bias] if self.bias else [])
         keywords = [f"{k}={_axes_text(v)}" for k, v in self.settings()]
-        return f"{self.kind}({', '.join(operands + keywords)})"
+        call = f"{self.kind}({', '.join(operands + keywords)})"
+        if self.keep:
+            call += "[..., " + ", ".join(f":{n}" for n in self.keep) + "]"
+        return call
 
 
 def _axes_text(value: object) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from .conv_ops import (
     Steps,
+    every,
     explicit_conv,
     explicit_conv_transpose,
     explicit_sum,
@@ -75,7 +76,10 @@ def evaluate_layer(
     geo = geometry(candidate)
     bias = operands[candidate.bias] if candidate.bias else None
     if candidate.function == "conv":
-        return explicit_conv(a, k, geo, candidate.flip_second, bias)
+        full, steps = explicit_conv(a, k, geo, candidate.flip_second, bias)
+        if candidate.keep:
+            full = every(full, (1,) * len(full.shape), full.shape[:2] + candidate.keep)
+        return full, steps
     if candidate.function == "conv_transpose":
         return explicit_conv_transpose(a, k, geo, candidate.flip_second, bias)
     return explicit_weight(a, k, kernel, geo, candidate.flip_second)

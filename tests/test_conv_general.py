@@ -121,6 +121,22 @@ CONFIGS: list[tuple[str, int, bool, dict[str, Any]]] = [
     ),
     ("t2d-dilation", 2, True, dict(input=3, kernel=2, stride=2, dilation=2, output_padding=1)),
     (
+        "t2d-output-padding-reaches-stride",
+        2,
+        True,
+        dict(
+            input=(3, 2),
+            kernel=2,
+            stride=(1, 2),
+            dilation=(3, 1),
+            output_padding=(2, 1),
+            groups=2,
+            in_channels=2,
+            out_channels=2,
+            bias=True,
+        ),
+    ),
+    (
         "t3d-mixed",
         3,
         True,
@@ -251,7 +267,9 @@ def configurations(draw: st.DrawFn) -> tuple[int, bool, dict[str, Any], int]:
         if transposed:
             n = draw(st.integers(1, 3))
             p = draw(st.integers(0, d * (k - 1)))
-            op = draw(st.integers(0, s - 1))
+            # Up to max(s, d) - 1: an output padding that reaches the stride is allowed when
+            # it stays below the dilation (PyTorch's backward then crops the convolution).
+            op = draw(st.integers(0, max(s, d) - 1))
             if (n - 1) * s - 2 * p + d * (k - 1) + op + 1 < 1:
                 p = 0
         else:
