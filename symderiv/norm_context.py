@@ -180,6 +180,7 @@ def build(d: NormDerivation) -> Context:
                 "elements": identity.proof.elements,
                 "holds": identity.proof.holds,
                 "method": identity.proof.method,
+                "general": identity.name == "compact_general",
             }
             for identity in d.identities
         ],
@@ -368,6 +369,10 @@ def _general(d: NormDerivation) -> Context:
         ),
         "compact": compact,
         "g_definition": f"{dxh_i} = {g} \\, {dy_i}",
+        "compact_g": (
+            f"{dx_i} = \\frac{{1}}{{M {root}}} \\left( M {dxh_i} - {sum_j} {dxh_j}"
+            f" - {xh_i} {sum_j} {dxh_j} \\, {xh_j} \\right)"
+        ),
         "eval": f"{dx_i} = \\frac{{{g} \\, {dy_i}}}{{\\sqrt{{{rv} + {eps}}}}}",
         "running_update": (
             f"{rv} \\leftarrow (1 - m) \\, {rv} + m \\, \\frac{{M}}{{M - 1}} \\, {var}"
@@ -386,6 +391,7 @@ def _statement(d: NormDerivation, name: str) -> str:
         "gamma": f"{partial('L', g)} = \\sum_{{i}} {dy} \\, {xh}",
         "mean_path": f"{partial(latex_base(VARIANCE), latex_base(MEAN))} = 0",
         "compact": general["compact"],
+        "compact_general": general["compact_g"],
         "eval": general["eval"],
     }
     return statements[name]

@@ -11,11 +11,13 @@ stay of size O(M^2) per element, where expanding mu and sigma^2 into the x_j wou
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import sympy as sp
 
+from .norm_general import GENERAL_METHOD, equal_for_every_m, general_form
 from .symbols import BETA, GAMMA, NORMALIZED, element_symbol, gradient_key
 
 if TYPE_CHECKING:
@@ -68,6 +70,15 @@ def prove_identities(d: NormDerivation) -> tuple[NormIdentity, ...]:
                 "dL/dx_i = 1/(M sqrt(sigma^2 + eps)) * (M g_i - sum_j g_j"
                 f" - xhat_i sum_j g_j xhat_j), g = gamma dL/dy, M = {spec.m}",
                 NormProof(len(x.cells), holds, CHANGE_OF_VARIABLES),
+            )
+        )
+        identities.append(
+            NormIdentity(
+                gradient_key("x"),
+                "compact_general",
+                "for every M: dL/dx_i = 1/(M sqrt(sigma^2 + eps)) * (M g_i - sum_j g_j"
+                " - xhat_i sum_j g_j xhat_j), g = dL/dxhat",
+                NormProof(1, _holds_for_every_m(), GENERAL_METHOD),
             )
         )
     else:
@@ -136,3 +147,9 @@ def _equal_in_group(
         return e.xreplace(xhat).xreplace(change)
 
     return all(sp.expand(substituted(a) - substituted(b)) == 0 for a, b in zip(left, right))
+
+
+@functools.cache
+def _holds_for_every_m() -> bool:
+    """The same for every layer and size: proven once per process."""
+    return equal_for_every_m(general_form())

@@ -115,7 +115,7 @@ def test_verify_reports_every_identity(args: list[str], capsys: pytest.CaptureFi
     code, out, _ = run(["verify", *args], capsys)
     assert code == 0
     lines = out.splitlines()
-    assert len(lines) == (3 if "eval" in args else 4)
+    assert len(lines) == (3 if "eval" in args else 5)
     assert all(line.startswith("PROVEN") for line in lines)
 
 
@@ -126,7 +126,13 @@ def test_json_gradients_evaluate_with_the_statistics(capsys: pytest.CaptureFixtu
     assert data["layer"] == "batchnorm" and data["verified"] is True
     assert data["axes"] == {"layout": ["N", "C"], "normalized": ["N"], "M": 4, "groups": 1}
     assert set(data["tensors"]) == {"x", "gamma", "beta", "y", "dL/dy"}
-    assert [i["name"] for i in data["identities"]] == ["beta", "gamma", "mean_path", "compact"]
+    assert [i["name"] for i in data["identities"]] == [
+        "beta",
+        "gamma",
+        "mean_path",
+        "compact",
+        "compact_general",
+    ]
     assert all(i["verification"]["status"] == "proven" for i in data["identities"])
     # Substitute the statistics (mean first), then a point: dL/dx sums to zero over the group.
     (stat,) = data["statistics"]

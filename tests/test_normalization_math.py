@@ -73,12 +73,21 @@ def test_every_identity_is_proven(case_id: str) -> None:
     d = derived(case_id)
     assert d.verified
     names = [i.name for i in d.identities]
-    expected = (
-        ["beta", "gamma", "mean_path", "compact"] if d.spec.training else ["beta", "gamma", "eval"]
-    )
-    assert names == expected
+    training = ["beta", "gamma", "mean_path", "compact", "compact_general"]
+    assert names == (training if d.spec.training else ["beta", "gamma", "eval"])
     elements = {i.name: i.proof.elements for i in d.identities}
-    assert elements[names[-1]] == d.spec.elements
+    assert elements["compact" if d.spec.training else "eval"] == d.spec.elements
+
+
+def test_the_general_m_proof_can_fail() -> None:
+    import dataclasses
+
+    from symderiv.norm_general import equal_for_every_m, general_form
+
+    form = general_form()
+    assert equal_for_every_m(form)
+    assert not equal_for_every_m(dataclasses.replace(form, compact=form.compact * 2))
+    assert not equal_for_every_m(dataclasses.replace(form, deviations_vanish=False))
 
 
 def test_a_wrong_compact_formula_is_not_proven() -> None:
@@ -93,7 +102,13 @@ def test_a_wrong_compact_formula_is_not_proven() -> None:
     broken = d.compact.map(lambda e: e.xreplace({s: 0 for s in xhat}))
     wrong = dataclasses.replace(d, compact=broken)
     result = {i.name: i.proof.holds for i in prove_identities(wrong)}
-    assert result == {"beta": True, "gamma": True, "mean_path": True, "compact": False}
+    assert result == {
+        "beta": True,
+        "gamma": True,
+        "mean_path": True,
+        "compact": False,
+        "compact_general": True,
+    }
 
 
 @pytest.mark.parametrize("m", [4, 8, 16])
