@@ -111,6 +111,7 @@ def _layer_identity(identity: Identity, c: LayerCandidate) -> dict[str, Any]:
         "operands": operands,
         "second_flipped": c.flip_second,
         "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in c.settings()},
+        **({"keep": list(c.keep)} if c.keep else {}),
         "verification": {
             "status": "proven" if identity.proof.holds else "failed",
             "method": identity.proof.method + ", right-hand side rebuilt step by step",
