@@ -233,12 +233,18 @@ def _sum_lines(start: str, terms: list[str], per_line: int) -> list[str]:
     ]
 
 
+def _rotation(identity: Identity) -> str:
+    """rot180 for a matrix; a vector or a 3-D array is flipped on every axis."""
+    shown = identity.presentation
+    return "rot180" if shown is None or len(shown.second.shape) == 2 else "flip"
+
+
 def _statement(identity: Identity) -> str:
     c = identity.candidate
     assert isinstance(c, Candidate)
     second = tensor_latex(c.second)
     if c.rotate_second:
-        second = f"\\operatorname{{rot180}}\\left({second}\\right)"
+        second = f"\\operatorname{{{_rotation(identity)}}}\\left({second}\\right)"
     return (
         f"{tensor_latex(identity.target)} = {tensor_latex(c.first)}"
         f" {OPERATOR[c.operation]}_{{\\mathrm{{{c.mode.value}}}}} {second}"
@@ -296,7 +302,7 @@ def _primary(derivation: Derivation, notation: Notation, identity: Identity) -> 
         "second": tensor_latex(c.second),
         "rotated": c.rotate_second,
         "rotation": (
-            f"\\operatorname{{rot180}}\\left({tensor_latex(c.second)}\\right) = "
+            f"\\operatorname{{{_rotation(identity)}}}\\left({tensor_latex(c.second)}\\right) = "
             f"{matrix(shown.second.map(notation.poly))}"
         ),
         "padded": padded,
