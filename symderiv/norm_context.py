@@ -162,6 +162,7 @@ def build(d: NormDerivation) -> Context:
         "m_formula": spec.m_formula.replace("*", " \\cdot "),
         "groups": len(d.statistics),
         "group_count_shape": size(spec.statistics_shape),
+        "group_grid": len(spec.statistics_shape) > 1,
         "channel_groups": spec.groups,
         "worked": _worked(d, stat),
         "members": [spell(x[i]) for i in members],

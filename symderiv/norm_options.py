@@ -74,10 +74,11 @@ def spatial(default: str | None) -> Decorator:
     return click.option(
         "--spatial",
         type=Shape(),
+        metavar="L|HxW|DxHxW",
         default=default,
         show_default=default is not None,
-        help="Spatial size after N and C: L (1-D), HxW (2-D) or DxHxW (3-D); "
-        + ("none by default (input N x C)." if default is None else "."),
+        help="Spatial size after N and C: L (1-D), HxW (2-D) or DxHxW (3-D)"
+        + ("; none by default (input N x C)." if default is None else "."),
     )
 
 
@@ -103,6 +104,7 @@ LAYERS: tuple[tuple[str, str, tuple[Decorator, ...], Callable[..., Any]], ...] =
                 "--normalized-shape",
                 "normalized_shape",
                 type=Shape(),
+                metavar="D|D1xD2",
                 default="4",
                 show_default=True,
                 help="The trailing axes normalised together: D or "
