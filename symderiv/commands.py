@@ -17,8 +17,8 @@ import click
 from . import convolution, pool_options, pooling, primer
 from .conv_spec import parse_axes
 from .errors import SymderivError
-from .norm_options import LAYERS as NORM_LAYERS
 from .layer import LayerDerivation
+from .norm_options import LAYERS as NORM_LAYERS
 from .sizes import parse_size
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]

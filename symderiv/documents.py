@@ -18,15 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import conv_figures, pool_figures, svg, tikz
+from . import conv_figures, pool_figures, primer_figures, svg, tikz
 from .errors import SymderivError
-from .figures import Figure, plain_text
+from .figures import Figure, GraphFigure, plain_text
 from .render import render
 
 if TYPE_CHECKING:
     from .layer import LayerDerivation
 
-FIGURE_BUILDERS: dict[str, Callable[[Any], dict[str, Figure]]] = {
+AnyFigure = Figure | GraphFigure
+
+FIGURE_BUILDERS: dict[str, Callable[[Any], Mapping[str, AnyFigure]]] = {
+    "chain-rule": primer_figures.build,
     "conv2d": conv_figures.build,
     "maxpool2d": pool_figures.build,
 }
@@ -43,13 +46,13 @@ class Document:
     """(file name, content) of the files that go beside the text: the SVG figures."""
 
 
-def figures_of(derivation: LayerDerivation) -> dict[str, Figure]:
+def figures_of(derivation: LayerDerivation) -> Mapping[str, AnyFigure]:
     builder = FIGURE_BUILDERS.get(derivation.layer)
     return builder(derivation) if builder is not None else {}
 
 
 def place(
-    figures: Mapping[str, Figure], fmt: str, prefix: str, first_number: int = 1
+    figures: Mapping[str, AnyFigure], fmt: str, prefix: str, first_number: int = 1
 ) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str]]]:
     """The template context of each figure (numbered in order) and the files it needs."""
     context: dict[str, dict[str, Any]] = {}
@@ -58,15 +61,21 @@ def place(
         entry: dict[str, Any] = {
             "number": number,
             "complete": figure.complete,
-            "alt": ", ".join(plain_text(p.title) for p in figure.panels),
+            "alt": _alt(figure),
         }
         if fmt == "latex":
-            entry["tikz"] = tikz.figure_tex(figure)
+            entry["tikz"] = tikz.draw(figure)
         else:
             entry["path"] = f"{prefix}-{figure.name}.svg"
-            files.append((entry["path"], svg.figure_svg(figure)))
+            files.append((entry["path"], svg.draw(figure)))
         context[key] = entry
     return context, files
+
+
+def _alt(figure: AnyFigure) -> str:
+    if isinstance(figure, GraphFigure):
+        return ", ".join(plain_text(n.label) for n in figure.nodes)
+    return ", ".join(plain_text(p.title) for p in figure.panels)
 
 
 def render_layer(

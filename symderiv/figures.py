@@ -138,3 +138,71 @@ def starts_row(index: Index, shown: list[Index]) -> bool:
     """Whether the panel for ``index`` opens a row when panels follow the rows of a matrix."""
     position = shown.index(index)
     return position == 0 or shown[position - 1][0] != index[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Computational graphs: nodes joined by forward arrows, with gradients flowing back
+
+
+@dataclass(frozen=True)
+class Node:
+    key: str
+    label: Label
+    at: tuple[float, float]
+    """(column, row) in grid units; rows grow downwards."""
+    tone: str = "plain"
+    gate: bool = False
+    """Gates are boxes; values are circles."""
+
+
+@dataclass(frozen=True)
+class Edge:
+    start: str
+    end: str
+    backward: Label = ()
+    """The gradient that flows back along this edge (drawn as a second arrow, end to start)."""
+    dashed: bool = False
+    """For the rest of the network, which the figure does not show."""
+
+
+@dataclass(frozen=True)
+class GraphFigure:
+    name: str
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    notes: tuple[tuple[Label, tuple[float, float]], ...] = ()
+    """Free labels (the local gradients), each at a (column, row) position."""
+    complete: bool = True
+
+    def node(self, key: str) -> Node:
+        return next(n for n in self.nodes if n.key == key)
+
+
+NODE_RADIUS = 0.32
+"""In grid units; arrows stop this far from a node's centre."""
+
+Point = tuple[float, float]
+
+
+def edge_geometry(
+    figure: GraphFigure, edge: Edge
+) -> tuple[tuple[Point, Point], tuple[Point, Point], Point]:
+    """The forward arrow, the backward arrow beside it, and where the gradient's label goes:
+    on the side away from the middle row, so that labels never sit on the graph."""
+    (x1, y1), (x2, y2) = figure.node(edge.start).at, figure.node(edge.end).at
+    length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length
+    nx, ny = -uy, ux
+    rows = [n.at[1] for n in figure.nodes]
+    middle = (min(rows) + max(rows)) / 2
+    if (ny > 0) != ((y1 + y2) / 2 >= middle):
+        nx, ny = -nx, -ny
+    r = NODE_RADIUS
+    forward = ((x1 + ux * r, y1 + uy * r), (x2 - ux * r, y2 - uy * r))
+    shift = 0.13
+    backward = (
+        (x2 - ux * r + nx * shift, y2 - uy * r + ny * shift),
+        (x1 + ux * r + nx * shift, y1 + uy * r + ny * shift),
+    )
+    label = ((x1 + x2) / 2 + nx * 0.45, (y1 + y2) / 2 + ny * 0.45)
+    return forward, backward, label

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from .figures import PALETTE, STROKE, TEXT, Figure, Label, Panel, cell_em, plain_text
+from .figures import (
+    NODE_RADIUS,
+    PALETTE,
+    STROKE,
+    TEXT,
+    Figure,
+    GraphFigure,
+    Label,
+    Panel,
+    cell_em,
+    edge_geometry,
+    plain_text,
+)
 
 EM_PX = 14
 MAX_WIDTH = 760
@@ -79,3 +91,70 @@ def figure_svg(figure: Figure) -> str:
         + "\n".join(placed)
         + "\n</svg>\n"
     )
+
+
+GRAPH_UNIT = 62
+"""Pixels per grid unit of a graph figure."""
+
+
+def graph_svg(figure: GraphFigure) -> str:
+    """The same drawing as ``tikz.graph_tex``: circles, boxes, grey and red arrows."""
+    back = PALETTE["selected"]
+    xs = [n.at[0] for n in figure.nodes] + [at[0] for _, at in figure.notes]
+    ys = [n.at[1] for n in figure.nodes] + [at[1] for _, at in figure.notes]
+    left, top = min(xs) - 1.0, min(ys) - 0.8
+    width, height = (max(xs) + 1.0 - left) * GRAPH_UNIT, (max(ys) + 0.8 - top) * GRAPH_UNIT
+
+    def x(v: float) -> float:
+        return round((v - left) * GRAPH_UNIT, 2)
+
+    def y(v: float) -> float:
+        return round((v - top) * GRAPH_UNIT, 2)
+
+    def line(segment: tuple[tuple[float, float], tuple[float, float]], colour: str,
+             marker: str, dashed: bool) -> str:
+        (x1, y1), (x2, y2) = segment
+        dash = ' stroke-dasharray="6 4"' if dashed else ""
+        return (f'<line class="edge" x1="{x(x1):g}" y1="{y(y1):g}" x2="{x(x2):g}" y2="{y(y2):g}" '
+                f'stroke="{colour}" stroke-width="2"{dash} marker-end="url(#{marker})"/>')
+
+    radius = NODE_RADIUS * GRAPH_UNIT
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:g}" height="{height:g}" '
+        f'viewBox="0 0 {width:g} {height:g}" font-family="{FONT}">',
+        '<rect width="100%" height="100%" fill="#FFFFFF"/>',
+        "<defs>",
+        *(
+            f'<marker id="{name}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+            f'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
+            f'fill="{colour}"/></marker>'
+            for name, colour in (("forward", STROKE), ("backward", back))
+        ),
+        "</defs>",
+    ]
+    for edge in figure.edges:
+        forward, backward, at = edge_geometry(figure, edge)
+        parts.append(line(forward, STROKE, "forward", edge.dashed))
+        if edge.backward:
+            parts.append(line(backward, back, "backward", edge.dashed))
+            parts.append(label_svg(edge.backward, x(at[0]), y(at[1]), EM_PX).replace(
+                f'fill="{TEXT}"', f'fill="{back}"'))
+    for node in figure.nodes:
+        cx, cy = x(node.at[0]), y(node.at[1])
+        fill = PALETTE[node.tone]
+        if node.gate:
+            parts.append(f'<rect class="node" x="{cx - radius:g}" y="{cy - radius:g}" '
+                         f'width="{2 * radius:g}" height="{2 * radius:g}" fill="{fill}" '
+                         f'stroke="{STROKE}" stroke-width="1.5"/>')
+        else:
+            parts.append(f'<circle class="node" cx="{cx:g}" cy="{cy:g}" r="{radius:g}" '
+                         f'fill="{fill}" stroke="{STROKE}" stroke-width="1.5"/>')
+        parts.append(label_svg(node.label, cx, cy, EM_PX * 1.15))
+    for label, at in figure.notes:
+        parts.append(label_svg(label, x(at[0]), y(at[1]), EM_PX))
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def draw(figure: Figure | GraphFigure) -> str:
+    return graph_svg(figure) if isinstance(figure, GraphFigure) else figure_svg(figure)

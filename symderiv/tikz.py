@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from .figures import PALETTE, STROKE, TEXT, Figure, Label, Panel, cell_em
+from .figures import (
+    NODE_RADIUS,
+    PALETTE,
+    STROKE,
+    TEXT,
+    Figure,
+    GraphFigure,
+    Label,
+    Panel,
+    cell_em,
+    edge_geometry,
+)
 
 EM_CM = 0.28
 """One em of \\footnotesize, in centimetres: cells are sized in em for both renderers."""
-SYMBOLS = {"∂": "\\partial "}
+SYMBOLS = {"∂": "\\partial ", "·": "\\cdot "}
 
 
 def colour(hex_rgb: str) -> str:
@@ -55,3 +66,44 @@ def figure_tex(figure: Figure) -> str:
             parts.append("\\\\[1ex]" if panel.starts_row else "\\quad")
         parts.append(panel_tex(panel))
     return "\n".join(parts)
+
+
+GRAPH_UNIT_CM = 1.1
+
+
+def graph_tex(figure: GraphFigure) -> str:
+    """Values as circles, gates as boxes; forward arrows in grey, gradients in the switch red."""
+    back = colour(PALETTE["selected"])
+    lines = [f"\\begin{{tikzpicture}}[x={GRAPH_UNIT_CM}cm, y=-{GRAPH_UNIT_CM}cm, >=stealth, "
+             f"every node/.style={{font=\\small, text={colour(TEXT)}}}]"]
+    size = f"{2 * NODE_RADIUS * GRAPH_UNIT_CM:.3f}cm"
+    for node in figure.nodes:
+        shape = "rectangle" if node.gate else "circle"
+        lines.append(
+            f"\\node[{shape}, draw={colour(STROKE)}, fill={colour(PALETTE[node.tone])}, "
+            f"minimum size={size}, inner sep=0pt] at ({node.at[0]},{node.at[1]}) "
+            f"{{{label_tex(node.label)}}};"
+        )
+    for edge in figure.edges:
+        forward, backward, at = edge_geometry(figure, edge)
+        dash = ", dashed" if edge.dashed else ""
+        lines.append(f"\\draw[->, thick, draw={colour(STROKE)}{dash}] {_segment(forward)};")
+        if edge.backward:
+            lines.append(f"\\draw[->, thick, draw={back}{dash}] {_segment(backward)};")
+            lines.append(f"\\node[text={back}] at {_point(at)} {{{label_tex(edge.backward)}}};")
+    for label, at in figure.notes:
+        lines.append(f"\\node at {_point(at)} {{{label_tex(label)}}};")
+    lines.append("\\end{tikzpicture}")
+    return "\n".join(lines)
+
+
+def _point(p: tuple[float, float]) -> str:
+    return f"({p[0]:.3f},{p[1]:.3f})"
+
+
+def _segment(segment: tuple[tuple[float, float], tuple[float, float]]) -> str:
+    return f"{_point(segment[0])} -- {_point(segment[1])}"
+
+
+def draw(figure: Figure | GraphFigure) -> str:
+    return graph_tex(figure) if isinstance(figure, GraphFigure) else figure_tex(figure)

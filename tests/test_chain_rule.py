@@ -116,3 +116,44 @@ def test_standalone_latex_compiles(lang: str, tmp_path: Path) -> None:
     assert code == 0
     text, _ = compile_tex(source, ENGINE[lang], tmp_path)
     assert ("chain rule" if lang == "en" else "链式法则") in text
+
+
+def test_gate_figure_from_the_derivation(derived: primer.PrimerDerivation) -> None:
+    import re
+    import xml.etree.ElementTree as ET
+
+    from symderiv import primer_figures, svg, tikz
+    from symderiv.figures import PALETTE, STROKE, plain_text
+
+    figure = primer_figures.build(derived)["gate"]
+    assert [plain_text(n.label) for n in figure.nodes] == ["x", "y", "f", "z", "L"]
+    assert [n.gate for n in figure.nodes] == [False, False, True, False, False]
+    # The gradient sent back to each input is the upstream gradient times its local gradient.
+    backward = {(e.start, e.end): plain_text(e.backward) for e in figure.edges}
+    assert backward[("x", "f")] == f"∂L/∂z · {derived.gate.local[0]}" == "∂L/∂z · y"
+    assert backward[("y", "f")] == "∂L/∂z · x"
+    assert backward[("f", "z")] == backward[("z", "L")] == "∂L/∂z"
+    assert [plain_text(label) for label, _ in figure.notes] == ["∂z/∂x = y", "∂z/∂y = x"]
+
+    root = ET.fromstring(svg.draw(figure))
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(root.findall(f"{ns}circle[@class='node']")) == 4
+    assert len(root.findall(f"{ns}rect[@class='node']")) == 1
+    lines = root.findall(f"{ns}line[@class='edge']")
+    assert sorted(line.get("stroke") for line in lines) == sorted(
+        [STROKE] * 4 + [PALETTE["selected"]] * 4
+    )
+    source = tikz.draw(figure)
+    assert source.count("\\draw[->") == 8 and source.count("\\node[") == 5 + 4
+    red = PALETTE["selected"]
+    rgb = ",".join(str(int(red[k : k + 2], 16)) for k in (1, 3, 5))
+    assert len(re.findall(r"draw=\{rgb,255:red,(\d+);green,(\d+);blue,(\d+)\}", source)) >= 4
+    assert f"red,{rgb.split(',')[0]};green,{rgb.split(',')[1]};blue,{rgb.split(',')[2]}" in source
+
+
+@pytest.mark.tex
+def test_standalone_latex_with_the_gate_figure_compiles(tmp_path: Path) -> None:
+    code, source = run(["chain-rule", "--figures", "--format", "latex", "--standalone"])
+    assert code == 0 and "\\usepackage{tikz}" in source
+    text, _ = compile_tex(source, ENGINE["en"], tmp_path)
+    assert "Figure 1. The gate" in " ".join(text.split())

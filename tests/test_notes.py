@@ -159,6 +159,7 @@ def test_output_directory_gets_all_files_and_nothing_else(tmp_path: Path) -> Non
     assert main(["notes", *BASIC, "--output-dir", str(target)]) == 0
     files = sorted(p.name for p in target.iterdir())
     assert files == [
+        "notes-chain-rule-gate.svg",
         "notes-conv2d-full-correlation.svg",
         "notes-conv2d-rotation.svg",
         "notes-conv2d-windows.svg",
@@ -175,6 +176,7 @@ def test_output_file_puts_figures_beside_it(tmp_path: Path) -> None:
     assert main(["notes", *BASIC, "-o", str(tmp_path / "course.md")]) == 0
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [
+        "course-chain-rule-gate.svg",
         "course-conv2d-full-correlation.svg",
         "course-conv2d-rotation.svg",
         "course-conv2d-windows.svg",
@@ -182,7 +184,7 @@ def test_output_file_puts_figures_beside_it(tmp_path: Path) -> None:
     ]
     text = (tmp_path / "course.md").read_text(encoding="utf-8")
     assert "(course-conv2d-windows.svg)" in text
-    assert "Figure 1." in text and "Figure 3." in text
+    assert "Figure 1. The gate" in text and "Figure 4." in text
 
 
 def test_failure_midway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 import symderiv
-from symderiv import conv_figures, pool_figures
+from symderiv import conv_figures, pool_figures, primer, primer_figures
 from symderiv.cli import main
+from symderiv.figures import Figure, GraphFigure
 from symderiv.notes import available
 
 from .test_output_checks import (
@@ -36,12 +37,12 @@ WORDS = {
     "zh": ["目录", "链式法则", "conv2d的反向传播", "小结", "图3"],
 }
 if "maxpool2d" in OPTIONAL:
-    WORDS["en"] += ["Backpropagation through max pooling", "Figure 4."]
-    WORDS["zh"] += ["最大池化的反向传播", "图4"]
+    WORDS["en"] += ["Backpropagation through max pooling", "Figure 5."]
+    WORDS["zh"] += ["最大池化的反向传播", "图5"]
 if "batchnorm" in OPTIONAL:
     WORDS["en"] += ["Backpropagation through batch normalisation"]
     WORDS["zh"] += ["的反向传播：每组"]
-EXPECTED_FIGURES = 3 + ("maxpool2d" in OPTIONAL)
+EXPECTED_FIGURES = 4 + ("maxpool2d" in OPTIONAL)
 
 
 def notes_source(lang: str, fmt: str, directory: Path) -> str:
@@ -137,7 +138,10 @@ def test_notes_markdown_math_passes_katex_strict(tmp_path: Path) -> None:
 def test_notes_svgs_parse_and_have_the_expected_cells(tmp_path: Path) -> None:
     markdown = notes_source("en", "md", tmp_path)
     conv = conv_figures.build(symderiv.conv2d())
-    expected = {f"notes-conv2d-{f.name}.svg": f for f in conv.values()}
+    expected: dict[str, Figure | GraphFigure] = {
+        "notes-chain-rule-gate.svg": primer_figures.build(primer.chain_rule())["gate"]
+    }
+    expected.update({f"notes-conv2d-{f.name}.svg": f for f in conv.values()})
     if "maxpool2d" in OPTIONAL:
         expected["notes-maxpool2d-switches.svg"] = pool_figures.build(symderiv.maxpool2d())[
             "switches"
@@ -147,6 +151,9 @@ def test_notes_svgs_parse_and_have_the_expected_cells(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.glob("*.svg")) == sorted(expected)
     for name, figure in expected.items():
         root = ET.parse(tmp_path / name).getroot()
+        if isinstance(figure, GraphFigure):
+            assert len(root.findall(f".//{SVG}*[@class='node']")) == len(figure.nodes)
+            continue
         cells = root.findall(f".//{SVG}rect[@class='cell']")
         assert len(cells) == figure.cells
         assert len(root.findall(f"{SVG}g[@class='panel']")) == len(figure.panels)
