@@ -419,7 +419,7 @@ def _weight_layout(spec: ConvSpec) -> str:
 
 def _with_layer_flags(derivation: Derivation, groups: list[Context]) -> list[Context]:
     # The foundation's spatial searches, when they ran, come first (see convolution.derive).
-    spatial = 3 if derivation.spec is not None and derivation.spec.classic else 0
+    spatial = len(derivation.spec.spatial_targets) if derivation.spec is not None else 0
     for position, (group, detection) in enumerate(zip(groups, derivation.detections)):
         group["layer"] = position >= spatial
         group["detection"] = detection

@@ -205,15 +205,29 @@ class ConvSpec:
         )
 
     @property
-    def classic(self) -> bool:
-        """The foundation's case: plain layout, stride 1, no padding, no dilation, no bias."""
+    def spatial(self) -> bool:
+        """Plain layout, stride 1, no padding, no dilation: the foundation's spatial candidates
+        (plain arrays, valid/same/full modes) can describe the gradients."""
         return (
             not self.channelled
-            and not self.bias
             and all(s == 1 for s in self.stride)
             and not any(self.padding)
             and all(d == 1 for d in self.dilation)
         )
+
+    @property
+    def classic(self) -> bool:
+        """The foundation's case: the spatial one without a bias, so the forward pass too."""
+        return self.spatial and not self.bias
+
+    @property
+    def spatial_targets(self) -> tuple[str, ...]:
+        """What the spatial search is run on, in order: the output (not with a bias, which no
+        spatial candidate has) and the gradients of the weight and the input."""
+        if not self.spatial:
+            return ()
+        gradients = ("dL/d" + self.weight, "dL/dX")
+        return gradients if self.bias else ("O", *gradients)
 
     @property
     def foundation(self) -> bool:

@@ -139,10 +139,12 @@ def derive(spec: ConvSpec) -> Derivation:
         (gradient_key(weight), expansion.gradient(weight), ("X", upstream)),
         (gradient_key("X"), expansion.gradient("X"), (upstream, weight)),
     )
-    if spec.classic:
+    if spec.spatial:
         # The foundation's 24 spatial candidates, on the plain tensors themselves.
         values = {t.key: t.symbols.map(Poly.symbol) for t in expansion.tensors}
         for target, value, keys in plain_searches:
+            if target not in spec.spatial_targets:
+                continue
             operands = {k: values[k] for k in keys}
             detection = search(target, value, operands)
             detections.append(detection)
