@@ -622,3 +622,12 @@ def test_json_layout_follows_pytorch() -> None:
     assert set(data["gradients"]) == {"X", "W", "b"}
     assert data["layout"] == "N C H W"
     assert all(i["verification"]["status"] == "proven" for i in data["identities"])
+
+
+def test_single_channel_bias_keeps_the_classic_gradient_identities() -> None:
+    d = symderiv.conv2d(bias=True)
+    statements = [i.statement for i in d.identities if i.proof.holds]
+    assert "dL/dX = full cross-correlation(dL/dO, rot180(F))" in statements
+    assert "dL/dF = valid cross-correlation(X, dL/dO)" in statements
+    assert not any(s.startswith("O = valid") for s in statements)  # the bias is not spatial
+    assert d.verified
