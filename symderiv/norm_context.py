@@ -7,6 +7,7 @@ concrete equation is printed from the SymPy result.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sympy as sp
@@ -33,6 +34,11 @@ from .symbols import (
 )
 
 Context = dict[str, Any]
+NESTED_TERMS = 5
+"""A sum inside a product is broken across lines when it has more terms than this."""
+SUM_LIMIT = 10
+"""Sums with more terms than this are shown with their middle elided (the JSON has them all)."""
+"""A sum inside a product is broken across lines when it has more terms than this."""
 TERMS_SHOWN = 8
 """Groups with more values than this show their first and last equations only."""
 
@@ -70,10 +76,31 @@ class NormPrinter(ElementPrinter):
     def _as_ordered_terms(self, expr: sp.Expr, order: str | None = None) -> list[sp.Expr]:
         return sorted(expr.args, key=_reading_key)
 
+    def _print_Add(self, expr: sp.Expr, order: str | None = None) -> str:
+        texts = [str(self._print(t)) for t in self._as_ordered_terms(expr)]
+        return join_terms(_elide(texts))
 
-def _reading_key(term: sp.Expr) -> tuple[bool, int, str]:
+
+def _elide(terms: list[str]) -> list[str]:
+    """The first and last terms of a sum too long to read, the middle left out."""
+    return terms if len(terms) <= SUM_LIMIT else [*terms[:4], "\\cdots", *terms[-2:]]
+
+
+def _long_product(term: sp.Expr) -> bool:
+    """A product with a sum of more terms than fit on one line."""
+    return isinstance(term, sp.Mul) and any(
+        isinstance(a, sp.Add) and len(a.args) > NESTED_TERMS for a in term.args
+    )
+
+
+def _reading_key(term: sp.Expr) -> tuple[bool, int, tuple[str | int, ...]]:
     ranks = [_rank(s) for s in term.free_symbols]
-    return (term.could_extract_minus_sign(), min(ranks, default=len(READING_ORDER)), str(term))
+    return (term.could_extract_minus_sign(), min(ranks, default=len(READING_ORDER)), _natural(term))
+
+
+def _natural(term: sp.Expr) -> tuple[str | int, ...]:
+    """Indices compared as numbers, so that x_9 comes before x_10."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", str(term)))
 
 
 def _rank(s: sp.Symbol) -> int:
@@ -116,14 +143,40 @@ class Spelling:
         return str(self.printer.doprint(e))
 
     def lines(self, e: sp.Expr, per_line: int = 2) -> list[str]:
-        """A long sum broken into lines of a few terms, each later line starting with its sign."""
+        """A long sum broken into lines of a few terms, each later line starting with its sign;
+        a term that is itself a factor times a long sum is broken the same way, in parentheses."""
         if not isinstance(e, sp.Add):
             return [self(e)]
-        terms = [self(t) for t in sorted(e.args, key=_reading_key)]
-        out = []
-        for start in range(0, len(terms), per_line):
-            text = join_terms(terms[start : start + per_line])
-            out.append(text if not start or text.startswith("- ") else "+ " + text)
+        out: list[str] = []
+        chunk: list[str] = []
+
+        def flush() -> None:
+            if chunk:
+                text = join_terms(chunk)
+                out.append(text if not out or text.startswith("- ") else "+ " + text)
+                chunk.clear()
+
+        ordered = sorted(e.args, key=_reading_key)
+        shown: list[sp.Expr | None] = (
+            ordered if len(ordered) <= SUM_LIMIT else [*ordered[:4], None, *ordered[-2:]]
+        )
+        for term in shown:
+            if term is None:
+                chunk.append("\\cdots")
+                if len(chunk) == per_line:
+                    flush()
+                continue
+            negative = term.could_extract_minus_sign()
+            if _long_product(-term if negative else term):
+                flush()
+                nested = self.product_lines(-term if negative else term)
+                out.append(("- " if negative else "+ " if out else "") + nested[0])
+                out.extend(nested[1:])
+                continue
+            chunk.append(self(term))
+            if len(chunk) == per_line:
+                flush()
+        flush()
         return out
 
     def product_lines(self, e: sp.Expr, per_line: int = 4) -> list[str]:
@@ -270,7 +323,9 @@ def _stages(
 
     def equations(symbols: list[Any]) -> list[Context]:
         return [
-            _elision() if s is None else _equation(partial("L", spell(s)), spell(staged[s]))
+            _elision()
+            if s is None
+            else _equation(partial("L", spell(s)), spell.lines(staged[s], 4))
             for s in symbols
         ]
 
