@@ -177,3 +177,26 @@ def test_png_reader_counts_ink(tmp_path: Path) -> None:
     (tmp_path / "black.png").write_bytes(png(0))
     assert png_ink(tmp_path / "white.png") == (0, 12)
     assert png_ink(tmp_path / "black.png") == (12, 12)
+
+
+@pytest.mark.katex
+def test_every_section_together_passes_katex_strict(tmp_path: Path) -> None:
+    """The default article, every registered layer in it, in both languages."""
+    pieces = []
+    for lang in ("en", "zh"):
+        assert main(["notes", "--lang", lang, "--output-dir", str(tmp_path / lang)]) == 0
+        pieces += extract_math((tmp_path / lang / "notes.md").read_text(encoding="utf-8"))
+    errors = run_katex(pieces)
+    assert not errors, [(pieces[int(e["index"])].tex[:200], e["message"]) for e in errors[:5]]
+
+
+@pytest.mark.tex
+def test_every_section_together_compiles(tmp_path: Path) -> None:
+    assert main(["notes", "--format", "latex", "--standalone", "-o", str(tmp_path / "all.tex")]) == 0
+    source = (tmp_path / "all.tex").read_text(encoding="utf-8")
+    compile_tex(source, ENGINE["en"], tmp_path)
+    text, log = compile_tex(source, ENGINE["en"], tmp_path)
+    assert "There were undefined references" not in log and "multiply defined" not in log
+    sections = len(available())
+    assert len(re.findall(r"^\\section\{", source, re.M)) == sections + 1  # and the summary
+    assert "Summary" in text
