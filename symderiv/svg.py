@@ -41,7 +41,7 @@ def label_svg(label: Label, x: float, y: float, size: float) -> str:
         italic = ' font-style="italic"' if run.style == "italic" else ""
         spans.append(f"<tspan{shift}{italic}>{text}</tspan>")
     return (
-        f'<text x="{x:g}" y="{y:g}" font-size="{size:g}" text-anchor="middle" '
+        f'<text xml:space="preserve" x="{x:g}" y="{y:g}" font-size="{size:g}" text-anchor="middle" '
         f'dominant-baseline="central" fill="{TEXT}">{"".join(spans)}</text>'
     )
 
