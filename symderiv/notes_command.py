@@ -84,32 +84,11 @@ def build(output_options: Callable[[Callable[..., Any]], Callable[..., Any]]) ->
         except SymderivError as error:
             raise click.BadParameter(str(error).removeprefix("--sections: "),
                                      param_hint="--sections") from None
-        chosen_names = {c.name for c in chosen}
-        context = click.get_current_context()
-        for name in options:
-            source = context.get_parameter_source(name)
-            entry = by_name[name]
-            if source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT) and (
-                entry.section not in chosen_names
-            ):
-                raise click.BadParameter(
-                    f"is for section {entry.section!r}, which --sections leaves out",
-                    param_hint=entry.option.opts[0],
-                )
+        _refuse_options_of_left_out_sections(options, by_name, {c.name for c in chosen})
         with_figures = _figures_wanted(figures, fmt, output, output_dir)
         documents_cli.check(fmt, with_figures, output, output_dir)
         parts = [
-            notes.Part(
-                c.name,
-                c.derive(
-                    **{
-                        by_name[n].original: v
-                        for n, v in options.items()
-                        if by_name[n].section == c.name
-                    }
-                ),
-            )
-            for c in chosen
+            notes.Part(c.name, c.derive(**_options_of(c.name, options, by_name))) for c in chosen
         ]
         stem = output.stem if output is not None else "notes"
         document = notes.assemble(parts, fmt, lang, standalone, with_figures, stem)
@@ -147,6 +126,31 @@ def build(output_options: Callable[[Callable[..., Any]], Callable[..., Any]]) ->
 
     command.params = [*collect(output_options), *own, *(o.option for o in section_options)]
     return command
+
+
+def _refuse_options_of_left_out_sections(
+    options: dict[str, Any], by_name: dict[str, SectionOption], chosen: set[str]
+) -> None:
+    """An option given for a section that is not in the notes is a mistake worth naming."""
+    context = click.get_current_context()
+    for name in options:
+        entry = by_name[name]
+        given = context.get_parameter_source(name) in (
+            ParameterSource.COMMANDLINE,
+            ParameterSource.ENVIRONMENT,
+        )
+        if given and entry.section not in chosen:
+            raise click.BadParameter(
+                f"is for section {entry.section!r}, which --sections leaves out",
+                param_hint=entry.option.opts[0],
+            )
+
+
+def _options_of(
+    section: str, options: dict[str, Any], by_name: dict[str, SectionOption]
+) -> dict[str, Any]:
+    """The keyword arguments of one section's derive function, under their own names."""
+    return {by_name[n].original: v for n, v in options.items() if by_name[n].section == section}
 
 
 def _figures_wanted(
