@@ -88,7 +88,8 @@ def add_layer(layer: LayerCommand) -> None:
         documents_cli.check(fmt, figures, output, output_dir)
         derivation = layer.derive(**options)
         if figures or output_dir is not None:
-            document = render_layer(derivation, fmt, lang, standalone, figures, layer.name)
+            stem = output.stem if output is not None else layer.name
+            document = render_layer(derivation, fmt, lang, standalone, figures, stem)
             write_document(document, output, output_dir, f"{layer.name}.{EXTENSIONS[fmt]}")
             return
         if fmt == "md":

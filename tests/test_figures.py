@@ -289,3 +289,15 @@ def test_only_referenced_figures_are_written(tmp_path: Path) -> None:
     names = sorted(p.name for p in out.iterdir())
     assert names == ["conv2d-windows.svg", "conv2d.md"]
     assert "](conv2d-windows.svg)" in (out / "conv2d.md").read_text(encoding="utf-8")
+
+
+def test_figures_are_named_after_the_output_file(tmp_path: Path) -> None:
+    """Two documents in one directory keep their own figures."""
+    for name, size in (("small.md", "3"), ("large.md", "4")):
+        assert main(["conv2d", "--input", size, "--figures", "-o", str(tmp_path / name)]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(
+        [f"{stem}-{figure}.svg" for stem in ("small", "large")
+         for figure in ("windows", "rotation", "full-correlation")] + ["small.md", "large.md"]
+    )
+    assert "](large-windows.svg)" in (tmp_path / "large.md").read_text(encoding="utf-8")
