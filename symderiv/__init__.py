@@ -20,6 +20,13 @@ from .convolution import (
 )
 from .derivation import Derivation
 from .errors import SymderivError
+from .normalization import (
+    NormDerivation,
+    batchnorm,
+    groupnorm,
+    instancenorm,
+    layernorm,
+)
 from .pool_model import PoolDerivation
 from .pooling import (
     avgpool1d,
@@ -53,3 +60,6 @@ __all__ += [
     "maxpool2d",
     "maxpool3d",
 ]
+
+# Normalisation layers: the staged chain rule and the compact formula, proven exactly.
+__all__ += ["NormDerivation", "batchnorm", "groupnorm", "instancenorm", "layernorm"]

@@ -13,6 +13,7 @@ from typing import Any
 import sympy as sp
 
 from .latex import ElementPrinter, join_terms, size
+from .norm_spec import TORCH_FUNCTION
 from .normalization import NormDerivation, Statistic
 from .symbols import (
     BETA,
@@ -246,8 +247,6 @@ def build(d: NormDerivation) -> Context:
 
 
 def _torch(kind: str) -> str:
-    from .norm_spec import TORCH_FUNCTION
-
     return TORCH_FUNCTION[kind]
 
 
@@ -267,8 +266,13 @@ def _worked(d: NormDerivation, stat: Statistic) -> Context:
         return {"sample": key[0]}
     if kind == "instancenorm":
         return {"sample": key[0], "channel": key[1]}
-    size_ = d.spec.channels // d.spec.groups
-    return {"sample": key[0], "group": key[1], "first_channel": 1, "last_channel": size_}
+    channels = [i[1] + 1 for i in stat.members]
+    return {
+        "sample": key[0],
+        "group": key[1],
+        "first_channel": min(channels),
+        "last_channel": max(channels),
+    }
 
 
 def _equation(lhs: str, rhs: str | list[str]) -> Context:
