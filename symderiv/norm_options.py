@@ -58,7 +58,8 @@ EPS = click.option(
     default="symbolic",
     show_default=True,
     help="Epsilon added to the variance inside the square root: 'symbolic' keeps the symbol, "
-    "or an exact number such as 1e-5 (torch's default); at least 0.",
+    "or an exact number such as 1e-5 (torch's default); at least 0 (above 0 for batchnorm "
+    "in training mode, as torch requires).",
 )
 MODE = click.option(
     "--mode",

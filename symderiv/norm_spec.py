@@ -51,6 +51,11 @@ class NormSpec:
                 f"--eps: invalid value {_decimal(self.eps)}; epsilon must be at least 0 "
                 "(it keeps the square root of sigma^2 + eps away from 0)"
             )
+        if self.eps == 0 and self.kind == "batchnorm" and self.training:
+            raise SymderivError(
+                "--eps: invalid value 0; batch_norm in training mode needs epsilon > 0 "
+                "(torch refuses 0 there)"
+            )
         if not self.training and self.kind not in RUNNING_STATISTICS:
             raise SymderivError(
                 f"{self.kind} has no running statistics: train and eval mode are the same"

@@ -24,6 +24,7 @@ BAD_INPUT = [
     (["batchnorm", "--eps", "-0.1"], "-0.1", "at least 0"),
     (["layernorm", "--eps", "-1e-5"], "-1e-05", "at least 0"),
     (["batchnorm", "--eps", "tiny"], "'tiny'", "--eps"),
+    (["batchnorm", "--eps", "0"], "invalid value 0", "epsilon > 0"),
     (["batchnorm", "--batch", "0"], "--batch", "0"),
     (["batchnorm", "--spatial", "2x0"], "'2x0'", "--spatial"),
     (["batchnorm", "--spatial", "2x2x2x2"], "'2x2x2x2'", "at most 3"),

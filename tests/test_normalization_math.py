@@ -43,6 +43,7 @@ CASES: list[tuple[str, Callable[..., NormDerivation], dict[str, Any]]] = [
     ("bn-eval", batchnorm, {"mode": "eval"}),
     ("bn2d-eval", batchnorm, {"batch": 1, "channels": 2, "spatial": "2x2", "mode": "eval"}),
     ("bn-eps", batchnorm, {"batch": 3, "eps": "1e-5"}),
+    ("ln-eps0", layernorm, {"eps": 0}),
     ("ln-default", layernorm, {}),
     ("ln-2x3", layernorm, {"batch": 3, "normalized_shape": "2x3"}),
     ("gn-default", groupnorm, {}),

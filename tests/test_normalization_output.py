@@ -11,7 +11,13 @@ import pytest
 
 from symderiv.cli import main
 
-from .test_output_checks import ENGINE, compile_tex, extract_math, run_katex
+from .test_output_checks import (
+    ENGINE,
+    MINIMAL_PREAMBLE,
+    compile_tex,
+    extract_math,
+    run_katex,
+)
 
 # Every layer, both modes, several groups, a numeric epsilon, and a group large enough to elide.
 DOCUMENTS = [
@@ -80,3 +86,19 @@ def test_large_group_is_elided_but_proven() -> None:
     markdown = rendered(("batchnorm", "--batch", "16"), "en", "md")
     assert "\\vdots" in markdown
     assert "proven for each of the 16 elements" in markdown
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize("lang", LANGS)
+def test_latex_fragment_compiles_in_minimal_document(lang: str, tmp_path: Path) -> None:
+    import io
+    from contextlib import redirect_stdout
+
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        assert main(["layernorm", "--lang", lang, "--format", "latex"]) == 0
+    fragment = buffer.getvalue()
+    assert "\\documentclass" not in fragment
+    source = MINIMAL_PREAMBLE[lang] + "\\begin{document}\n" + fragment + "\\end{document}\n"
+    text, _ = compile_tex(source, ENGINE[lang], tmp_path)
+    assert PDF_WORDS[lang][-1] in text
