@@ -45,8 +45,9 @@ LABEL_LIMIT = 8
 
 def build(derivation: Derivation) -> dict[str, Figure]:
     expansion = derivation.expansion
-    keys = {t.key for t in expansion.tensors}
-    if not {"X", "F", "O"} <= keys or any(len(t.shape) != 2 for t in expansion.tensors):
+    shapes = {t.key: t.shape for t in expansion.tensors}
+    # Plain 2-D arrays only (a bias, if any, is beside them); with channels there are no figures.
+    if any(len(shapes.get(key, ())) != 2 for key in ("X", "F", "O")):
         return {}
     separated = needs_separators(t.shape for t in expansion.tensors)
     names = {s: (t.key, i) for t in expansion.tensors for i, s in t.symbols.items()}

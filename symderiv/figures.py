@@ -29,7 +29,6 @@ PALETTE = {
 """Cell fills, shared by TikZ and SVG. ``anchor`` marks one element to follow across panels."""
 STROKE = "#4D4D4D"
 TEXT = "#1A1A1A"
-STYLES = ("italic", "upright", "symbol", "sub")
 
 
 @dataclass(frozen=True)

@@ -301,3 +301,15 @@ def test_figures_are_named_after_the_output_file(tmp_path: Path) -> None:
          for figure in ("windows", "rotation", "full-correlation")] + ["small.md", "large.md"]
     )
     assert "](large-windows.svg)" in (tmp_path / "large.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [(["--bias"], ["conv2d-windows.svg", "conv2d.md"]), (["--in-channels", "2"], ["conv2d.md"])],
+    ids=["bias", "channels"],
+)
+def test_figures_beside_a_bias_and_none_with_channels(
+    args: list[str], expected: list[str], tmp_path: Path
+) -> None:
+    assert main(["conv2d", *args, "--figures", "--output-dir", str(tmp_path / "out")]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == expected
