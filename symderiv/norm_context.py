@@ -8,6 +8,7 @@ concrete equation is printed from the SymPy result.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
@@ -239,11 +240,15 @@ def build(d: NormDerivation) -> Context:
             }
             for identity in d.identities
         ],
-        "unbiased_factor": spell(sp.Rational(spec.m, spec.m - 1)) if spec.m > 1 else "",
+        "unbiased_factor": spell(_rational(spec.unbiased_factor)) if spec.m > 1 else "",
     }
     context.update(_forward(d, spell, stat, shown))
     context.update(_stages(d, spell, stat, shown, params))
     return context
+
+
+def _rational(value: Fraction) -> sp.Rational:
+    return sp.Rational(value.numerator, value.denominator)
 
 
 def _torch(kind: str) -> str:

@@ -116,6 +116,11 @@ class NormSpec:
         return count // self.groups if self.kind == "groupnorm" else count
 
     @property
+    def unbiased_factor(self) -> Fraction:
+        """M/(M - 1): the running variance is updated with the unbiased estimate."""
+        return Fraction(self.m, self.m - 1)
+
+    @property
     def m_formula(self) -> str:
         names = [self.axis_names[a] for a in self.normalized_axes]
         if self.kind == "groupnorm":
