@@ -122,7 +122,9 @@ def report(derivation: LayerDerivation) -> None:
             click.echo(f"NO MATCH  {detection.target}: none of {detection.tried} candidates")
     for identity in derivation.identities:
         status = "PROVEN" if identity.proof.holds else "FAILED"
-        click.echo(f"{status:8}  {identity.statement}  [{identity.proof.elements} elements, exact]")
+        count = identity.proof.elements
+        noun = "element" if count == 1 else "elements"
+        click.echo(f"{status:8}  {identity.statement}  [{count} {noun}, exact]")
     if not derivation.verified:
         raise SystemExit(1)
 

@@ -430,9 +430,11 @@ def overlaps(n_out: int, k: int, index: int) -> int:
 
 
 def equation_lines(markdown: str, key: str) -> list[str]:
-    """The displayed element equations ``dL/dKEY_ij = ...`` (their first lines)."""
+    """The displayed element equations ``dL/dKEY_ij = ...`` (their first lines), read from the
+    section of that gradient only: the chain-rule section has a worked example of the same shape."""
+    section = markdown.split(f"## Gradient with respect to ${key}$\n", 1)[1].split("\n## ", 1)[0]
     pattern = re.compile(r"^\\frac\{\\partial L\}\{\\partial " + key + r"_\{[^}]*\}\} &= ")
-    return [line for line in markdown.splitlines() if pattern.match(line)]
+    return [line for line in section.splitlines() if pattern.match(line)]
 
 
 @pytest.mark.parametrize(("input", "kernel"), cases(SYMBOLIC_SIZES))
