@@ -55,15 +55,19 @@ GENERAL = dict(stride=2, padding=1, in_channels=3, out_channels=4, batch=2, bias
 
 
 def general(runs: int) -> None:
-    print("\n| conv2d, batch 2, 3 -> 4 channels, 3x3, stride 2, padding 1, bias | product terms"
-          " | derive + detect + verify (s) | + Markdown (s) | µs per term |")
+    print(
+        "\n| conv2d, batch 2, 3 -> 4 channels, 3x3, stride 2, padding 1, bias | product terms"
+        " | derive + detect + verify (s) | + Markdown (s) | µs per term |"
+    )
     print("|---|---:|---:|---:|---:|")
     for n in (8, 16, 24, 32):
         spec = make_spec(2, False, n, 3, **GENERAL, max_terms=10**7)
         proven = best_of(runs, lambda spec=spec: derive(spec))
         rendered = best_of(runs, lambda spec=spec: derive(spec).to_markdown())
-        print(f"| input {n}x{n} | {spec.terms:,} | {proven:.2f} | {rendered:.2f} |"
-              f" {proven / spec.terms * 1e6:.1f} |")
+        print(
+            f"| input {n}x{n} | {spec.terms:,} | {proven:.2f} | {rendered:.2f} |"
+            f" {proven / spec.terms * 1e6:.1f} |"
+        )
 
 
 def main() -> None:

@@ -99,36 +99,79 @@ def conv_options(dims: int, transposed: bool) -> tuple[Decorator, ...]:
             show_default=True,
             help=f"Kernel size {size} (a single N means N on every axis).",
         ),
-        click.option("--stride", type=AxisValues(dims), default="1", show_default=True,
-                     help=f"Stride: {per_axis}."),
-        click.option("--padding", type=AxisValues(dims), default="0", show_default=True,
-                     help=f"Zero padding on both sides: {per_axis}."),
-        click.option("--dilation", type=AxisValues(dims), default="1", show_default=True,
-                     help=f"Spacing between kernel elements: {per_axis}."),
+        click.option(
+            "--stride",
+            type=AxisValues(dims),
+            default="1",
+            show_default=True,
+            help=f"Stride: {per_axis}.",
+        ),
+        click.option(
+            "--padding",
+            type=AxisValues(dims),
+            default="0",
+            show_default=True,
+            help=f"Zero padding on both sides: {per_axis}.",
+        ),
+        click.option(
+            "--dilation",
+            type=AxisValues(dims),
+            default="1",
+            show_default=True,
+            help=f"Spacing between kernel elements: {per_axis}.",
+        ),
     ]
     if transposed:
         options.append(
-            click.option("--output-padding", type=AxisValues(dims), default="0",
-                         show_default=True,
-                         help=f"Extra output size on one side: {per_axis}; smaller than the "
-                         "stride or the dilation.")
+            click.option(
+                "--output-padding",
+                type=AxisValues(dims),
+                default="0",
+                show_default=True,
+                help=f"Extra output size on one side: {per_axis}; smaller than the "
+                "stride or the dilation.",
+            )
         )
     options += [
-        click.option("--groups", type=int, default=1, show_default=True,
-                     help="Blocked connections: both channel counts must be multiples of it."),
-        click.option("--in-channels", type=int, default=None,
-                     help="Input channels C_in (asking for channels switches to PyTorch's "
-                     "(N, C, ...) layout and calls the weight W)."),
-        click.option("--out-channels", type=int, default=None,
-                     help="Output channels C_out (PyTorch's layout, as --in-channels)."),
-        click.option("--batch", type=int, default=None,
-                     help="Batch size N (PyTorch's layout, as --in-channels)."),
-        click.option("--bias/--no-bias", default=False, show_default=True,
-                     help="Add a bias b of shape (C_out,) and derive dL/db."),
-        click.option("--all-equations", is_flag=True,
-                     help="Print every element equation in Markdown and LaTeX, however many "
-                     "(by default large derivations show a representative selection; JSON always "
-                     "holds all)."),
+        click.option(
+            "--groups",
+            type=int,
+            default=1,
+            show_default=True,
+            help="Blocked connections: both channel counts must be multiples of it.",
+        ),
+        click.option(
+            "--in-channels",
+            type=int,
+            default=None,
+            help="Input channels C_in (asking for channels switches to PyTorch's "
+            "(N, C, ...) layout and calls the weight W).",
+        ),
+        click.option(
+            "--out-channels",
+            type=int,
+            default=None,
+            help="Output channels C_out (PyTorch's layout, as --in-channels).",
+        ),
+        click.option(
+            "--batch",
+            type=int,
+            default=None,
+            help="Batch size N (PyTorch's layout, as --in-channels).",
+        ),
+        click.option(
+            "--bias/--no-bias",
+            default=False,
+            show_default=True,
+            help="Add a bias b of shape (C_out,) and derive dL/db.",
+        ),
+        click.option(
+            "--all-equations",
+            is_flag=True,
+            help="Print every element equation in Markdown and LaTeX, however many "
+            "(by default large derivations show a representative selection; JSON always "
+            "holds all).",
+        ),
         max_terms_option(convolution.DEFAULT_MAX_TERMS),
     ]
     return tuple(options)

@@ -64,9 +64,14 @@ def _build_classic(derivation: Derivation, shown: Shown | None = None) -> Contex
             for key, t in tensors.items()
         },
         "forward": {
-            "matrices": [] if not foundation else _side_by_side(
-                [(tensor_latex(k), t.symbols.map(notation.symbol)) for k, t in tensors.items()
-                 if k in ("X", "F", expansion.output)]
+            "matrices": []
+            if not foundation
+            else _side_by_side(
+                [
+                    (tensor_latex(k), t.symbols.map(notation.symbol))
+                    for k, t in tensors.items()
+                    if k in ("X", "F", expansion.output)
+                ]
             ),
             "definition": _forward_definition(derivation) if foundation else "",
             "equations": [
@@ -429,7 +434,10 @@ def _with_layer_flags(derivation: Derivation, groups: list[Context]) -> list[Con
 def _layer_group(derivation: Derivation, notation: Notation, group: Context) -> Context:
     detection = group.pop("detection")
     matched = [
-        i for i in derivation.identities if i.target == detection.target and i.proof.holds
+        i
+        for i in derivation.identities
+        if i.target == detection.target
+        and i.proof.holds
         and isinstance(i.candidate, LayerCandidate)
     ]
     group["found"] = bool(matched)

@@ -131,10 +131,18 @@ def _rotation(identity: Slid, label: LabelOf) -> Figure:
     return Figure(
         "rotation",
         (
-            Panel(tensor_label(key), original.map(label), (Highlight("anchor", marked(original)),),
-                  base="kernel"),
-            Panel(rotated_label(key), rotated.map(label), (Highlight("anchor", marked(rotated)),),
-                  base="kernel"),
+            Panel(
+                tensor_label(key),
+                original.map(label),
+                (Highlight("anchor", marked(original)),),
+                base="kernel",
+            ),
+            Panel(
+                rotated_label(key),
+                rotated.map(label),
+                (Highlight("anchor", marked(rotated)),),
+                base="kernel",
+            ),
         ),
     )
 
@@ -173,4 +181,3 @@ def _full(identity: Slid, label: LabelOf, separated: bool) -> Figure:
         for at in shown
     )
     return Figure("full-correlation", (whole, *panels), complete=len(shown) == len(out.cells))
-

@@ -97,9 +97,7 @@ def conv_cell(a: Grid[Poly], k: Grid[Poly], geo: Geometry, flipped: bool, index:
             flipped,
             m,
         )
-        for i, m, h, s, p, d in zip(
-            out, kernel, a.shape[2:], geo.stride, geo.padding, geo.dilation
-        )
+        for i, m, h, s, p, d in zip(out, kernel, a.shape[2:], geo.stride, geo.padding, geo.dilation)
     ]
     return _sum(
         a,
@@ -201,6 +199,7 @@ def weight_shape_fits(a: Axes, b: Axes, target: Axes, geo: Geometry, exact: bool
         return False
     if a[1] % geo.groups or b[1] % geo.groups or target[:2] != (b[1], a[1] // geo.groups):
         return False
+
     # Not exact: the output gradient may be shorter than the convolution's output (a transposed
     # convolution whose output padding reaches its stride); its positions are the first ones.
     def axis_fits(h: int, ho: int, m: int, s: int, p: int, d: int) -> bool:

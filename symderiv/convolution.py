@@ -196,8 +196,12 @@ def make_spec(
 ) -> ConvSpec:
     """A spec from what a Python caller or the command line passes: sizes as ``3``, ``(4, 5)`` or
     ``"4x5"``; stride, padding, dilation and output padding as one integer or one per axis."""
-    for name, value in (("groups", groups), ("in-channels", in_channels),
-                        ("out-channels", out_channels), ("batch", batch)):
+    for name, value in (
+        ("groups", groups),
+        ("in-channels", in_channels),
+        ("out-channels", out_channels),
+        ("batch", batch),
+    ):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise SymderivError(f"--{name}: invalid value {value!r}; expected an integer")
     return ConvSpec(

@@ -128,8 +128,10 @@ def selection(indices: Iterable[Index], shape: tuple[int, ...], limit: int) -> l
     every = list(indices)
     if len(every) <= limit:
         return every
-    corners = {tuple(0 if first else n - 1 for first, n in zip(choice, shape)) for choice in
-               [(True, True), (True, False), (False, True), (False, False)]}
+    corners = {
+        tuple(0 if first else n - 1 for first, n in zip(choice, shape))
+        for choice in [(True, True), (True, False), (False, True), (False, False)]
+    }
     return [i for i in every if i in corners]
 
 

@@ -82,8 +82,9 @@ def build(output_options: Callable[[Callable[..., Any]], Callable[..., Any]]) ->
         try:
             chosen = notes.choose(requested if requested is not None else [c.name for c in offered])
         except SymderivError as error:
-            raise click.BadParameter(str(error).removeprefix("--sections: "),
-                                     param_hint="--sections") from None
+            raise click.BadParameter(
+                str(error).removeprefix("--sections: "), param_hint="--sections"
+            ) from None
         _refuse_options_of_left_out_sections(options, by_name, {c.name for c in chosen})
         with_figures = _figures_wanted(figures, fmt, output, output_dir)
         documents_cli.check(fmt, with_figures, output, output_dir)

@@ -264,9 +264,7 @@ def build_avg(d: PoolDerivation) -> Context:
             "primary": _primary(d, notation),
             "global_definition": (
                 f"O_{{11}} = \\frac{{1}}{{{window_size(g)}}} "
-                + " ".join(
-                    f"\\sum_{{{a}=1}}^{{{n}}}" for a, n in zip(INPUT_LETTERS, g.input)
-                )
+                + " ".join(f"\\sum_{{{a}=1}}^{{{n}}}" for a, n in zip(INPUT_LETTERS, g.input))
                 + f" X_{{{letters(INPUT_LETTERS, g.axes)}}}"
             ),
             "global_gradient": (

@@ -84,9 +84,7 @@ def _number(value: Fraction) -> Label:
     return number_label(str(value))
 
 
-def _poly_label(
-    p: Poly, names: dict[sp.Symbol, tuple[str, Index]], separated: bool
-) -> Label:
+def _poly_label(p: Poly, names: dict[sp.Symbol, tuple[str, Index]], separated: bool) -> Label:
     """A sum of upstream gradients as one label, ``∂L/∂O11+∂L/∂O12``; ``0`` when empty."""
     if not p:
         return number_label("0")
@@ -99,5 +97,3 @@ def _poly_label(
         for s in monomial:
             runs.extend(element_label(names[s][0], names[s][1], separated))
     return tuple(runs)
-
-

@@ -11,8 +11,12 @@ from .symbols import LOSS
 
 
 def _partial(numerator: str, denominator: str) -> Label:
-    return (Run("∂", "symbol"), Run(numerator, "italic"), Run("/∂", "symbol"),
-            Run(denominator, "italic"))
+    return (
+        Run("∂", "symbol"),
+        Run(numerator, "italic"),
+        Run("/∂", "symbol"),
+        Run(denominator, "italic"),
+    )
 
 
 def _expression(e: sp.Expr) -> Label:

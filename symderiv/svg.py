@@ -87,9 +87,7 @@ def figure_svg(figure: Figure) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w:g}" height="{total_h:g}" '
         f'viewBox="0 0 {total_w:g} {total_h:g}" font-family="{FONT}">\n'
-        f'<rect width="100%" height="100%" fill="#FFFFFF"/>\n'
-        + "\n".join(placed)
-        + "\n</svg>\n"
+        f'<rect width="100%" height="100%" fill="#FFFFFF"/>\n' + "\n".join(placed) + "\n</svg>\n"
     )
 
 
@@ -111,12 +109,18 @@ def graph_svg(figure: GraphFigure) -> str:
     def y(v: float) -> float:
         return round((v - top) * GRAPH_UNIT, 2)
 
-    def line(segment: tuple[tuple[float, float], tuple[float, float]], colour: str,
-             marker: str, dashed: bool) -> str:
+    def line(
+        segment: tuple[tuple[float, float], tuple[float, float]],
+        colour: str,
+        marker: str,
+        dashed: bool,
+    ) -> str:
         (x1, y1), (x2, y2) = segment
         dash = ' stroke-dasharray="6 4"' if dashed else ""
-        return (f'<line class="edge" x1="{x(x1):g}" y1="{y(y1):g}" x2="{x(x2):g}" y2="{y(y2):g}" '
-                f'stroke="{colour}" stroke-width="2"{dash} marker-end="url(#{marker})"/>')
+        return (
+            f'<line class="edge" x1="{x(x1):g}" y1="{y(y1):g}" x2="{x(x2):g}" y2="{y(y2):g}" '
+            f'stroke="{colour}" stroke-width="2"{dash} marker-end="url(#{marker})"/>'
+        )
 
     radius = NODE_RADIUS * GRAPH_UNIT
     parts = [
@@ -137,18 +141,25 @@ def graph_svg(figure: GraphFigure) -> str:
         parts.append(line(forward, STROKE, "forward", edge.dashed))
         if edge.backward:
             parts.append(line(backward, back, "backward", edge.dashed))
-            parts.append(label_svg(edge.backward, x(at[0]), y(at[1]), EM_PX).replace(
-                f'fill="{TEXT}"', f'fill="{back}"'))
+            parts.append(
+                label_svg(edge.backward, x(at[0]), y(at[1]), EM_PX).replace(
+                    f'fill="{TEXT}"', f'fill="{back}"'
+                )
+            )
     for node in figure.nodes:
         cx, cy = x(node.at[0]), y(node.at[1])
         fill = PALETTE[node.tone]
         if node.gate:
-            parts.append(f'<rect class="node" x="{cx - radius:g}" y="{cy - radius:g}" '
-                         f'width="{2 * radius:g}" height="{2 * radius:g}" fill="{fill}" '
-                         f'stroke="{STROKE}" stroke-width="1.5"/>')
+            parts.append(
+                f'<rect class="node" x="{cx - radius:g}" y="{cy - radius:g}" '
+                f'width="{2 * radius:g}" height="{2 * radius:g}" fill="{fill}" '
+                f'stroke="{STROKE}" stroke-width="1.5"/>'
+            )
         else:
-            parts.append(f'<circle class="node" cx="{cx:g}" cy="{cy:g}" r="{radius:g}" '
-                         f'fill="{fill}" stroke="{STROKE}" stroke-width="1.5"/>')
+            parts.append(
+                f'<circle class="node" cx="{cx:g}" cy="{cy:g}" r="{radius:g}" '
+                f'fill="{fill}" stroke="{STROKE}" stroke-width="1.5"/>'
+            )
         parts.append(label_svg(node.label, cx, cy, EM_PX * 1.15))
     for label, at in figure.notes:
         parts.append(label_svg(label, x(at[0]), y(at[1]), EM_PX))

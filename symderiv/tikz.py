@@ -74,8 +74,10 @@ GRAPH_UNIT_CM = 1.1
 def graph_tex(figure: GraphFigure) -> str:
     """Values as circles, gates as boxes; forward arrows in grey, gradients in the switch red."""
     back = colour(PALETTE["selected"])
-    lines = [f"\\begin{{tikzpicture}}[x={GRAPH_UNIT_CM}cm, y=-{GRAPH_UNIT_CM}cm, >=stealth, "
-             f"every node/.style={{font=\\small, text={colour(TEXT)}}}]"]
+    lines = [
+        f"\\begin{{tikzpicture}}[x={GRAPH_UNIT_CM}cm, y=-{GRAPH_UNIT_CM}cm, >=stealth, "
+        f"every node/.style={{font=\\small, text={colour(TEXT)}}}]"
+    ]
     size = f"{2 * NODE_RADIUS * GRAPH_UNIT_CM:.3f}cm"
     for node in figure.nodes:
         shape = "rectangle" if node.gate else "circle"

@@ -31,8 +31,10 @@ CASES += [(f"batchnorm.{lang}.md", ["batchnorm", "--lang", lang]) for lang in ("
 # Convolution beyond the classic case: the stride skips row 6 and column 6 (remainder 1), and
 # dL/dX is a transposed convolution with output_padding 1.
 CASES += [
-    (f"conv2d-stride2.{lang}.md", ["conv2d", "--input", "6", "--kernel", "3", "--stride", "2",
-                                   "--lang", lang])
+    (
+        f"conv2d-stride2.{lang}.md",
+        ["conv2d", "--input", "6", "--kernel", "3", "--stride", "2", "--lang", lang],
+    )
     for lang in ("en", "zh")
 ]
 

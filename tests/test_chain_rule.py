@@ -103,7 +103,9 @@ def test_markdown_sections_and_math(lang: str) -> None:
 
 @pytest.mark.katex
 def test_markdown_math_passes_katex_strict() -> None:
-    pieces = [p for lang in ("en", "zh") for p in extract_math(run(["chain-rule", "--lang", lang])[1])]
+    pieces = [
+        p for lang in ("en", "zh") for p in extract_math(run(["chain-rule", "--lang", lang])[1])
+    ]
     assert len(pieces) > 30
     errors = run_katex(pieces)
     assert not errors, [(pieces[int(e["index"])].tex, e["message"]) for e in errors]

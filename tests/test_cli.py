@@ -33,7 +33,7 @@ BAD_INPUT = [
 
 
 def gradient_section(markdown: str, key: str) -> str:
-    """The section of one gradient: the chain-rule section has a worked example of the same shape."""
+    """One gradient's section: the chain-rule section has a worked example of the same shape."""
     return markdown.split(f"## Gradient with respect to ${key}$\n", 1)[1].split("\n## ", 1)[0]
 
 

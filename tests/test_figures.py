@@ -52,7 +52,9 @@ def test_rotation_reverses_rows_and_columns(
     for (r, c), label in original.labels.items():
         assert plain_text(label) == f"F{r + 1}{c + 1}"
         assert rotated.labels[(kh - 1 - r, kw - 1 - c)] == label
-    assert {i for i in rotated.labels.indices() if rotated.tone(i) == "anchor"} == {(kh - 1, kw - 1)}
+    assert {i for i in rotated.labels.indices() if rotated.tone(i) == "anchor"} == {
+        (kh - 1, kw - 1)
+    }
 
 
 @pytest.mark.parametrize("input_size, kernel", SIZES)
@@ -141,7 +143,11 @@ def test_single_layer_figures_in_markdown(tmp_path: Path) -> None:
     ]
     markdown = (out / "conv2d.md").read_text(encoding="utf-8")
     referenced = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
-    assert referenced == ["conv2d-windows.svg", "conv2d-rotation.svg", "conv2d-full-correlation.svg"]
+    assert referenced == [
+        "conv2d-windows.svg",
+        "conv2d-rotation.svg",
+        "conv2d-full-correlation.svg",
+    ]
     for name in referenced:
         ET.parse(out / name)
     assert [f"Figure {n}." in markdown for n in (1, 2, 3)] == [True, True, True]
@@ -160,7 +166,10 @@ def test_single_layer_figures_in_markdown(tmp_path: Path) -> None:
     ],
 )
 def test_bad_figure_requests(
-    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -174,7 +183,9 @@ def test_bad_figure_requests(
 def test_single_layer_figure_markdown_passes_katex(tmp_path: Path) -> None:
     pieces = []
     for lang in ("en", "zh"):
-        assert main(["conv2d", "--lang", lang, "--figures", "--output-dir", str(tmp_path / lang)]) == 0
+        assert (
+            main(["conv2d", "--lang", lang, "--figures", "--output-dir", str(tmp_path / lang)]) == 0
+        )
         pieces += extract_math((tmp_path / lang / "conv2d.md").read_text(encoding="utf-8"))
     errors = run_katex(pieces)
     assert not errors, [(pieces[int(e["index"])].tex, e["message"]) for e in errors]
@@ -210,6 +221,7 @@ def _maxpool_cases() -> list[dict[str, object]]:
 @pytest.mark.parametrize("options", _maxpool_cases(), ids=["example", "ties-overlap", "padded"])
 def test_switch_mask_figure_matches_torch_indices(options: dict[str, object]) -> None:
     from symderiv import pool_figures
+
     from .test_output_checks import require
 
     try:
@@ -225,8 +237,13 @@ def test_switch_mask_figure_matches_torch_indices(options: dict[str, object]) ->
     x = torch.tensor([[float(v) for v in row] for row in values.nested()], dtype=torch.float64)
     geometry = d.geometry
     _, indices = torch.nn.functional.max_pool2d(
-        x[None, None], geometry.kernel, geometry.stride, geometry.padding, geometry.dilation,
-        ceil_mode=geometry.ceil_mode, return_indices=True,
+        x[None, None],
+        geometry.kernel,
+        geometry.stride,
+        geometry.padding,
+        geometry.dilation,
+        ceil_mode=geometry.ceil_mode,
+        return_indices=True,
     )
     flat = indices[0, 0].tolist()
     width = values.shape[1]
@@ -284,8 +301,23 @@ def test_general_windows_follow_stride_dilation_padding(options: dict[str, objec
 def test_only_referenced_figures_are_written(tmp_path: Path) -> None:
     """The general template shows the windows only: no orphan SVG files are left beside it."""
     out = tmp_path / "general"
-    assert main(["conv2d", "--input", "5", "--kernel", "3", "--stride", "2", "--figures",
-                 "--output-dir", str(out)]) == 0
+    assert (
+        main(
+            [
+                "conv2d",
+                "--input",
+                "5",
+                "--kernel",
+                "3",
+                "--stride",
+                "2",
+                "--figures",
+                "--output-dir",
+                str(out),
+            ]
+        )
+        == 0
+    )
     names = sorted(p.name for p in out.iterdir())
     assert names == ["conv2d-windows.svg", "conv2d.md"]
     assert "](conv2d-windows.svg)" in (out / "conv2d.md").read_text(encoding="utf-8")
@@ -297,8 +329,12 @@ def test_figures_are_named_after_the_output_file(tmp_path: Path) -> None:
         assert main(["conv2d", "--input", size, "--figures", "-o", str(tmp_path / name)]) == 0
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted(
-        [f"{stem}-{figure}.svg" for stem in ("small", "large")
-         for figure in ("windows", "rotation", "full-correlation")] + ["small.md", "large.md"]
+        [
+            f"{stem}-{figure}.svg"
+            for stem in ("small", "large")
+            for figure in ("windows", "rotation", "full-correlation")
+        ]
+        + ["small.md", "large.md"]
     )
     assert "](large-windows.svg)" in (tmp_path / "large.md").read_text(encoding="utf-8")
 

@@ -22,8 +22,12 @@ pytestmark = pytest.mark.slow
 
 def run(command: list[str | Path], cwd: Path, env: dict[str, str], timeout: float) -> str:
     proc = subprocess.run(
-        [str(part) for part in command], cwd=cwd, env=env, capture_output=True,
-        stdin=subprocess.DEVNULL, timeout=timeout,
+        [str(part) for part in command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
     )
     stdout = proc.stdout.decode("utf-8", errors="replace")
     stderr = proc.stderr.decode("utf-8", errors="replace")
@@ -38,8 +42,11 @@ def run(command: list[str | Path], cwd: Path, env: dict[str, str], timeout: floa
 def venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
     """A fresh venv with `pip install <repo>`; returns (its bin dir, a scratch dir, its env)."""
     base = tmp_path_factory.mktemp("install")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
+    }
     env["PYTHONNOUSERSITE"] = "1"
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
@@ -48,8 +55,12 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str
     bin_dir = target / "bin"
     # Dependencies are installed normally (no --system-site-packages), so a dependency missing
     # from pyproject.toml fails here. pip builds the wheel with hatchling in an isolated env.
-    run([bin_dir / "python", "-m", "pip", "install", "--no-input", "--quiet", ROOT],
-        cwd=base, env=env, timeout=900)
+    run(
+        [bin_dir / "python", "-m", "pip", "install", "--no-input", "--quiet", ROOT],
+        cwd=base,
+        env=env,
+        timeout=900,
+    )
     scratch = base / "elsewhere"  # not the repository: nothing can be picked up from the cwd
     scratch.mkdir()
     return bin_dir, scratch, env
@@ -58,9 +69,15 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str
 def test_installed_package_is_not_the_checkout(venv: tuple[Path, Path, dict[str, str]]) -> None:
     bin_dir, scratch, env = venv
     out = run(
-        [bin_dir / "python", "-c", "import symderiv, symderiv.render as r; "
-         "print(symderiv.__file__); print(r.templates_dir())"],
-        cwd=scratch, env=env, timeout=120,
+        [
+            bin_dir / "python",
+            "-c",
+            "import symderiv, symderiv.render as r; "
+            "print(symderiv.__file__); print(r.templates_dir())",
+        ],
+        cwd=scratch,
+        env=env,
+        timeout=120,
     )
     module, templates = (Path(line) for line in out.splitlines())
     prefix = bin_dir.parent.resolve()
@@ -82,7 +99,9 @@ def test_installed_command_renders_chinese_latex(venv: tuple[Path, Path, dict[st
     bin_dir, scratch, env = venv
     out = run(
         [bin_dir / "symderiv", "conv2d", "--lang", "zh", "--format", "latex", "--standalone"],
-        cwd=scratch, env=env, timeout=300,
+        cwd=scratch,
+        env=env,
+        timeout=300,
     )
     assert out.startswith("\\documentclass[11pt]{ctexart}")
     assert "\\section{验证}" in out

@@ -30,7 +30,9 @@ def test_sections_follow_the_registries(monkeypatch: pytest.MonkeyPatch) -> None
     assert "conv2d" not in [c.name for c in notes.available()]
     # Nor one without a command.
     monkeypatch.setattr(
-        commands, "LAYER_COMMANDS", tuple(c for c in commands.LAYER_COMMANDS if c.name != "chain-rule")
+        commands,
+        "LAYER_COMMANDS",
+        tuple(c for c in commands.LAYER_COMMANDS if c.name != "chain-rule"),
     )
     assert "chain-rule" not in [c.name for c in notes.available()]
 
@@ -41,7 +43,9 @@ def test_every_layer_command_option_has_a_prefixed_copy() -> None:
     for layer in notes.available():
         probe = commands.LayerCommand("x", "", layer.options, layer.derive)
         for decorator in probe.options:
+
             def target() -> None: ...
+
             decorator(target)
             for param in target.__click_params__:  # type: ignore[attr-defined]
                 long = [o for o in param.opts if o.startswith("--")]
@@ -66,8 +70,13 @@ def test_markdown_structure_numbers_and_references() -> None:
     assert links == anchors == ["section-chain-rule", "section-conv2d", "summary"]
     # Layer titles moved down one level: the article has one # title.
     assert sum(line.startswith("# ") for line in lines) == 1
-    assert "## Backpropagation through conv2d: a $3 \\times 3$ input and a $2 \\times 2$ kernel" in lines
-    assert "### Forward pass" in lines and "#### Gradient: $\\frac{\\partial L}{\\partial X}$" in lines
+    assert (
+        "## Backpropagation through conv2d: a $3 \\times 3$ input and a $2 \\times 2$ kernel"
+        in lines
+    )
+    assert (
+        "### Forward pass" in lines and "#### Gradient: $\\frac{\\partial L}{\\partial X}$" in lines
+    )
     # Equations numbered in reading order, each once; the summary cites every one of them.
     tags = re.findall(r"\\tag\{(\d+)\}", out)
     assert tags == [str(n) for n in range(1, 7)]
@@ -128,17 +137,25 @@ def test_markdown_on_stdout_leaves_figures_out_and_says_so(
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
-    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    assert main(["notes", *args, "-o", "notes.md"] if "--figures" not in args else ["notes", *args]) == 2
+    assert (
+        main(["notes", *args, "-o", "notes.md"] if "--figures" not in args else ["notes", *args])
+        == 2
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("symderiv: error:") and message in err
     assert list(tmp_path.iterdir()) == []
 
 
-def test_option_for_a_section_left_out_names_the_section(capsys: pytest.CaptureFixture[str]) -> None:
+def test_option_for_a_section_left_out_names_the_section(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["notes", "--sections", "chain-rule", "--conv2d-kernel", "2"]) == 2
     err = capsys.readouterr().err
     assert "--conv2d-kernel" in err and "'conv2d'" in err and "leaves out" in err
@@ -245,10 +262,19 @@ def test_same_bytes_whatever_the_hash_seed(tmp_path: Path) -> None:
     for seed in ("1", "2"):
         target = tmp_path / seed
         subprocess.run(
-            [sys.executable, "-m", "symderiv.cli", "notes", "--sections",
-             "chain-rule,conv2d" + (",maxpool2d" if "maxpool2d" in NAMES else ""),
-             "--output-dir", str(target)],
-            check=True, env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "symderiv.cli",
+                "notes",
+                "--sections",
+                "chain-rule,conv2d" + (",maxpool2d" if "maxpool2d" in NAMES else ""),
+                "--output-dir",
+                str(target),
+            ],
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
         )
         outputs.append({p.name: p.read_bytes() for p in sorted(target.iterdir())})
     assert outputs[0] == outputs[1] and len(outputs[0]) >= 4

@@ -116,7 +116,10 @@ def test_standalone_notes_compile_and_every_page_has_ink(lang: str, tmp_path: Pa
     pdftoppm = require_program("pdftoppm")
     subprocess.run(
         [pdftoppm, "-r", "40", "-gray", "-png", "doc.pdf", "page"],
-        cwd=tmp_path, check=True, capture_output=True, timeout=300,
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) >= 5
@@ -163,15 +166,25 @@ def test_notes_svgs_parse_and_have_the_expected_cells(tmp_path: Path) -> None:
 
 def test_png_reader_counts_ink(tmp_path: Path) -> None:
     """The blank-page check can fail: a white image has no ink, a black one is all ink."""
+
     def png(value: int) -> bytes:
         raw = b"".join(b"\x00" + bytes([value]) * 4 for _ in range(3))
+
         def chunk(kind: bytes, body: bytes) -> bytes:
-            return struct.pack(">I", len(body)) + kind + body + struct.pack(
-                ">I", zlib.crc32(kind + body)
+            return (
+                struct.pack(">I", len(body))
+                + kind
+                + body
+                + struct.pack(">I", zlib.crc32(kind + body))
             )
+
         header = struct.pack(">IIBBBBB", 4, 3, 8, 0, 0, 0, 0)
-        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
-                + chunk(b"IEND", b""))
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(raw))
+            + chunk(b"IEND", b"")
+        )
 
     (tmp_path / "white.png").write_bytes(png(255))
     (tmp_path / "black.png").write_bytes(png(0))
@@ -192,7 +205,9 @@ def test_every_section_together_passes_katex_strict(tmp_path: Path) -> None:
 
 @pytest.mark.tex
 def test_every_section_together_compiles(tmp_path: Path) -> None:
-    assert main(["notes", "--format", "latex", "--standalone", "-o", str(tmp_path / "all.tex")]) == 0
+    assert (
+        main(["notes", "--format", "latex", "--standalone", "-o", str(tmp_path / "all.tex")]) == 0
+    )
     source = (tmp_path / "all.tex").read_text(encoding="utf-8")
     compile_tex(source, ENGINE["en"], tmp_path)
     text, log = compile_tex(source, ENGINE["en"], tmp_path)

@@ -111,8 +111,9 @@ def extract_math(markdown: str) -> list[Math]:
             index += 1
             while index < len(lines) and lines[index].strip() != "$$":
                 if not lines[index].strip():
-                    raise MathSyntaxError(f"line {index + 1}: blank line inside the $$ block "
-                                          f"opened on line {number}")
+                    raise MathSyntaxError(
+                        f"line {index + 1}: blank line inside the $$ block opened on line {number}"
+                    )
                 body.append(lines[index])
                 index += 1
             if index == len(lines):
@@ -151,7 +152,7 @@ def _inline_math(line: str, number: int) -> list[Math]:
             continue
         if char == "`":
             run = len(line[position:]) - len(line[position:].lstrip("`"))
-            ticks = line[position:position + run]
+            ticks = line[position : position + run]
             end = line.find(ticks, position + run)
             while end != -1 and line.startswith("`", end + run):  # a longer run does not close
                 end = line.find(ticks, end + len(ticks) + 1)
@@ -164,10 +165,12 @@ def _inline_math(line: str, number: int) -> list[Math]:
         if line.startswith("$$", position):
             end = _closing_dollar(line, position + 2, double=True)
             if end == -1:
-                raise MathSyntaxError(f"line {number}, column {column}: $$ is never closed "
-                                      f"(display math must open and close on their own lines "
-                                      f"or on the same line)")
-            tex = line[position + 2:end]
+                raise MathSyntaxError(
+                    f"line {number}, column {column}: $$ is never closed "
+                    f"(display math must open and close on their own lines "
+                    f"or on the same line)"
+                )
+            tex = line[position + 2 : end]
             if not tex.strip():
                 raise MathSyntaxError(f"line {number}, column {column}: empty $$...$$")
             pieces.append(Math(tex, True, number))
@@ -175,18 +178,25 @@ def _inline_math(line: str, number: int) -> list[Math]:
             continue
         end = _closing_dollar(line, position + 1, double=False)
         if end == -1:
-            raise MathSyntaxError(f"line {number}, column {column}: $ is never closed: "
-                                  f"{line[position:position + 60]!r}")
-        tex = line[position + 1:end]
+            raise MathSyntaxError(
+                f"line {number}, column {column}: $ is never closed: "
+                f"{line[position : position + 60]!r}"
+            )
+        tex = line[position + 1 : end]
         if not tex:
-            raise MathSyntaxError(f"line {number}, column {column}: empty $$ where inline math "
-                                  f"was expected")
+            raise MathSyntaxError(
+                f"line {number}, column {column}: empty $$ where inline math was expected"
+            )
         if tex[0].isspace() or tex[-1].isspace():
-            raise MathSyntaxError(f"line {number}, column {column}: space just inside the $ "
-                                  f"delimiters (not math for pandoc/GitHub): {tex!r}")
+            raise MathSyntaxError(
+                f"line {number}, column {column}: space just inside the $ "
+                f"delimiters (not math for pandoc/GitHub): {tex!r}"
+            )
         if end + 1 < len(line) and line[end + 1].isdigit():
-            raise MathSyntaxError(f"line {number}, column {column}: a digit right after the "
-                                  f"closing $ (not math for pandoc): {line[position:end + 2]!r}")
+            raise MathSyntaxError(
+                f"line {number}, column {column}: a digit right after the "
+                f"closing $ (not math for pandoc): {line[position : end + 2]!r}"
+            )
         pieces.append(Math(tex, False, number))
         position = end + 1
     return pieces
@@ -260,12 +270,19 @@ def test_extract_math_rejects(text: str, message: str) -> None:
 def run_katex(pieces: list[Math]) -> list[dict[str, Any]]:
     """Render the pieces with KaTeX in one node process; return its list of {index, message}."""
     node = require_program("node")
-    require((ROOT / "node_modules" / "katex" / "package.json").is_file(),
-            "the katex npm package is not installed (run `npm ci` at the repository top)")
+    require(
+        (ROOT / "node_modules" / "katex" / "package.json").is_file(),
+        "the katex npm package is not installed (run `npm ci` at the repository top)",
+    )
     payload = json.dumps([{"tex": p.tex, "display": p.display} for p in pieces])
     proc = subprocess.run(
-        [node, str(KATEX_SCRIPT)], cwd=ROOT, input=payload, capture_output=True, text=True,
-        encoding="utf-8", timeout=600,
+        [node, str(KATEX_SCRIPT)],
+        cwd=ROOT,
+        input=payload,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=600,
     )
     assert proc.returncode == 0, f"katex_check.mjs failed ({proc.returncode}):\n{proc.stderr}"
     errors = json.loads(proc.stdout)
@@ -313,12 +330,15 @@ def katex_results() -> dict[tuple[str, tuple[int, int], tuple[int, int]], Render
 
 @pytest.mark.katex
 @pytest.mark.parametrize(
-    "lang, input_size, kernel_size", KATEX_CASES,
+    "lang, input_size, kernel_size",
+    KATEX_CASES,
     ids=[f"{lang}-{size_id(i, k)}" for lang, i, k in KATEX_CASES],
 )
 def test_markdown_math_renders_with_katex_strict(
     katex_results: dict[tuple[str, tuple[int, int], tuple[int, int]], Rendered],
-    lang: str, input_size: tuple[int, int], kernel_size: tuple[int, int],
+    lang: str,
+    input_size: tuple[int, int],
+    kernel_size: tuple[int, int],
 ) -> None:
     result = katex_results[(lang, input_size, kernel_size)]
     if result.problem is not None:
@@ -342,12 +362,14 @@ def test_markdown_math_renders_with_katex_strict(
 @pytest.mark.katex
 def test_katex_check_reports_errors() -> None:
     """The checker itself flags a parse error and a strict-mode violation, and passes good TeX."""
-    errors = run_katex([
-        Math("x^2", False, 1),
-        Math("\\frac{a}", True, 2),
-        Math("é", False, 3),  # unicode text in math mode: only an error in strict mode
-        Math("\\begin{aligned} a &= b \\\\ c &= d \\end{aligned}", True, 4),
-    ])
+    errors = run_katex(
+        [
+            Math("x^2", False, 1),
+            Math("\\frac{a}", True, 2),
+            Math("é", False, 3),  # unicode text in math mode: only an error in strict mode
+            Math("\\begin{aligned} a &= b \\\\ c &= d \\end{aligned}", True, 4),
+        ]
+    )
     assert [e["index"] for e in errors] == [1, 2]
     assert "strict" in str(errors[1]["message"])
 
@@ -387,7 +409,7 @@ def log_errors(log: str) -> str:
     out: list[str] = []
     for index, line in enumerate(lines):
         if line.startswith("!"):
-            out.extend(lines[index:index + 12])
+            out.extend(lines[index : index + 12])
             out.append("...")
     return "\n".join(out) if out else "\n".join(lines[-40:])
 
@@ -400,7 +422,10 @@ def compile_tex(source: str, engine: str, directory: Path, name: str = "doc") ->
     tex.write_text(source, encoding="utf-8")
     proc = subprocess.run(
         [program, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", tex.name],
-        cwd=directory, capture_output=True, stdin=subprocess.DEVNULL, timeout=600,
+        cwd=directory,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
     )
     pdf = directory / f"{name}.pdf"
     log_path = directory / f"{name}.log"
@@ -414,7 +439,10 @@ def compile_tex(source: str, engine: str, directory: Path, name: str = "doc") ->
     missing = [line for line in log.splitlines() if line.startswith("Missing character")]
     assert not missing, f"{engine}: characters missing from the fonts:\n" + "\n".join(missing[:20])
     text = subprocess.run(
-        [pdftotext, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True, timeout=120,
+        [pdftotext, "-enc", "UTF-8", str(pdf), "-"],
+        capture_output=True,
+        check=True,
+        timeout=120,
     ).stdout.decode("utf-8")
     assert text.strip(), f"pdftotext found no text in {pdf}"
     return text, log
@@ -422,8 +450,11 @@ def compile_tex(source: str, engine: str, directory: Path, name: str = "doc") ->
 
 def overfull_boxes(log: str) -> list[str]:
     lines = log.splitlines()
-    return [f"{line}\n    {lines[i + 1][:200] if i + 1 < len(lines) else ''}"
-            for i, line in enumerate(lines) if line.startswith("Overfull \\hbox")]
+    return [
+        f"{line}\n    {lines[i + 1][:200] if i + 1 < len(lines) else ''}"
+        for i, line in enumerate(lines)
+        if line.startswith("Overfull \\hbox")
+    ]
 
 
 def assert_words(text: str, lang: str) -> None:

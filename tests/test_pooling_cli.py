@@ -37,14 +37,18 @@ BAD_INPUT = [
     (["avgpool2d", "--kernel", "3", "--padding", "2"], "more than half of --kernel"),
     (["maxpool2d", "--values", "1,2;3,4", "--kernel", "3"], "larger than input 2x2"),
     (["avgpool1d", "--input", "2", "--kernel", "5", "--padding", "1"], "larger than input 2"),
-    (["maxpool2d", "--input", "2", "--seed", "0", "--padding", "1", "--dilation", "3"],
-     "covers only padding"),
+    (
+        ["maxpool2d", "--input", "2", "--seed", "0", "--padding", "1", "--dilation", "3"],
+        "covers only padding",
+    ),
     (["maxpool2d", "--kernel", "2x0"], "--kernel"),
     (["maxpool2d", "--stride", "0"], "--stride"),
     (["maxpool2d", "--padding", "-1"], "--padding"),
     (["maxpool2d", "--seed", "-1"], "--seed"),
-    (["avgpool2d", "--input", "200", "--kernel", "3", "--stride", "1", "--max-terms", "1000"],
-     "--max-terms"),
+    (
+        ["avgpool2d", "--input", "200", "--kernel", "3", "--stride", "1", "--max-terms", "1000"],
+        "--max-terms",
+    ),
     (["global-avgpool", "--input", "0x3"], "'0x3'"),
 ]
 
@@ -78,8 +82,10 @@ def test_verify_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
 def test_json_gradient_entries_parse_in_the_upstream_symbols(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["maxpool2d", "--values", "1,3,3;3,0,3;2,3,1", "--stride", "1",
-                 "--format", "json"]) == 0
+    assert (
+        main(["maxpool2d", "--values", "1,3,3;3,0,3;2,3,1", "--stride", "1", "--format", "json"])
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     upstream = {s for row in data["tensors"]["dL/dO"]["symbols"] for s in row}
     for row in data["gradients"]["X"]:
@@ -103,9 +109,27 @@ def test_output_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
     for seed in ("0", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         proc = subprocess.run(
-            [sys.executable, "-m", "symderiv.cli", "maxpool2d", "--input", "5", "--seed", "3",
-             "--kernel", "3", "--stride", "1", "--padding", "1", "--format", "json"],
-            capture_output=True, env=env, check=True,
+            [
+                sys.executable,
+                "-m",
+                "symderiv.cli",
+                "maxpool2d",
+                "--input",
+                "5",
+                "--seed",
+                "3",
+                "--kernel",
+                "3",
+                "--stride",
+                "1",
+                "--padding",
+                "1",
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            env=env,
+            check=True,
         )
         outputs.append(proc.stdout)
     assert outputs[0] == outputs[1]
@@ -116,12 +140,13 @@ def test_output_is_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
 
 RENDER_CASES = [
     ("maxpool2d-default", lambda: max_pool(2)),
-    ("maxpool2d-ties-overlap-pad", lambda: max_pool(2, values="1,3,3;3,0,3;2,3,1", stride=1,
-                                                    kernel=3, padding=1)),
+    (
+        "maxpool2d-ties-overlap-pad",
+        lambda: max_pool(2, values="1,3,3;3,0,3;2,3,1", stride=1, kernel=3, padding=1),
+    ),
     ("maxpool1d", lambda: max_pool(1, padding=1, stride=1)),
     ("maxpool3d", lambda: max_pool(3, dilation=(1, 2, 1), kernel=2, stride=1)),
-    ("maxpool2d-large", lambda: max_pool(2, input=12, seed=5, kernel=3, stride=2,
-                                         ceil_mode=True)),
+    ("maxpool2d-large", lambda: max_pool(2, input=12, seed=5, kernel=3, stride=2, ceil_mode=True)),
     ("avgpool2d-identity", lambda: avgpool2d(input=5, kernel=3, stride=2, padding=1)),
     ("avgpool2d-no-match", lambda: avgpool2d(padding=1, count_include_pad=False)),
     ("global-avgpool", lambda: global_avgpool()),
@@ -147,8 +172,9 @@ def test_markdown_math_renders_with_katex_strict() -> None:
     assert not report, "\n".join(report)
 
 
-LATEX_CASES = [(name, lang) for name, _ in RENDER_CASES[:2] + RENDER_CASES[5:7]
-               for lang in ("en", "zh")]
+LATEX_CASES = [
+    (name, lang) for name, _ in RENDER_CASES[:2] + RENDER_CASES[5:7] for lang in ("en", "zh")
+]
 
 
 @pytest.mark.tex
@@ -162,8 +188,15 @@ def test_standalone_latex_compiles(name: str, lang: str, tmp_path: Path) -> None
     assert all(w in flat for w in words), flat[:500]
 
 
-POOL_COMMANDS = ["maxpool1d", "maxpool2d", "maxpool3d", "avgpool1d", "avgpool2d", "avgpool3d",
-                 "global-avgpool"]
+POOL_COMMANDS = [
+    "maxpool1d",
+    "maxpool2d",
+    "maxpool3d",
+    "avgpool1d",
+    "avgpool2d",
+    "avgpool3d",
+    "global-avgpool",
+]
 
 
 @pytest.mark.parametrize("command", POOL_COMMANDS)
@@ -175,7 +208,7 @@ def test_every_command_renders_every_format_and_verifies(
         assert main([command, "--lang", lang, "--format", "latex", "--standalone"]) == 0
     assert main([command, "--format", "json"]) == 0
     outputs = capsys.readouterr().out
-    data = json.loads(outputs[outputs.index('{\n  "schema"'):])
+    data = json.loads(outputs[outputs.index('{\n  "schema"') :])
     assert data["layer"] == command and data["verified"] is True
     assert main(["verify", command]) == 0
     report = capsys.readouterr().out.splitlines()

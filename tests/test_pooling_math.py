@@ -80,7 +80,11 @@ def torch_avg(d: PoolDerivation, x: np.ndarray, dy: np.ndarray) -> tuple[Any, An
     else:
         pool = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}[g.axes]
         out = pool(
-            t, g.kernel, g.stride, g.padding, ceil_mode=g.ceil_mode,
+            t,
+            g.kernel,
+            g.stride,
+            g.padding,
+            ceil_mode=g.ceil_mode,
             count_include_pad=d.count_include_pad,
         )
     out.backward(torch.tensor(dy[None, None], dtype=torch.float64))
@@ -100,24 +104,34 @@ MAX_CASES = [
     ("negative-pad", 2, {"values": "-5,-3;-2,-7", "kernel": 2, "stride": 1, "padding": 1}),
     ("dilation", 2, {"seed": 2, "input": (7, 6), "kernel": 2, "stride": 1, "dilation": 2}),
     ("ceil", 2, {"seed": 3, "input": (6, 7), "kernel": 3, "stride": 2, "ceil_mode": True}),
-    ("ceil-pad", 2, {"seed": 4, "input": 5, "kernel": 2, "stride": 2, "padding": 1,
-                     "ceil_mode": True}),
+    (
+        "ceil-pad",
+        2,
+        {"seed": 4, "input": 5, "kernel": 2, "stride": 2, "padding": 1, "ceil_mode": True},
+    ),
     ("gaps", 2, {"seed": 5, "input": (5, 7), "kernel": 2, "stride": 3}),
     ("rect", 2, {"seed": 6, "input": (4, 6), "kernel": (2, 3), "stride": (1, 2)}),
     ("decimals", 2, {"values": "0.5,-1.25,2;0.5,3.75,-0.1;1e1,2.5,2.5", "stride": 1}),
     ("1d-ties", 1, {}),
     ("1d-overlap", 1, {"values": "4,4,1,4,0,4,4", "kernel": 3, "stride": 1, "padding": 1}),
-    ("1d-ceil-dil", 1, {"seed": 7, "input": 9, "kernel": 3, "stride": 2, "dilation": 2,
-                        "ceil_mode": True}),
+    (
+        "1d-ceil-dil",
+        1,
+        {"seed": 7, "input": 9, "kernel": 3, "stride": 2, "dilation": 2, "ceil_mode": True},
+    ),
     ("3d-default", 3, {}),
     ("3d-pad", 3, {"seed": 8, "input": (3, 4, 4), "kernel": 2, "stride": 1, "padding": 1}),
-    ("3d-ceil", 3, {"seed": 9, "input": (3, 5, 4), "kernel": (2, 3, 2), "stride": 2,
-                    "ceil_mode": True}),
+    (
+        "3d-ceil",
+        3,
+        {"seed": 9, "input": (3, 5, 4), "kernel": (2, 3, 2), "stride": 2, "ceil_mode": True},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("axes", "options"), [c[1:] for c in MAX_CASES],
-                         ids=[c[0] for c in MAX_CASES])
+@pytest.mark.parametrize(
+    ("axes", "options"), [c[1:] for c in MAX_CASES], ids=[c[0] for c in MAX_CASES]
+)
 def test_max_pool_gradient_matches_torch(axes: int, options: dict[str, Any]) -> None:
     d = max_pool(axes, **options)
     assert d.values is not None and d.outputs is not None
@@ -144,32 +158,53 @@ AVG_CASES = [
     ("k=s", 2, {}),
     ("overlap", 2, {"input": 5, "kernel": 3, "stride": 1}),
     ("pad-include", 2, {"input": 5, "kernel": 3, "stride": 2, "padding": 1}),
-    ("pad-exclude", 2, {"input": 5, "kernel": 3, "stride": 2, "padding": 1,
-                        "count_include_pad": False}),
+    (
+        "pad-exclude",
+        2,
+        {"input": 5, "kernel": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+    ),
     ("ceil-include", 2, {"input": (5, 6), "kernel": 2, "stride": 2, "ceil_mode": True}),
-    ("ceil-pad-include", 2, {"input": 6, "kernel": 3, "stride": 2, "padding": 1,
-                             "ceil_mode": True}),
-    ("ceil-pad-exclude", 2, {"input": 6, "kernel": 3, "stride": 2, "padding": 1,
-                             "ceil_mode": True, "count_include_pad": False}),
+    (
+        "ceil-pad-include",
+        2,
+        {"input": 6, "kernel": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+    ),
+    (
+        "ceil-pad-exclude",
+        2,
+        {
+            "input": 6,
+            "kernel": 3,
+            "stride": 2,
+            "padding": 1,
+            "ceil_mode": True,
+            "count_include_pad": False,
+        },
+    ),
     ("gaps", 2, {"input": (5, 7), "kernel": 2, "stride": 3}),
     ("1d", 1, {"input": 7, "kernel": 3, "stride": 2, "padding": 1}),
-    ("1d-exclude", 1, {"input": 7, "kernel": 3, "stride": 2, "padding": 1,
-                       "count_include_pad": False}),
+    (
+        "1d-exclude",
+        1,
+        {"input": 7, "kernel": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+    ),
     ("3d", 3, {}),
-    ("3d-pad-ceil", 3, {"input": (3, 4, 5), "kernel": (2, 3, 2), "stride": 2, "padding": 1,
-                        "ceil_mode": True}),
+    (
+        "3d-pad-ceil",
+        3,
+        {"input": (3, 4, 5), "kernel": (2, 3, 2), "stride": 2, "padding": 1, "ceil_mode": True},
+    ),
 ]
 
 
 def random_input(shape: tuple[int, ...], seed: int) -> np.ndarray:
     rng = random.Random(seed)
-    return np.array([float(rng.randint(-9, 9)) for _ in range(int(np.prod(shape)))]).reshape(
-        shape
-    )
+    return np.array([float(rng.randint(-9, 9)) for _ in range(int(np.prod(shape)))]).reshape(shape)
 
 
-@pytest.mark.parametrize(("axes", "options"), [c[1:] for c in AVG_CASES],
-                         ids=[c[0] for c in AVG_CASES])
+@pytest.mark.parametrize(
+    ("axes", "options"), [c[1:] for c in AVG_CASES], ids=[c[0] for c in AVG_CASES]
+)
 def test_avg_pool_forward_and_gradient_match_torch(axes: int, options: dict[str, Any]) -> None:
     d = avg_pool(axes, **options)
     check_average(d)
@@ -192,8 +227,9 @@ def test_global_average_pooling_matches_adaptive_avg_pool() -> None:
     assert [i.operation for i in d.identities][0] is PoolOperation.UPSAMPLING
 
 
-@pytest.mark.parametrize(("axes", "options"), [c[1:] for c in AVG_CASES],
-                         ids=[c[0] for c in AVG_CASES])
+@pytest.mark.parametrize(
+    ("axes", "options"), [c[1:] for c in AVG_CASES], ids=[c[0] for c in AVG_CASES]
+)
 def test_avg_identity_found_exactly_when_every_divisor_is_the_window_size(
     axes: int, options: dict[str, Any]
 ) -> None:
@@ -203,14 +239,16 @@ def test_avg_identity_found_exactly_when_every_divisor_is_the_window_size(
     uniform = set(d.divisors.cells) == {window}
     assert d.detections[0].found == uniform
     assert d.verified == uniform
-    assert all(i.proof.holds and i.proof.elements == int(np.prod(d.geometry.input))
-               for i in d.identities)
+    assert all(
+        i.proof.holds and i.proof.elements == int(np.prod(d.geometry.input)) for i in d.identities
+    )
     upsampling = PoolOperation.UPSAMPLING in [i.operation for i in d.identities]
     assert upsampling == (uniform and d.geometry.kernel == d.geometry.stride)
 
 
-@pytest.mark.parametrize(("axes", "options"), [c[1:] for c in AVG_CASES[:6]],
-                         ids=[c[0] for c in AVG_CASES[:6]])
+@pytest.mark.parametrize(
+    ("axes", "options"), [c[1:] for c in AVG_CASES[:6]], ids=[c[0] for c in AVG_CASES[:6]]
+)
 def test_avg_gradient_equals_sympy_diff_of_the_loss(axes: int, options: dict[str, Any]) -> None:
     """The chain rule, term by term, against sympy.diff of L = sum of dL/dO_ij * O_ij."""
     d = avg_pool(axes, **options)
@@ -222,8 +260,11 @@ def test_avg_gradient_equals_sympy_diff_of_the_loss(axes: int, options: dict[str
 
 
 MASK_CASES = [
-    {}, {"stride": 1}, {"values": "1,2,3;4,5,6;7,8,9", "stride": 1},
-    {"seed": 3, "input": (5, 7), "kernel": 2, "stride": 3}, {"seed": 4, "input": 5, "padding": 1},
+    {},
+    {"stride": 1},
+    {"values": "1,2,3;4,5,6;7,8,9", "stride": 1},
+    {"seed": 3, "input": (5, 7), "kernel": 2, "stride": 3},
+    {"seed": 4, "input": 5, "padding": 1},
 ]
 
 
@@ -298,8 +339,12 @@ def max_configs(draw: st.DrawFn) -> tuple[int, dict[str, Any]]:
         slices = [";".join(rows[i : i + per_slice]) for i in range(0, len(rows), per_slice)]
         text = "|".join(slices)
     options = {
-        "values": text, "kernel": kernel, "stride": stride, "padding": padding,
-        "dilation": dilation, "ceil_mode": draw(st.booleans()),
+        "values": text,
+        "kernel": kernel,
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "ceil_mode": draw(st.booleans()),
     }
     return axes, options
 
@@ -350,8 +395,9 @@ def test_rejected_geometries_are_rejected_by_torch_too() -> None:
     x = torch.zeros((1, 1, 2, 2), dtype=torch.float64)
     for kernel, stride, padding, dilation in [(3, 1, 0, 1), (2, 1, 2, 1), (2, 1, 1, 3)]:
         with pytest.raises(SymderivError):
-            maxpool2d(input=2, seed=0, kernel=kernel, stride=stride, padding=padding,
-                      dilation=dilation)
+            maxpool2d(
+                input=2, seed=0, kernel=kernel, stride=stride, padding=padding, dilation=dilation
+            )
         try:
             out = F.max_pool2d(x, kernel, stride, padding, dilation)
         except RuntimeError:
