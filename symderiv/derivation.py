@@ -8,12 +8,13 @@ import sympy as sp
 
 from .conv_spec import ConvSpec
 from .grid import Grid
+from .layer import Renders
 from .model import Detection, Expansion, Identity
 from .poly import Poly
 
 
 @dataclass(frozen=True)
-class Derivation:
+class Derivation(Renders):
     layer: str
     options: tuple[tuple[str, object], ...]
     expansion: Expansion
@@ -31,36 +32,18 @@ class Derivation:
 
     def symbols(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
         """The SymPy symbols of a tensor (``"X"``, ``"F"``, ``"O"``, ``"dL/dO"``)."""
-        return _sympy_array(self.expansion.tensor(key).symbols)
+        return sympy_array(self.expansion.tensor(key).symbols)
 
     def forward(self) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
         """The expanded output elements as SymPy expressions."""
-        return _sympy_array(self.expansion.forward.map(Poly.to_sympy))
+        return sympy_array(self.expansion.forward.map(Poly.to_sympy))
 
     def gradient(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
         """dL/d``key`` as SymPy expressions in the input and upstream-gradient symbols."""
-        return _sympy_array(self.expansion.gradient(key).map(Poly.to_sympy))
-
-    def to_markdown(self, lang: str = "en") -> str:
-        from .render import render
-
-        return render(self, "md", lang)
-
-    def to_latex(self, lang: str = "en", standalone: bool = False) -> str:
-        from .render import render
-
-        return render(self, "latex", lang, standalone)
-
-    def to_json(self) -> str:
-        from .render import render
-
-        return render(self, "json")
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
+        return sympy_array(self.expansion.gradient(key).map(Poly.to_sympy))
 
 
-def _sympy_array(grid: Grid[sp.Expr]) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+def sympy_array(grid: Grid[sp.Expr]) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
     if len(grid.shape) == 2:
         return sp.ImmutableMatrix(*grid.shape, list(grid.cells))
     return sp.ImmutableDenseNDimArray(list(grid.cells), grid.shape)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from .model import Proof
 
@@ -41,3 +41,25 @@ class LayerDerivation(Protocol):
     def to_markdown(self, lang: str = "en") -> str: ...
     def to_latex(self, lang: str = "en", standalone: bool = False) -> str: ...
     def to_json(self) -> str: ...
+
+
+class Renders:
+    """The three output methods every family's derivation offers, all through ``render``."""
+
+    def to_markdown(self, lang: str = "en") -> str:
+        return _render(self, "md", lang)
+
+    def to_latex(self, lang: str = "en", standalone: bool = False) -> str:
+        return _render(self, "latex", lang, standalone)
+
+    def to_json(self) -> str:
+        return _render(self, "json")
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+
+def _render(derivation: Any, *args: Any) -> str:
+    from .render import render  # render imports the families' views, which import this module
+
+    return render(derivation, *args)

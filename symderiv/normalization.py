@@ -17,6 +17,7 @@ import sympy as sp
 
 from .errors import SymderivError
 from .grid import Grid, Index
+from .layer import Renders
 from .model import Role, Tensor
 from .norm_graph import Backward, Node, backward
 from .norm_proofs import NormIdentity, prove_identities
@@ -52,7 +53,7 @@ class Statistic:
 
 
 @dataclass(frozen=True)
-class NormDerivation:
+class NormDerivation(Renders):
     spec: NormSpec
     tensors: tuple[Tensor, ...]
     epsilon: sp.Expr
@@ -113,24 +114,6 @@ class NormDerivation:
         by_symbol = {n.symbol: n.definition for n in self.nodes}
         y = self.tensor("y").symbols.map(lambda s: by_symbol[s].xreplace(values))
         return sp.ImmutableDenseNDimArray(list(y.cells), y.shape)
-
-    def to_markdown(self, lang: str = "en") -> str:
-        from .render import render
-
-        return render(self, "md", lang)  # type: ignore[arg-type]
-
-    def to_latex(self, lang: str = "en", standalone: bool = False) -> str:
-        from .render import render
-
-        return render(self, "latex", lang, standalone)  # type: ignore[arg-type]
-
-    def to_json(self) -> str:
-        from .render import render
-
-        return render(self, "json")  # type: ignore[arg-type]
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
 
 
 def statistic_symbol(key: str, group: Index, single: bool) -> sp.Symbol:

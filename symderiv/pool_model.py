@@ -8,7 +8,9 @@ from fractions import Fraction
 
 import sympy as sp
 
+from .derivation import sympy_array
 from .grid import Grid, Index
+from .layer import Renders
 from .model import Expansion, Proof
 from .poly import Poly
 from .pool_windows import PoolGeometry, Window
@@ -66,7 +68,7 @@ class Selection:
 
 
 @dataclass(frozen=True)
-class PoolDerivation:
+class PoolDerivation(Renders):
     layer: str
     kind: str
     """``"max"`` or ``"avg"``."""
@@ -108,27 +110,3 @@ class PoolDerivation:
     def gradient(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
         """dL/d``key`` as SymPy expressions in the upstream-gradient symbols."""
         return sympy_array(self.expansion.gradient(key).map(Poly.to_sympy))
-
-    def to_markdown(self, lang: str = "en") -> str:
-        from .render import render
-
-        return render(self, "md", lang)
-
-    def to_latex(self, lang: str = "en", standalone: bool = False) -> str:
-        from .render import render
-
-        return render(self, "latex", lang, standalone)
-
-    def to_json(self) -> str:
-        from .render import render
-
-        return render(self, "json")
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-
-def sympy_array(grid: Grid[sp.Expr]) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
-    if len(grid.shape) == 2:
-        return sp.ImmutableMatrix(*grid.shape, list(grid.cells))
-    return sp.ImmutableDenseNDimArray(list(grid.cells), grid.shape)

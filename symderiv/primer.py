@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .layer import Renders
 from .model import Detection, Proof
 
 LAYER = "chain-rule"
@@ -152,7 +153,7 @@ def gate() -> Gate:
 
 
 @dataclass(frozen=True)
-class PrimerDerivation:
+class PrimerDerivation(Renders):
     """The chain-rule primer, shaped like a layer's derivation for the command line and views."""
 
     cases: tuple[Case, ...]
@@ -169,24 +170,6 @@ class PrimerDerivation:
     @property
     def verified(self) -> bool:
         return all(identity.proof.holds for identity in self.identities)
-
-    def to_markdown(self, lang: str = "en") -> str:
-        from .render import render
-
-        return render(self, "md", lang)
-
-    def to_latex(self, lang: str = "en", standalone: bool = False) -> str:
-        from .render import render
-
-        return render(self, "latex", lang, standalone)
-
-    def to_json(self) -> str:
-        from .render import render
-
-        return render(self, "json")
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
 
 
 def chain_rule() -> PrimerDerivation:
