@@ -12,10 +12,11 @@ from typing import Any
 import click
 
 from . import documents_cli, notes_command
-from .commands import LAYER_COMMANDS, Decorator, LayerCommand
+from .commands import LAYER_COMMANDS, LayerCommand
 from .documents import EXTENSIONS, render_layer, write_document
 from .errors import SymderivError
 from .layer import LayerDerivation
+from .options import Decorator
 from .render import FORMATS, LANGUAGES
 
 

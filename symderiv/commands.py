@@ -10,35 +10,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import click
 
 from . import convolution, pool_options, pooling, primer
-from .conv_spec import parse_axes
-from .errors import SymderivError
 from .layer import LayerDerivation
 from .norm_options import LAYERS as NORM_LAYERS
-from .sizes import parse_size
-
-Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
-
-
-class Size(click.ParamType):  # type: ignore[type-arg]
-    """HxW (or N, or DxHxW, by the number of axes), or a single N for every axis."""
-
-    def __init__(self, axes: int = 2) -> None:
-        self.axes = axes
-        self.name = {1: "N", 2: "HxW", 3: "DxHxW"}[axes]
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, tuple):
-            return value
-        option = param.opts[0] if param is not None else "size"
-        try:
-            return parse_size(str(value), option, self.axes)
-        except SymderivError as error:
-            self.fail(str(error).removeprefix(f"{option}: "), param, ctx)
+from .options import Decorator, axis_values, max_terms_option, size
 
 
 @dataclass(frozen=True)
@@ -50,72 +28,44 @@ class LayerCommand:
     """Called with the parsed options as keyword arguments."""
 
 
-def max_terms_option(default: int) -> Decorator:
-    return click.option(
-        "--max-terms",
-        type=click.IntRange(min=1),
-        default=default,
-        show_default=True,
-        help="Refuse derivations with more product terms than this (about 10 s of work at the "
-        "default).",
-    )
-
-
-class AxisValues(click.ParamType):  # type: ignore[type-arg]
-    """One integer for every spatial axis, or one per axis such as ``2x1``."""
-
-    def __init__(self, axes: int) -> None:
-        self.axes = axes
-        self.name = {1: "N", 2: "N or NxN", 3: "N or NxNxN"}[axes]
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, tuple):
-            return value
-        option = param.opts[0] if param is not None else "value"
-        try:
-            return parse_axes(str(value), option, self.axes)
-        except SymderivError as error:
-            self.fail(str(error).removeprefix(f"{option}: "), param, ctx)
-
-
 def conv_options(dims: int, transposed: bool) -> tuple[Decorator, ...]:
     """The options of torch.nn.functional.conv{1,2,3}d / conv_transpose{1,2,3}d, same names."""
-    size = {1: "L", 2: "HxW", 3: "DxHxW"}[dims]
+    pattern = {1: "L", 2: "HxW", 3: "DxHxW"}[dims]
     input_default = "x".join(("2" if transposed else "3") for _ in range(dims))
     per_axis = f"one integer, or one per spatial axis such as {'x'.join('2' * dims)}"
     options: list[Decorator] = [
         click.option(
             "--input",
             "input",
-            type=Size(dims),
+            type=size(dims),
             default=input_default,
             show_default=True,
-            help=f"Spatial input size {size} (a single N means N on every axis).",
+            help=f"Spatial input size {pattern} (a single N means N on every axis).",
         ),
         click.option(
             "--kernel",
-            type=Size(dims),
+            type=size(dims),
             default="x".join("2" for _ in range(dims)),
             show_default=True,
-            help=f"Kernel size {size} (a single N means N on every axis).",
+            help=f"Kernel size {pattern} (a single N means N on every axis).",
         ),
         click.option(
             "--stride",
-            type=AxisValues(dims),
+            type=axis_values(dims),
             default="1",
             show_default=True,
             help=f"Stride: {per_axis}.",
         ),
         click.option(
             "--padding",
-            type=AxisValues(dims),
+            type=axis_values(dims),
             default="0",
             show_default=True,
             help=f"Zero padding on both sides: {per_axis}.",
         ),
         click.option(
             "--dilation",
-            type=AxisValues(dims),
+            type=axis_values(dims),
             default="1",
             show_default=True,
             help=f"Spacing between kernel elements: {per_axis}.",
@@ -125,7 +75,7 @@ def conv_options(dims: int, transposed: bool) -> tuple[Decorator, ...]:
         options.append(
             click.option(
                 "--output-padding",
-                type=AxisValues(dims),
+                type=axis_values(dims),
                 default="0",
                 show_default=True,
                 help=f"Extra output size on one side: {per_axis}; smaller than the "

@@ -10,38 +10,20 @@ import click
 from . import normalization
 from .errors import SymderivError
 from .norm_spec import parse_eps
+from .options import Decorator, Parsed
 from .sizes import parse_size
 
-Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
-
-class Shape(click.ParamType):  # type: ignore[type-arg]
+def _shape(text: str, option: str) -> tuple[int, ...]:
     """One to three positive sizes: ``4``, ``2x3`` or ``2x3x4`` (a bare number is one axis)."""
-
-    name = "L|HxW|DxHxW"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, tuple):
-            return value
-        option = param.opts[0] if param is not None else "shape"
-        text = str(value)
-        try:
-            axes = len(text.split("x"))
-            if axes > 3:
-                raise SymderivError(f"{option}: invalid size {text!r}; at most 3 axes")
-            return parse_size(text, option, axes)
-        except SymderivError as error:
-            self.fail(str(error).removeprefix(f"{option}: "), param, ctx)
+    axes = len(text.split("x"))
+    if axes > 3:
+        raise SymderivError(f"{option}: invalid size {text!r}; at most 3 axes")
+    return parse_size(text, option, axes)
 
 
-class Epsilon(click.ParamType):  # type: ignore[type-arg]
-    name = "symbolic|NUMBER"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        try:
-            return parse_eps(str(value))
-        except SymderivError as error:
-            self.fail(str(error).removeprefix("--eps: "), param, ctx)
+SHAPE = Parsed("L|HxW|DxHxW", _shape)
+EPSILON = Parsed("symbolic|NUMBER", lambda text, option: parse_eps(text))
 
 
 def _count(name: str, default: int, help_: str) -> Decorator:
@@ -54,7 +36,7 @@ BATCH = "Batch size N."
 CHANNELS = "Number of channels C."
 EPS = click.option(
     "--eps",
-    type=Epsilon(),
+    type=EPSILON,
     default="symbolic",
     show_default=True,
     help="Epsilon added to the variance inside the square root: 'symbolic' keeps the symbol, "
@@ -74,7 +56,7 @@ MODE = click.option(
 def spatial(default: str | None) -> Decorator:
     return click.option(
         "--spatial",
-        type=Shape(),
+        type=SHAPE,
         metavar="L|HxW|DxHxW",
         default=default,
         show_default=default is not None,
@@ -104,7 +86,7 @@ LAYERS: tuple[tuple[str, str, tuple[Decorator, ...], Callable[..., Any]], ...] =
             click.option(
                 "--normalized-shape",
                 "normalized_shape",
-                type=Shape(),
+                type=SHAPE,
                 metavar="D|D1xD2",
                 default="4",
                 show_default=True,
