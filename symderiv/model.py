@@ -87,6 +87,16 @@ class Proof:
 
     method = "exact polynomial equality, element by element"
 
+    @staticmethod
+    def comparing(rhs: Grid[Poly], value: Grid[Poly]) -> Proof:
+        """Compare a recomputed right-hand side with the derived result, element by element."""
+        if rhs.shape != value.shape:
+            return Proof(elements=0, holds=False)
+        for index, derived in value.items():
+            if rhs[index] != derived:
+                return Proof(elements=len(value.cells), holds=False, first_difference=index)
+        return Proof(elements=len(value.cells), holds=True)
+
 
 @dataclass(frozen=True)
 class Presentation:

@@ -132,19 +132,9 @@ def search_and_prove(
             target,
             operation,
             statement(operation, geometry),
-            prove(evaluator(operation, geometry, selections)(upstream), value),
+            Proof.comparing(evaluator(operation, geometry, selections)(upstream), value),
             operand(operation, geometry, upstream),
         )
         for operation in matches
     )
     return detection, identities
-
-
-def prove(rhs: Grid[Poly], value: Grid[Poly]) -> Proof:
-    """Every element of both sides compared as exact polynomials, recomputed from scratch."""
-    if rhs.shape != value.shape:
-        return Proof(elements=0, holds=False)
-    for index, derived in value.items():
-        if rhs[index] != derived:
-            return Proof(elements=len(value.cells), holds=False, first_difference=index)
-    return Proof(elements=len(value.cells), holds=True)

@@ -36,13 +36,7 @@ def evaluate(candidate: Candidate, operands: Mapping[str, Grid[Poly]]) -> Grid[P
 
 
 def prove(candidate: Candidate, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -> Proof:
-    rhs = evaluate(candidate, operands)
-    if rhs.shape != value.shape:
-        return Proof(elements=0, holds=False)
-    for index, derived in value.items():
-        if rhs[index] != derived:
-            return Proof(elements=len(value.cells), holds=False, first_difference=index)
-    return Proof(elements=len(value.cells), holds=True)
+    return Proof.comparing(evaluate(candidate, operands), value)
 
 
 def present(candidate: Candidate, operands: Mapping[str, Grid[Poly]]) -> Presentation:
@@ -92,16 +86,7 @@ def verify_layer(
     for candidate in detection.matches:
         assert isinstance(candidate, LayerCandidate)
         rhs, steps = evaluate_layer(candidate, operands, value.shape[2:])
-        proof = _compare(rhs, value)
+        proof = Proof.comparing(rhs, value)
         shown = None if steps is None else Presentation(steps.first, steps.second, steps.padding)
         identities.append(Identity(detection.target, candidate, proof, shown))
     return tuple(identities)
-
-
-def _compare(rhs: Grid[Poly], value: Grid[Poly]) -> Proof:
-    if rhs.shape != value.shape:
-        return Proof(elements=0, holds=False)
-    for index, derived in value.items():
-        if rhs[index] != derived:
-            return Proof(elements=len(value.cells), holds=False, first_difference=index)
-    return Proof(elements=len(value.cells), holds=True)

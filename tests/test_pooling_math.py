@@ -407,16 +407,17 @@ def test_rejected_geometries_are_rejected_by_torch_too() -> None:
 
 def test_proof_reports_the_first_differing_element() -> None:
     """The proof is not a formality: a gradient changed in one cell is caught there."""
-    from symderiv.pool_identities import evaluator, prove
+    from symderiv.model import Proof
+    from symderiv.pool_identities import evaluator
 
     d = avg_pool(2, input=4, kernel=2)
     value = d.expansion.gradient("X")
     upstream = d.expansion.tensor("dL/dO").symbols.map(Poly.symbol)
     rhs = evaluator(PoolOperation.UPSAMPLING, d.geometry)(upstream)
-    assert prove(rhs, value).holds
+    assert Proof.comparing(rhs, value).holds
     cells = list(value.cells)
     cells[5] = cells[5] + Poly.constant(Fraction(1, 100))
-    altered = prove(rhs, Grid(value.shape, tuple(cells)))
+    altered = Proof.comparing(rhs, Grid(value.shape, tuple(cells)))
     assert not altered.holds and altered.first_difference == (1, 1)
 
 
