@@ -8,22 +8,17 @@ import sympy as sp
 
 from .conv_spec import ConvSpec
 from .grid import Grid
-from .layer import Renders
+from .layer import ProvenStatement, Renders, SearchOutcome
 from .model import Detection, Expansion, Identity
 from .poly import Poly
 
 
-@dataclass(frozen=True)
-class Derivation(Renders):
-    layer: str
-    options: tuple[tuple[str, object], ...]
+class ExpansionViews:
+    """SymPy views and the verdict of a derivation built on a polynomial ``Expansion``."""
+
     expansion: Expansion
-    detections: tuple[Detection, ...]
-    identities: tuple[Identity, ...]
-    all_equations: bool = False
-    """Show every element equation in Markdown and LaTeX, however many (JSON always does)."""
-    spec: ConvSpec | None = None
-    """The convolution asked for, with every setting (``options`` lists only those given)."""
+    detections: tuple[SearchOutcome, ...]
+    identities: tuple[ProvenStatement, ...]
 
     @property
     def verified(self) -> bool:
@@ -41,6 +36,19 @@ class Derivation(Renders):
     def gradient(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
         """dL/d``key`` as SymPy expressions in the input and upstream-gradient symbols."""
         return sympy_array(self.expansion.gradient(key).map(Poly.to_sympy))
+
+
+@dataclass(frozen=True)
+class Derivation(Renders, ExpansionViews):
+    layer: str
+    options: tuple[tuple[str, object], ...]
+    expansion: Expansion
+    detections: tuple[Detection, ...]
+    identities: tuple[Identity, ...]
+    all_equations: bool = False
+    """Show every element equation in Markdown and LaTeX, however many (JSON always does)."""
+    spec: ConvSpec | None = None
+    """The convolution asked for, with every setting (``options`` lists only those given)."""
 
 
 def sympy_array(grid: Grid[sp.Expr]) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:

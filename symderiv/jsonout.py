@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from .conv_facts import axis_sizes, zero_gradients
 from .conv_spec import ConvSpec
 from .latex import Notation
-from .model import Identity, LayerCandidate
+from .model import Expansion, Identity, LayerCandidate
 from .poly import Poly
 
 if TYPE_CHECKING:
@@ -16,17 +16,14 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 
 
-def build(derivation: Derivation) -> dict[str, Any]:
-    expansion = derivation.expansion
+def expansion_json(expansion: Expansion) -> dict[str, Any]:
+    """``tensors``, ``forward`` and ``gradients``: what every polynomial layer's JSON shares."""
     notation = Notation.of(expansion.tensors)
 
     def expression(p: Poly) -> str:
         return p.to_str(notation.sort_key)
 
-    data = {
-        "schema": SCHEMA_VERSION,
-        "layer": derivation.layer,
-        "options": dict(derivation.options),
+    return {
         "tensors": {
             t.key: {
                 "role": t.role.value,
@@ -37,6 +34,16 @@ def build(derivation: Derivation) -> dict[str, Any]:
         },
         "forward": {expansion.output: expansion.forward.map(expression).nested()},
         "gradients": {key: grid.map(expression).nested() for key, grid in expansion.gradients},
+    }
+
+
+def build(derivation: Derivation) -> dict[str, Any]:
+    expansion = derivation.expansion
+    data = {
+        "schema": SCHEMA_VERSION,
+        "layer": derivation.layer,
+        "options": dict(derivation.options),
+        **expansion_json(expansion),
         "identities": [_identity(i) for i in derivation.identities],
         "searches": [
             {

@@ -6,9 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from .grid import Grid
-from .jsonout import SCHEMA_VERSION
-from .latex import Notation
-from .poly import Poly
+from .jsonout import SCHEMA_VERSION, expansion_json
 from .pool_model import PoolDerivation
 from .pool_values import format_value
 
@@ -22,27 +20,14 @@ def value(v: Fraction | None) -> int | str | None:
 
 def build(d: PoolDerivation) -> dict[str, Any]:
     expansion = d.expansion
-    notation = Notation.of(expansion.tensors)
     x = expansion.tensor("X")
     o_symbols = expansion.tensor("O").symbols
-
-    def expression(p: Poly) -> str:
-        return p.to_str(notation.sort_key)
 
     data: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "layer": d.layer,
         "options": {key: v for key, v in d.options},
-        "tensors": {
-            t.key: {
-                "role": t.role.value,
-                "shape": list(t.shape),
-                "symbols": t.symbols.map(lambda s: s.name).nested(),
-            }
-            for t in expansion.tensors
-        },
-        "forward": {expansion.output: expansion.forward.map(expression).nested()},
-        "gradients": {key: grid.map(expression).nested() for key, grid in expansion.gradients},
+        **expansion_json(expansion),
     }
     if d.kind == "max":
         assert d.values is not None and d.outputs is not None

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
-import sympy as sp
-
-from .derivation import sympy_array
+from .derivation import ExpansionViews
 from .grid import Grid, Index
 from .layer import Renders
 from .model import Expansion, Proof
@@ -68,7 +66,7 @@ class Selection:
 
 
 @dataclass(frozen=True)
-class PoolDerivation(Renders):
+class PoolDerivation(Renders, ExpansionViews):
     layer: str
     kind: str
     """``"max"`` or ``"avg"``."""
@@ -88,25 +86,8 @@ class PoolDerivation(Renders):
     count_include_pad: bool = True
 
     @property
-    def verified(self) -> bool:
-        """True when every search found an identity and every identity was proven."""
-        return all(d.found for d in self.detections) and all(i.proof.holds for i in self.identities)
-
-    @property
     def outputs(self) -> Grid[Fraction] | None:
         """Max pooling: the value of every output element."""
         if not self.selections:
             return None
         return Grid(self.geometry.output, tuple(s.maximum for s in self.selections))
-
-    def symbols(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
-        """The SymPy symbols of a tensor (``"X"``, ``"O"``, ``"dL/dO"``)."""
-        return sympy_array(self.expansion.tensor(key).symbols)
-
-    def forward(self) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
-        """Each output element as an expression in X (for max pooling: the selected element)."""
-        return sympy_array(self.expansion.forward.map(Poly.to_sympy))
-
-    def gradient(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
-        """dL/d``key`` as SymPy expressions in the upstream-gradient symbols."""
-        return sympy_array(self.expansion.gradient(key).map(Poly.to_sympy))
