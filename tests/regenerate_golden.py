@@ -1,46 +1,86 @@
 """Rewrite the golden files from the current code: python tests/regenerate_golden.py
 
 Review the diff before committing: a golden file changes only when the output is meant to.
+Every command a user can reach is pinned in every format; the human formats in both languages
+(JSON is the same in every language, which ``test_golden`` checks separately).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from symderiv.cli import main
+from click.testing import CliRunner
+
+from symderiv.cli import cli
 
 GOLDEN = Path(__file__).parent / "golden"
+REGENERATE = "python tests/regenerate_golden.py"
 
-# (file name, CLI arguments): the default conv2d example in every format and language.
-CASES = [
-    (f"conv2d.{lang}.{ext}", ["conv2d", "--lang", lang, "--format", fmt, *extra])
-    for lang in ("en", "zh")
-    for fmt, ext, extra in (
-        ("md", "md", []),
-        ("latex", "tex", ["--standalone"]),
-        ("json", "json", []),
-    )
+# (name, CLI arguments): each layer command with its defaults, and the variants that take
+# another path through the code (stride and remainder, bias, channels, no match, eval mode).
+COMMANDS: list[tuple[str, list[str]]] = [
+    ("conv1d", ["conv1d"]),
+    ("conv2d", ["conv2d"]),
+    ("conv2d-stride2", ["conv2d", "--input", "6", "--kernel", "3", "--stride", "2"]),
+    ("conv2d-bias", ["conv2d", "--bias"]),
+    (
+        "conv2d-channels",
+        ["conv2d", "--input", "3", "--kernel", "2", "--in-channels", "2", "--out-channels", "2",
+         "--groups", "2", "--padding", "1", "--stride", "2", "--bias"],
+    ),
+    ("conv3d", ["conv3d"]),
+    ("conv-transpose1d", ["conv-transpose1d"]),
+    ("conv-transpose2d", ["conv-transpose2d", "--stride", "2", "--output-padding", "1"]),
+    ("conv-transpose3d", ["conv-transpose3d"]),
+    ("maxpool1d", ["maxpool1d"]),
+    ("maxpool2d", ["maxpool2d"]),
+    ("maxpool2d-overlap", ["maxpool2d", "--values", "1,3,3;3,0,3;2,3,1", "--stride", "1"]),
+    ("maxpool3d", ["maxpool3d"]),
+    ("avgpool1d", ["avgpool1d"]),
+    ("avgpool2d", ["avgpool2d"]),
+    ("avgpool2d-padding", ["avgpool2d", "--input", "5", "--kernel", "3", "--stride", "2",
+                           "--padding", "1"]),
+    ("avgpool2d-nomatch", ["avgpool2d", "--padding", "1", "--no-count-include-pad"]),
+    ("avgpool3d", ["avgpool3d"]),
+    ("global-avgpool", ["global-avgpool"]),
+    ("chain-rule", ["chain-rule"]),
+    ("batchnorm", ["batchnorm"]),
+    ("batchnorm-eval", ["batchnorm", "--mode", "eval", "--eps", "1e-5"]),
+    ("layernorm", ["layernorm"]),
+    ("groupnorm", ["groupnorm"]),
+    ("instancenorm", ["instancenorm"]),
+    ("notes", ["notes"]),
+    ("notes-short", ["notes", "--sections", "chain-rule,conv2d,maxpool2d,batchnorm"]),
 ]
 
-# Pooling: the default max-pooling example (a tied window), Markdown in both languages.
-CASES += [(f"maxpool2d.{lang}.md", ["maxpool2d", "--lang", lang]) for lang in ("en", "zh")]
+FORMATS = (("md", "md", []), ("latex", "tex", ["--standalone"]))
 
-# The default batch normalisation derivation, in both languages.
-CASES += [(f"batchnorm.{lang}.md", ["batchnorm", "--lang", lang]) for lang in ("en", "zh")]
-
-# Convolution beyond the classic case: the stride skips row 6 and column 6 (remainder 1), and
-# dL/dX is a transposed convolution with output_padding 1.
-CASES += [
-    (
-        f"conv2d-stride2.{lang}.md",
-        ["conv2d", "--input", "6", "--kernel", "3", "--stride", "2", "--lang", lang],
-    )
+CASES: list[tuple[str, list[str]]] = [
+    (f"{name}.{lang}.{ext}", [*args, "--lang", lang, "--format", fmt, *extra])
+    for name, args in COMMANDS
+    for fmt, ext, extra in FORMATS
     for lang in ("en", "zh")
+]
+CASES += [(f"{name}.json", [*args, "--format", "json"]) for name, args in COMMANDS]
+
+# A layer's figures: TikZ inside a fragment (the notes above carry theirs in the standalone).
+CASES += [
+    (f"{name}-figures.en.tex", [name, "--format", "latex", "--figures"])
+    for name in ("conv2d", "maxpool2d", "chain-rule")
 ]
 
 
 if __name__ == "__main__":
     GOLDEN.mkdir(exist_ok=True)
+    wanted = {name for name, _ in CASES}
+    for stale in GOLDEN.iterdir():
+        if stale.name not in wanted:
+            stale.unlink()
+            print(f"removed tests/golden/{stale.name}")
     for name, args in CASES:
-        main([*args, "-o", str(GOLDEN / name)])
+        # Standard output, as the test reads it (-o would add the Markdown figures as files).
+        result = CliRunner().invoke(cli, args)
+        if result.exit_code:
+            raise SystemExit(f"{name}: exit code {result.exit_code}: {result.output}")
+        (GOLDEN / name).write_text(result.output, encoding="utf-8")
         print(f"wrote tests/golden/{name}")
