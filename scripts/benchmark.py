@@ -16,8 +16,8 @@ import time
 import sympy as sp
 
 import symderiv
-from symderiv.conv_spec import ConvSpec
-from symderiv.convolution import derive, make_spec
+from symderiv.layers.conv.derive import derive, make_spec
+from symderiv.layers.conv.spec import ConvSpec
 
 
 def best_of(runs: int, work) -> float:

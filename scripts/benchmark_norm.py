@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from symderiv.normalization import batchnorm
+from symderiv.layers.norm.derive import batchnorm
 
 
 def best_of(runs: int, work: Callable[[], object]) -> float:

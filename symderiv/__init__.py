@@ -10,7 +10,8 @@ F_1_1*dL_dO_1_1
 
 from __future__ import annotations
 
-from .convolution import (
+from .core.errors import SymderivError
+from .layers.conv.derive import (
     conv1d,
     conv2d,
     conv3d,
@@ -18,17 +19,15 @@ from .convolution import (
     conv_transpose2d,
     conv_transpose3d,
 )
-from .derivation import Derivation
-from .errors import SymderivError
-from .normalization import (
+from .layers.conv.result import Derivation
+from .layers.norm.derive import (
     NormDerivation,
     batchnorm,
     groupnorm,
     instancenorm,
     layernorm,
 )
-from .pool_model import PoolDerivation
-from .pooling import (
+from .layers.pool.derive import (
     avgpool1d,
     avgpool2d,
     avgpool3d,
@@ -37,6 +36,7 @@ from .pooling import (
     maxpool2d,
     maxpool3d,
 )
+from .layers.pool.result import PoolDerivation
 
 __all__ = [
     "Derivation",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from symderiv.cli import cli
+from symderiv.cli.main import cli
 
 GOLDEN = Path(__file__).parent / "golden"
 REGENERATE = "python tests/regenerate_golden.py"
@@ -25,8 +25,24 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("conv2d-bias", ["conv2d", "--bias"]),
     (
         "conv2d-channels",
-        ["conv2d", "--input", "3", "--kernel", "2", "--in-channels", "2", "--out-channels", "2",
-         "--groups", "2", "--padding", "1", "--stride", "2", "--bias"],
+        [
+            "conv2d",
+            "--input",
+            "3",
+            "--kernel",
+            "2",
+            "--in-channels",
+            "2",
+            "--out-channels",
+            "2",
+            "--groups",
+            "2",
+            "--padding",
+            "1",
+            "--stride",
+            "2",
+            "--bias",
+        ],
     ),
     ("conv3d", ["conv3d"]),
     ("conv-transpose1d", ["conv-transpose1d"]),
@@ -38,8 +54,10 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("maxpool3d", ["maxpool3d"]),
     ("avgpool1d", ["avgpool1d"]),
     ("avgpool2d", ["avgpool2d"]),
-    ("avgpool2d-padding", ["avgpool2d", "--input", "5", "--kernel", "3", "--stride", "2",
-                           "--padding", "1"]),
+    (
+        "avgpool2d-padding",
+        ["avgpool2d", "--input", "5", "--kernel", "3", "--stride", "2", "--padding", "1"],
+    ),
     ("avgpool2d-nomatch", ["avgpool2d", "--padding", "1", "--no-count-include-pad"]),
     ("avgpool3d", ["avgpool3d"]),
     ("global-avgpool", ["global-avgpool"]),

@@ -9,8 +9,8 @@ import pytest
 import sympy as sp
 from click.testing import CliRunner
 
-from symderiv import primer
-from symderiv.cli import cli
+from symderiv.cli.main import cli
+from symderiv.layers.chain_rule import derive as primer
 
 from .test_output_checks import ENGINE, compile_tex, extract_math, run_katex
 
@@ -124,8 +124,9 @@ def test_gate_figure_from_the_derivation(derived: primer.PrimerDerivation) -> No
     import re
     import xml.etree.ElementTree as ET
 
-    from symderiv import primer_figures, svg, tikz
-    from symderiv.figures import PALETTE, STROKE, plain_text
+    from symderiv.layers.chain_rule import figures as primer_figures
+    from symderiv.render import svg, tikz
+    from symderiv.render.figures import PALETTE, STROKE, plain_text
 
     figure = primer_figures.build(derived)["gate"]
     assert [plain_text(n.label) for n in figure.nodes] == ["x", "y", "f", "z", "L"]

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 import pytest
 
-from symderiv.cli import cli, main
-from symderiv.model import Detection
+from symderiv.cli.main import cli, main
+from symderiv.core.results import Detection
 
 BAD_INPUT = [
     (["conv2d", "--input", "3by3"], "'3by3'"),
@@ -159,7 +159,7 @@ def test_verify_exits_1_when_a_search_finds_nothing(
     def find_nothing(target, value, operands):  # type: ignore[no-untyped-def]
         return Detection(target, tuple(operands), 24, ())
 
-    monkeypatch.setattr("symderiv.convolution.search", find_nothing)
+    monkeypatch.setattr("symderiv.layers.conv.derive.search", find_nothing)
     code, out, _ = run(["verify", "conv2d"], capsys)
     assert code == 1
     assert out.count("NO MATCH") == 3

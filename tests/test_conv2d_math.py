@@ -23,12 +23,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symderiv
-from symderiv.detect import search
-from symderiv.grid import Grid
-from symderiv.model import Candidate, Operation
-from symderiv.ops import Mode
-from symderiv.poly import Poly
-from symderiv.verify import prove
+from symderiv.core.grid import Grid
+from symderiv.core.ops import Mode
+from symderiv.core.poly import Poly
+from symderiv.core.results import Candidate, Operation
+from symderiv.layers.conv.prove import prove
+from symderiv.layers.conv.search import search
 
 Size = tuple[int, int]
 

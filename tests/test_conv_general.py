@@ -21,15 +21,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symderiv
-from symderiv.cli import main
-from symderiv.conv_ops import Geometry
-from symderiv.conv_spec import ConvSpec
-from symderiv.convolution import make_spec
-from symderiv.detect import search_layer
-from symderiv.grid import Grid
-from symderiv.model import LayerCandidate
-from symderiv.poly import Poly
-from symderiv.verify import verify_layer
+from symderiv.cli.main import main
+from symderiv.core.grid import Grid
+from symderiv.core.poly import Poly
+from symderiv.core.results import LayerCandidate
+from symderiv.layers.conv.derive import make_spec
+from symderiv.layers.conv.ops import Geometry
+from symderiv.layers.conv.prove import verify_layer
+from symderiv.layers.conv.search import search_layer
+from symderiv.layers.conv.spec import ConvSpec
 
 # (id, dims, transposed, options): the awkward cases and a spread of the others.
 CONFIGS: list[tuple[str, int, bool, dict[str, Any]]] = [
@@ -159,7 +159,7 @@ def derive(dims: int, transposed: bool, options: dict[str, Any]) -> symderiv.Der
 
 @functools.cache
 def _cached(dims: int, transposed: bool, key: str) -> symderiv.Derivation:
-    from symderiv.convolution import derive as run
+    from symderiv.layers.conv.derive import derive as run
 
     options = {k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(key).items()}
     return run(make_spec(dims, transposed, **options))
@@ -296,7 +296,7 @@ def test_random_configurations_match_torch_autograd(
     torch: Any, case: tuple[int, bool, dict[str, Any], int]
 ) -> None:
     dims, transposed, options, seed = case
-    from symderiv.convolution import derive as run
+    from symderiv.layers.conv.derive import derive as run
 
     d = run(make_spec(dims, transposed, **options, max_terms=10**6))
     assert_matches_torch(torch, d, seed)

@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 import symderiv
-from symderiv import conv_figures, svg, tikz
-from symderiv.cli import cli, main
-from symderiv.figures import PALETTE, Figure, plain_text, selection
+from symderiv.cli.main import cli, main
+from symderiv.layers.conv import figures as conv_figures
+from symderiv.render import svg, tikz
+from symderiv.render.figures import PALETTE, Figure, plain_text, selection
 
 from .test_output_checks import ENGINE, compile_tex, extract_math, run_katex
 
@@ -220,7 +221,7 @@ def _maxpool_cases() -> list[dict[str, object]]:
 @pytest.mark.torch
 @pytest.mark.parametrize("options", _maxpool_cases(), ids=["example", "ties-overlap", "padded"])
 def test_switch_mask_figure_matches_torch_indices(options: dict[str, object]) -> None:
-    from symderiv import pool_figures
+    from symderiv.layers.pool import figures as pool_figures
 
     from .test_output_checks import require
 

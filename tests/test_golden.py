@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from symderiv.cli import cli
+from symderiv.cli.main import cli
 
 from .regenerate_golden import CASES, COMMANDS, GOLDEN, REGENERATE
 

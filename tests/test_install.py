@@ -72,7 +72,7 @@ def test_installed_package_is_not_the_checkout(venv: tuple[Path, Path, dict[str,
         [
             bin_dir / "python",
             "-c",
-            "import symderiv, symderiv.render as r; "
+            "import symderiv, symderiv.render.engine as r; "
             "print(symderiv.__file__); print(r.templates_dir())",
         ],
         cwd=scratch,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symderiv.cli import main
+from symderiv.cli.main import main
 
 BAD_INPUT = [
     (["batchnorm", "--batch", "1"], "M = N = 1", "variance of a single value is undefined"),

@@ -15,15 +15,15 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symderiv.errors import SymderivError
-from symderiv.normalization import (
+from symderiv.core.errors import SymderivError
+from symderiv.core.symbols import EPSILON, scalar_symbol
+from symderiv.layers.norm.derive import (
     NormDerivation,
     batchnorm,
     groupnorm,
     instancenorm,
     layernorm,
 )
-from symderiv.symbols import EPSILON, scalar_symbol
 
 if os.environ.get("CI", "").strip().lower() in ("", "0", "false", "no"):
     torch = pytest.importorskip("torch")
@@ -83,7 +83,7 @@ def test_every_identity_is_proven(case_id: str) -> None:
 def test_the_general_m_proof_can_fail() -> None:
     import dataclasses
 
-    from symderiv.norm_general import equal_for_every_m, general_form
+    from symderiv.layers.norm.prove_general import equal_for_every_m, general_form
 
     form = general_form()
     assert equal_for_every_m(form)
@@ -95,8 +95,8 @@ def test_a_wrong_compact_formula_is_not_proven() -> None:
     """The proof can fail: dropping the x-hat projection term breaks it."""
     import dataclasses
 
-    from symderiv.norm_proofs import prove_identities
-    from symderiv.symbols import NORMALIZED, element_symbol
+    from symderiv.core.symbols import NORMALIZED, element_symbol
+    from symderiv.layers.norm.prove import prove_identities
 
     d = batchnorm(batch=3)
     xhat = {element_symbol(NORMALIZED, i) for i in d.tensor("x").symbols.indices()}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from symderiv.cli import main
+from symderiv.cli.main import main
 
 from .test_output_checks import (
     ENGINE,

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from symderiv import commands, notes, render
-from symderiv.cli import cli, main
+from symderiv.cli import commands
+from symderiv.cli.main import cli, main
+from symderiv.render import engine as render
+from symderiv.render import notes
 
 BASIC = ["--sections", "chain-rule,conv2d"]
 
@@ -206,7 +208,7 @@ def test_output_file_puts_figures_beside_it(tmp_path: Path) -> None:
 
 def test_failure_midway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """If writing fails after some files were written, the partial set is removed."""
-    import symderiv.documents as documents
+    import symderiv.render.documents as documents
 
     calls = {"n": 0}
     real_open = open

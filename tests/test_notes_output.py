@@ -15,10 +15,13 @@ from pathlib import Path
 import pytest
 
 import symderiv
-from symderiv import conv_figures, pool_figures, primer, primer_figures
-from symderiv.cli import main
-from symderiv.figures import Figure, GraphFigure
-from symderiv.notes import available
+from symderiv.cli.main import main
+from symderiv.layers.chain_rule import derive as primer
+from symderiv.layers.chain_rule import figures as primer_figures
+from symderiv.layers.conv import figures as conv_figures
+from symderiv.layers.pool import figures as pool_figures
+from symderiv.render.figures import Figure, GraphFigure
+from symderiv.render.notes import available
 
 from .test_output_checks import (
     ENGINE,

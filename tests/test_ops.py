@@ -7,9 +7,9 @@ import pytest
 import scipy.signal
 import sympy as sp
 
-from symderiv.grid import Grid
-from symderiv.ops import Mode, convolve, correlate, flip, padding, zero_pad
-from symderiv.poly import Poly
+from symderiv.core.grid import Grid
+from symderiv.core.ops import Mode, convolve, correlate, flip, padding, zero_pad
+from symderiv.core.poly import Poly
 
 # (input shape, kernel shape): 1-D, 2-D and 3-D; odd, even and rectangular kernels; kernels
 # larger than the input on some or all axes (those only in same and full mode).

@@ -9,7 +9,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symderiv.poly import ZERO, Poly
+from symderiv.core.poly import ZERO, Poly
 
 # Names chosen so that SymPy's print order, name order and creation order all disagree.
 SYMBOLS = sp.symbols("b a x10 x2 dL_dO_1_1 F_2_1")

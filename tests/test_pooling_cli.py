@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symderiv.cli import main
-from symderiv.pooling import avgpool2d, global_avgpool, max_pool
+from symderiv.cli.main import main
+from symderiv.layers.pool.derive import avgpool2d, global_avgpool, max_pool
 
 from .test_output_checks import (
     ENGINE,

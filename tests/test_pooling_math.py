@@ -18,17 +18,17 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from symderiv import SymderivError
-from symderiv.conv_ops import insert_zeros
-from symderiv.grid import Grid
-from symderiv.ops import crop, upsample
-from symderiv.poly import Poly
-from symderiv.pool_model import PoolDerivation, PoolOperation
-from symderiv.pooling import (
+from symderiv.core.grid import Grid
+from symderiv.core.ops import crop, upsample
+from symderiv.core.poly import Poly
+from symderiv.layers.conv.ops import insert_zeros
+from symderiv.layers.pool.derive import (
     avg_pool,
     global_avgpool,
     max_pool,
     maxpool2d,
 )
+from symderiv.layers.pool.result import PoolDerivation, PoolOperation
 
 if os.environ.get("CI", "").strip().lower() in ("", "0", "false", "no"):
     torch = pytest.importorskip("torch")
@@ -407,8 +407,8 @@ def test_rejected_geometries_are_rejected_by_torch_too() -> None:
 
 def test_proof_reports_the_first_differing_element() -> None:
     """The proof is not a formality: a gradient changed in one cell is caught there."""
-    from symderiv.model import Proof
-    from symderiv.pool_identities import evaluator
+    from symderiv.core.results import Proof
+    from symderiv.layers.pool.search import evaluator
 
     d = avg_pool(2, input=4, kernel=2)
     value = d.expansion.gradient("X")

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 
 import click
 
-from . import convolution, pool_options, pooling, primer
-from .layer import LayerDerivation
-from .norm_options import LAYERS as NORM_LAYERS
+from ..core.protocol import LayerDerivation
+from ..layers.chain_rule import derive as primer
+from ..layers.conv import derive as convolution
+from ..layers.norm.options import LAYERS as NORM_LAYERS
+from ..layers.pool import derive as pooling
+from ..layers.pool import options as pool_options
 from .options import Decorator, axis_values, max_terms_option, size
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .documents import check_destination
+from ..render.documents import check_destination
 
 FIGURE_OPTIONS = (
     click.option(

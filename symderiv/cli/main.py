@@ -11,13 +11,14 @@ from typing import Any
 
 import click
 
-from . import documents_cli, notes_command
+from ..core.errors import SymderivError
+from ..core.protocol import LayerDerivation
+from ..render.documents import EXTENSIONS, render_layer, write_document
+from ..render.engine import FORMATS, LANGUAGES
+from . import figure_options as documents_cli
+from . import notes as notes_command
 from .commands import LAYER_COMMANDS, LayerCommand
-from .documents import EXTENSIONS, render_layer, write_document
-from .errors import SymderivError
-from .layer import LayerDerivation
 from .options import Decorator
-from .render import FORMATS, LANGUAGES
 
 
 def output_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -16,10 +16,11 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from . import documents_cli, notes
+from ..core.errors import SymderivError
+from ..render import notes
+from ..render.documents import EXTENSIONS, write_document
+from . import figure_options as documents_cli
 from .commands import LayerCommand
-from .documents import EXTENSIONS, write_document
-from .errors import SymderivError
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from typing import Any
 
 import click
 
-from .conv_spec import parse_axes
-from .errors import SymderivError
-from .sizes import parse_size
+from ..core.errors import SymderivError
+from ..core.parse import parse_size
+from ..layers.conv.spec import parse_axes
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sympy as sp
 
 from .grid import Grid
-from .model import LocalGradient
 from .poly import Poly
+from .results import LocalGradient
 
 
 def chain_rule(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from .model import Proof
+from .results import Proof
 
 
 class SearchOutcome(Protocol):
@@ -60,6 +60,8 @@ class Renders:
 
 
 def _render(derivation: Any, *args: Any) -> str:
-    from .render import render  # render imports the families' views, which import this module
+    from ..render.engine import (
+        render,  # render imports the families' views, which import this module
+    )
 
     return render(derivation, *args)

@@ -18,13 +18,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import conv_figures, pool_figures, primer_figures, svg, tikz
-from .errors import SymderivError
+from ..core.errors import SymderivError
+from ..layers.chain_rule import figures as primer_figures
+from ..layers.conv import figures as conv_figures
+from ..layers.pool import figures as pool_figures
+from . import svg, tikz
+from .engine import render
 from .figures import Figure, GraphFigure, plain_text
-from .render import render
 
 if TYPE_CHECKING:
-    from .layer import LayerDerivation
+    from ..core.protocol import LayerDerivation
 
 AnyFigure = Figure | GraphFigure
 

@@ -12,14 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from . import conv_context, jsonout, pool_context, pool_json, primer_context
-from .errors import SymderivError
-from .norm_context import build as build_norm_context
-from .norm_json import build as build_norm_json
-from .perf import without_cycle_collection
+from ..core.errors import SymderivError
+from ..core.perf import without_cycle_collection
+from ..layers.chain_rule import view as primer_context
+from ..layers.conv import json_view as jsonout
+from ..layers.conv import view as conv_context
+from ..layers.norm.json_view import build as build_norm_json
+from ..layers.norm.view import build as build_norm_context
+from ..layers.pool import json_view as pool_json
+from ..layers.pool import view as pool_context
 
 if TYPE_CHECKING:
-    from .layer import LayerDerivation
+    from ..core.protocol import LayerDerivation
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ def templates_dir() -> Path:
     packaged = Path(str(resources.files("symderiv") / "templates"))
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "templates"
+    return Path(__file__).resolve().parents[2] / "templates"
 
 
 @functools.cache

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .grid import Grid, Index
-from .symbols import LOSS, gradient_of, index_latex
+from ..core.grid import Grid, Index
+from ..core.symbols import LOSS, gradient_of, index_latex
 
 PALETTE = {
     "plain": "#FFFFFF",

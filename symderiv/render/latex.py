@@ -15,10 +15,10 @@ from fractions import Fraction
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .grid import Grid, Index
-from .model import Role, Tensor
-from .poly import Monomial, Poly
-from .symbols import element_latex, needs_separators, partial
+from ..core.grid import Grid, Index
+from ..core.poly import Monomial, Poly
+from ..core.results import Role, Tensor
+from ..core.symbols import element_latex, needs_separators, partial
 
 TERMS_PER_LINE = 4
 MATRIX_LIMIT = 8

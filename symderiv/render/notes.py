@@ -16,14 +16,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import commands, render
-from .commands import LayerCommand
+from ..cli import commands
+from ..cli.commands import LayerCommand
+from ..core.errors import SymderivError
+from . import engine as render
 from .documents import Document, figures_of, place, referenced
-from .errors import SymderivError
-from .render import FORMATS, LANGUAGES, _tidy, environment
+from .engine import FORMATS, LANGUAGES, _tidy, environment
 
 if TYPE_CHECKING:
-    from .layer import LayerDerivation
+    from ..core.protocol import LayerDerivation
 
 PRIMER = "chain-rule"
 """The section every other one builds on: it opens the notes whatever order is asked for."""

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .layer import Renders
-from .model import Detection, Proof
+from ...core.protocol import Renders
+from ...core.results import Detection, Proof
 
 LAYER = "chain-rule"
 METHOD = "sympy.simplify(direct - chain rule) == 0"

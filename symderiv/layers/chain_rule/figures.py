@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .figures import Edge, GraphFigure, Label, Node, Run, tensor_label
-from .primer import PrimerDerivation
-from .symbols import LOSS
+from ...core.symbols import LOSS
+from ...render.figures import Edge, GraphFigure, Label, Node, Run, tensor_label
+from .derive import PrimerDerivation
 
 
 def _partial(numerator: str, denominator: str) -> Label:

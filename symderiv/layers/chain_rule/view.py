@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from .symbols import LOSS, partial
+from ...core.symbols import LOSS, partial
 
 if TYPE_CHECKING:
-    from .primer import Case, Gate, PrimerDerivation
+    from .derive import Case, Gate, PrimerDerivation
 
 Context = dict[str, Any]
 SCHEMA_VERSION = 1
@@ -90,7 +90,7 @@ def build(derivation: PrimerDerivation) -> Context:
 
 
 def build_json(derivation: PrimerDerivation) -> dict[str, Any]:
-    from .primer import METHOD
+    from .derive import METHOD
 
     def status(holds: bool) -> dict[str, str]:
         return {"status": "proven" if holds else "failed", "method": METHOD}

@@ -17,19 +17,19 @@ import dataclasses
 import itertools
 from collections.abc import Mapping
 
-from .chainrule import chain_rule
-from .conv_ops import Geometry
-from .conv_spec import DEFAULT_MAX_TERMS, ConvSpec, coerce_axes
-from .derivation import Derivation
-from .detect import search, search_layer, search_sum
-from .errors import SymderivError
-from .grid import Grid, Index
-from .model import Detection, Expansion, Identity, Role, Tensor
-from .perf import without_cycle_collection
-from .poly import Poly
-from .sizes import coerce_size
-from .symbols import gradient_key, tensor_symbols
-from .verify import verify, verify_layer
+from ...core.chain_rule import chain_rule
+from ...core.errors import SymderivError
+from ...core.grid import Grid, Index
+from ...core.parse import coerce_size
+from ...core.perf import without_cycle_collection
+from ...core.poly import Poly
+from ...core.results import Detection, Expansion, Identity, Role, Tensor
+from ...core.symbols import gradient_key, tensor_symbols
+from .ops import Geometry
+from .prove import verify, verify_layer
+from .result import Derivation
+from .search import search, search_layer, search_sum
+from .spec import DEFAULT_MAX_TERMS, ConvSpec, coerce_axes
 
 __all__ = [
     "DEFAULT_MAX_TERMS",

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .conv_spec import ConvSpec
-from .grid import Index
-from .model import Expansion
+from ...core.grid import Index
+from ...core.results import Expansion
+from .spec import ConvSpec
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .derivation import Derivation
-from .figures import (
+from ...core.grid import Grid, Index
+from ...core.poly import Poly
+from ...core.results import Candidate, Presentation
+from ...core.symbols import needs_separators
+from ...render.figures import (
     Figure,
     Highlight,
     Label,
@@ -30,10 +33,7 @@ from .figures import (
     starts_row,
     tensor_label,
 )
-from .grid import Grid, Index
-from .model import Candidate, Presentation
-from .poly import Poly
-from .symbols import needs_separators
+from .result import Derivation
 
 LabelOf = Callable[[Poly], Label]
 

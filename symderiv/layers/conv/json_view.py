@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .conv_facts import axis_sizes, zero_gradients
-from .conv_spec import ConvSpec
-from .latex import Notation
-from .model import Expansion, Identity, LayerCandidate
-from .poly import Poly
+from ...core.poly import Poly
+from ...core.results import Expansion, Identity, LayerCandidate
+from ...render.latex import Notation
+from .facts import axis_sizes, zero_gradients
+from .spec import ConvSpec
 
 if TYPE_CHECKING:
-    from .derivation import Derivation
+    from .result import Derivation
 
 SCHEMA_VERSION = 1
 

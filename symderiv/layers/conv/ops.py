@@ -15,9 +15,9 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .grid import Grid, Index
-from .ops import Mode, correlate, correlate_cell, flip, zero_pad
-from .poly import ZERO, Poly
+from ...core.grid import Grid, Index
+from ...core.ops import Mode, correlate, correlate_cell, flip, zero_pad
+from ...core.poly import ZERO, Poly
 
 Axes = tuple[int, ...]
 

@@ -12,7 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .conv_ops import (
+from ...core.grid import Grid
+from ...core.ops import convolve, correlate, flip, padding, zero_pad
+from ...core.poly import Poly
+from ...core.results import (
+    Candidate,
+    Detection,
+    Identity,
+    LayerCandidate,
+    Operation,
+    Presentation,
+    Proof,
+)
+from .ops import (
     Steps,
     every,
     explicit_conv,
@@ -20,11 +32,7 @@ from .conv_ops import (
     explicit_sum,
     explicit_weight,
 )
-from .detect import geometry
-from .grid import Grid
-from .model import Candidate, Detection, Identity, LayerCandidate, Operation, Presentation, Proof
-from .ops import convolve, correlate, flip, padding, zero_pad
-from .poly import Poly
+from .search import geometry
 
 
 def evaluate(candidate: Candidate, operands: Mapping[str, Grid[Poly]]) -> Grid[Poly]:

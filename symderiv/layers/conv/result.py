@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .conv_spec import ConvSpec
-from .grid import Grid
-from .layer import ProvenStatement, Renders, SearchOutcome
-from .model import Detection, Expansion, Identity
-from .poly import Poly
+from ...core.grid import Grid
+from ...core.poly import Poly
+from ...core.protocol import ProvenStatement, Renders, SearchOutcome
+from ...core.results import Detection, Expansion, Identity
+from .spec import ConvSpec
 
 
 class ExpansionViews:

@@ -18,7 +18,11 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from .conv_ops import (
+from ...core.grid import Grid, Index
+from ...core.ops import Mode, correlate_cell, flip, output_shape
+from ...core.poly import Poly
+from ...core.results import Candidate, Detection, LayerCandidate, Operation
+from .ops import (
     Geometry,
     conv_cell,
     conv_shape,
@@ -28,10 +32,6 @@ from .conv_ops import (
     weight_cell,
     weight_shape_fits,
 )
-from .grid import Grid, Index
-from .model import Candidate, Detection, LayerCandidate, Operation
-from .ops import Mode, correlate_cell, flip, output_shape
-from .poly import Poly
 
 
 def candidates(operands: tuple[str, str]) -> Iterator[Candidate]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import SymderivError
-from .sizes import format_size
+from ...core.errors import SymderivError
+from ...core.parse import format_size
 
 DEFAULT_MAX_TERMS = 120_000
 """About ten seconds of work; beyond it a derivation is refused unless the limit is raised."""

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import conv_general as cg
-from .conv_spec import ConvSpec
-from .derivation import Derivation
-from .grid import Grid
-from .latex import TERMS_PER_LINE, Notation, fits_one_line, matrix, size
-from .model import Candidate, Identity, LayerCandidate, LocalGradient, Operation, Role
-from .ops import Mode, zero_pad
-from .poly import Poly
-from .symbols import gradient_key, gradient_of, tensor_latex
+from ...core.grid import Grid
+from ...core.ops import Mode, zero_pad
+from ...core.poly import Poly
+from ...core.results import Candidate, Identity, LayerCandidate, LocalGradient, Operation, Role
+from ...core.symbols import gradient_key, gradient_of, tensor_latex
+from ...render.latex import TERMS_PER_LINE, Notation, fits_one_line, matrix, size
+from . import view_general as cg
+from .result import Derivation
+from .spec import ConvSpec
 
 OPERATOR = {Operation.CORRELATION: "\\star", Operation.CONVOLUTION: "\\ast"}
 INDEX_LETTERS = {Role.OUTPUT: "ij", Role.PARAMETER: "mn", Role.INPUT: "ab"}

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .conv_facts import axis_sizes, zero_gradients
-from .conv_spec import ConvSpec
-from .derivation import Derivation
-from .grid import Grid, Index
-from .latex import Notation, matrix
-from .model import Identity, LayerCandidate
-from .poly import Poly
-from .symbols import gradient_key, tensor_latex
+from ...core.grid import Grid, Index
+from ...core.poly import Poly
+from ...core.results import Identity, LayerCandidate
+from ...core.symbols import gradient_key, tensor_latex
+from ...render.latex import Notation, matrix
+from .facts import axis_sizes, zero_gradients
+from .result import Derivation
+from .spec import ConvSpec
 
 Context = dict[str, Any]
 

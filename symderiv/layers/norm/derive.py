@@ -15,16 +15,14 @@ from fractions import Fraction
 
 import sympy as sp
 
-from .errors import SymderivError
-from .grid import Grid, Index
-from .layer import Renders
-from .model import Role, Tensor
-from .norm_graph import Backward, Node, backward
-from .norm_proofs import NormIdentity, prove_identities
-from .norm_spec import KINDS, NormSpec, parse_eps
-from .perf import without_cycle_collection
-from .sizes import coerce_size
-from .symbols import (
+from ...core.errors import SymderivError
+from ...core.graph import Backward, Node, backward
+from ...core.grid import Grid, Index
+from ...core.parse import coerce_size
+from ...core.perf import without_cycle_collection
+from ...core.protocol import Renders
+from ...core.results import Role, Tensor
+from ...core.symbols import (
     BETA,
     EPSILON,
     GAMMA,
@@ -39,6 +37,8 @@ from .symbols import (
     scalar_symbol,
     tensor_symbols,
 )
+from .prove import NormIdentity, prove_identities
+from .spec import KINDS, NormSpec, parse_eps
 
 
 @dataclass(frozen=True)

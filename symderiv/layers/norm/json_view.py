@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from .symbols import BETA, GAMMA, NORMALIZED, element_symbol
+from ...core.symbols import BETA, GAMMA, NORMALIZED, element_symbol
 
 if TYPE_CHECKING:
-    from .normalization import NormDerivation
+    from .derive import NormDerivation
 
 SCHEMA_VERSION = 1
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from . import normalization
-from .errors import SymderivError
-from .norm_spec import parse_eps
-from .options import Decorator, Parsed
-from .sizes import parse_size
+from ...cli.options import Decorator, Parsed
+from ...core.errors import SymderivError
+from ...core.parse import parse_size
+from . import derive as normalization
+from .spec import parse_eps
 
 
 def _shape(text: str, option: str) -> tuple[int, ...]:

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from .norm_general import GENERAL_METHOD, equal_for_every_m, general_form
-from .symbols import BETA, GAMMA, NORMALIZED, element_symbol, gradient_key
+from ...core.symbols import BETA, GAMMA, NORMALIZED, element_symbol, gradient_key
+from .prove_general import GENERAL_METHOD, equal_for_every_m, general_form
 
 if TYPE_CHECKING:
-    from .normalization import NormDerivation, Statistic
+    from .derive import NormDerivation, Statistic
 
 CHANGE_OF_VARIABLES = (
     "exact: x_j = mu + d_j with sum d_j = 0, sqrt(sigma^2 + eps) = s > 0, expanded difference 0"

@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .errors import SymderivError
-from .grid import Index, indices
-from .sizes import format_size
+from ...core.errors import SymderivError
+from ...core.grid import Index, indices
+from ...core.parse import format_size
 
 KINDS = ("batchnorm", "layernorm", "groupnorm", "instancenorm")
 TORCH_FUNCTION = {

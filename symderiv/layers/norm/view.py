@@ -13,10 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-from .latex import ElementPrinter, join_terms, size
-from .norm_spec import TORCH_FUNCTION
-from .normalization import NormDerivation, Statistic
-from .symbols import (
+from ...core.symbols import (
     BETA,
     EPSILON,
     GAMMA,
@@ -34,6 +31,9 @@ from .symbols import (
     partial,
     scalar_symbol,
 )
+from ...render.latex import ElementPrinter, join_terms, size
+from .derive import NormDerivation, Statistic
+from .spec import TORCH_FUNCTION
 
 Context = dict[str, Any]
 NESTED_TERMS = 5

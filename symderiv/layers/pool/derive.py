@@ -14,18 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .chainrule import chain_rule
-from .errors import SymderivError
-from .grid import Grid
-from .model import Expansion, Role, Tensor
-from .perf import without_cycle_collection
-from .poly import Poly
-from .pool_identities import AVERAGE_CANDIDATES, MAX_CANDIDATES, search_and_prove
-from .pool_model import PoolDerivation, Selection
-from .pool_values import Value, check_shape, parse_values, seeded_values
-from .pool_windows import PoolGeometry, Window
-from .sizes import coerce_size, format_size
-from .symbols import gradient_key, tensor_symbols
+from ...core.chain_rule import chain_rule
+from ...core.errors import SymderivError
+from ...core.grid import Grid
+from ...core.parse import coerce_size, format_size
+from ...core.perf import without_cycle_collection
+from ...core.poly import Poly
+from ...core.results import Expansion, Role, Tensor
+from ...core.symbols import gradient_key, tensor_symbols
+from .result import PoolDerivation, Selection
+from .search import AVERAGE_CANDIDATES, MAX_CANDIDATES, search_and_prove
+from .values import Value, check_shape, parse_values, seeded_values
+from .windows import PoolGeometry, Window
 
 DEFAULT_MAX_TERMS = 120_000
 """Average pooling: terms of the expanded forward pass allowed before a derivation is refused."""

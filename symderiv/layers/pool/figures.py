@@ -13,7 +13,10 @@ from fractions import Fraction
 
 import sympy as sp
 
-from .figures import (
+from ...core.grid import Index
+from ...core.poly import Poly
+from ...core.symbols import needs_separators
+from ...render.figures import (
     Figure,
     Highlight,
     Label,
@@ -25,10 +28,7 @@ from .figures import (
     starts_row,
     tensor_label,
 )
-from .grid import Index
-from .poly import Poly
-from .pool_model import PoolDerivation
-from .symbols import needs_separators
+from .result import PoolDerivation
 
 PANEL_LIMIT = 16
 LABEL_LIMIT = 8

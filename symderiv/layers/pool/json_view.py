@@ -5,10 +5,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from .grid import Grid
-from .jsonout import SCHEMA_VERSION, expansion_json
-from .pool_model import PoolDerivation
-from .pool_values import format_value
+from ...core.grid import Grid
+from ..conv.json_view import SCHEMA_VERSION, expansion_json
+from .result import PoolDerivation
+from .values import format_value
 
 
 def value(v: Fraction | None) -> int | str | None:

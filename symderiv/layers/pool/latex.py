@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .grid import Grid
-from .latex import matrix
-from .pool_model import PoolOperation
-from .pool_values import format_value
-from .pool_windows import PoolGeometry
-from .symbols import tensor_latex
+from ...core.grid import Grid
+from ...core.symbols import tensor_latex
+from ...render.latex import matrix
+from .result import PoolOperation
+from .values import format_value
+from .windows import PoolGeometry
 
 OUTPUT_LETTERS = ("i", "j", "l")
 INPUT_LETTERS = ("a", "b", "c")

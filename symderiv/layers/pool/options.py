@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .options import AXIS_NAMES, Decorator, Parsed, max_terms_option, size
-from .pooling import DEFAULT_MAX_TERMS, coerce_offsets
+from ...cli.options import AXIS_NAMES, Decorator, Parsed, max_terms_option, size
+from .derive import DEFAULT_MAX_TERMS, coerce_offsets
 
 _EXAMPLE = {1: "3", 2: "3x3", 3: "2x3x3"}
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
-from .derivation import ExpansionViews
-from .grid import Grid, Index
-from .layer import Renders
-from .model import Expansion, Proof
-from .poly import Poly
-from .pool_windows import PoolGeometry, Window
+from ...core.grid import Grid, Index
+from ...core.poly import Poly
+from ...core.protocol import Renders
+from ...core.results import Expansion, Proof
+from ..conv.result import ExpansionViews
+from .windows import PoolGeometry, Window
 
 
 class PoolOperation(str, Enum):

@@ -20,15 +20,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
-from .conv_ops import insert_zeros
-from .grid import Grid, Index
-from .model import Proof
-from .ops import Mode, correlate, crop, multiply, upsample
-from .poly import ZERO, Poly
-from .pool_model import PoolDetection, PoolIdentity, PoolOperation, Selection
-from .pool_windows import PoolGeometry
-from .sizes import format_size
-from .symbols import gradient_key
+from ...core.grid import Grid, Index
+from ...core.ops import Mode, correlate, crop, multiply, upsample
+from ...core.parse import format_size
+from ...core.poly import ZERO, Poly
+from ...core.results import Proof
+from ...core.symbols import gradient_key
+from ..conv.ops import insert_zeros
+from .result import PoolDetection, PoolIdentity, PoolOperation, Selection
+from .windows import PoolGeometry
 
 AVERAGE_CANDIDATES = (PoolOperation.UPSAMPLING, PoolOperation.DILATED_CORRELATION)
 MAX_CANDIDATES = (PoolOperation.SCATTER, PoolOperation.MASKED_UPSAMPLING)

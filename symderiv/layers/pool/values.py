@@ -12,9 +12,9 @@ import math
 import random
 from fractions import Fraction
 
-from .errors import SymderivError
-from .grid import Grid
-from .sizes import format_size
+from ...core.errors import SymderivError
+from ...core.grid import Grid
+from ...core.parse import format_size
 
 Value = Fraction
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import sympy as sp
 
-from .grid import Grid
-from .latex import TERMS_PER_LINE, Notation
-from .poly import Poly
-from .pool_identities import window_size
-from .pool_latex import (
+from ...core.grid import Grid
+from ...core.poly import Poly
+from ...core.symbols import LOSS, partial, tensor_latex
+from ...render.latex import TERMS_PER_LINE, Notation
+from .latex import (
     INPUT_LETTERS,
     OUTPUT_LETTERS,
     indexed,
@@ -26,8 +26,8 @@ from .pool_latex import (
     times,
     window_element,
 )
-from .pool_model import PoolDerivation, PoolOperation, Selection
-from .symbols import LOSS, partial, tensor_latex
+from .result import PoolDerivation, PoolOperation, Selection
+from .search import window_size
 
 Context = dict[str, Any]
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from .errors import SymderivError
-from .grid import Index, indices
-from .sizes import format_size
+from ...core.errors import SymderivError
+from ...core.grid import Index, indices
+from ...core.parse import format_size
 
 
 @dataclass(frozen=True)
