@@ -126,7 +126,7 @@ def test_gate_figure_from_the_derivation(derived: primer.PrimerDerivation) -> No
 
     from symderiv.layers.chain_rule import figures as primer_figures
     from symderiv.render import svg, tikz
-    from symderiv.render.figures import PALETTE, STROKE, plain_text
+    from symderiv.core.figures import PALETTE, STROKE, plain_text
 
     figure = primer_figures.build(derived)["gate"]
     assert [plain_text(n.label) for n in figure.nodes] == ["x", "y", "f", "z", "L"]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from symderiv.cli import commands
 from symderiv.cli.main import cli, main
-from symderiv.render import engine as render
+from symderiv.core.family import Registry
+from symderiv.layers import FAMILIES
 from symderiv.render import notes
 
 BASIC = ["--sections", "chain-rule,conv2d"]
@@ -22,36 +23,23 @@ def run(args: list[str]) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-def test_sections_follow_the_registries(monkeypatch: pytest.MonkeyPatch) -> None:
-    names = [c.name for c in notes.available()]
+def test_sections_follow_the_registry() -> None:
+    names = [c.name for c in notes.available(FAMILIES)]
     assert names[0] == "chain-rule" and "conv2d" in names
-    assert set(names) <= {c.name for c in commands.LAYER_COMMANDS}
-    # A layer whose view is not registered is not offered.
-    views = {k: v for k, v in render.VIEWS.items() if k != "conv2d"}
-    monkeypatch.setattr(render, "VIEWS", views)
-    assert "conv2d" not in [c.name for c in notes.available()]
-    # Nor one without a command.
-    monkeypatch.setattr(
-        commands,
-        "LAYER_COMMANDS",
-        tuple(c for c in commands.LAYER_COMMANDS if c.name != "chain-rule"),
-    )
-    assert "chain-rule" not in [c.name for c in notes.available()]
+    assert names == ["chain-rule"] + [c.name for c in FAMILIES.commands() if c.name != "chain-rule"]
+    # A family that stays out of the notes is not offered; the others keep their order.
+    kept = Registry(tuple(replace(f, in_notes=f.name != "conv") for f in FAMILIES.families))
+    offered = [c.name for c in notes.available(kept)]
+    assert "conv2d" not in offered and offered[0] == "chain-rule" and "maxpool2d" in offered
 
 
 def test_every_layer_command_option_has_a_prefixed_copy() -> None:
     command = cli.commands["notes"]
-    opts = {o for p in command.params for o in getattr(p, "opts", [])}
-    for layer in notes.available():
-        probe = commands.LayerCommand("x", "", layer.options, layer.derive)
-        for decorator in probe.options:
-
-            def target() -> None: ...
-
-            decorator(target)
-            for param in target.__click_params__:  # type: ignore[attr-defined]
-                long = [o for o in param.opts if o.startswith("--")]
-                assert all(f"--{layer.name}-{o[2:]}" in opts for o in long)
+    opts = {o for p in command.params for o in getattr(p, "opts", []) + p.secondary_opts}
+    for layer in notes.available(FAMILIES):
+        for option in layer.options:
+            for flag in option.flag.split("/"):
+                assert f"--{layer.name}-{flag[2:]}" in opts
 
 
 def test_the_chain_rule_comes_first_whatever_the_order() -> None:
@@ -208,7 +196,7 @@ def test_output_file_puts_figures_beside_it(tmp_path: Path) -> None:
 
 def test_failure_midway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """If writing fails after some files were written, the partial set is removed."""
-    import symderiv.render.documents as documents
+    import symderiv.cli.output as documents
 
     calls = {"n": 0}
     real_open = open
@@ -232,7 +220,7 @@ def test_every_registered_section_together() -> None:
     code, markdown = run([])
     assert code == 0
     anchors = re.findall(r'<a id="section-([^"]+)"></a>', markdown)
-    assert anchors == [c.name for c in notes.available()]
+    assert anchors == [c.name for c in notes.available(FAMILIES)]
     tags = [int(t) for t in re.findall(r"\\tag\{(\d+)\}", markdown)]
     assert tags == list(range(1, len(tags) + 1))
     summary = markdown[markdown.index("## Summary") :]
@@ -282,4 +270,4 @@ def test_same_bytes_whatever_the_hash_seed(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1] and len(outputs[0]) >= 4
 
 
-NAMES = {c.name for c in notes.available()}
+NAMES = {c.name for c in notes.available(FAMILIES)}

@@ -20,7 +20,8 @@ from symderiv.layers.chain_rule import derive as primer
 from symderiv.layers.chain_rule import figures as primer_figures
 from symderiv.layers.conv import figures as conv_figures
 from symderiv.layers.pool import figures as pool_figures
-from symderiv.render.figures import Figure, GraphFigure
+from symderiv.core.figures import Figure, GraphFigure
+from symderiv.layers import FAMILIES
 from symderiv.render.notes import available
 
 from .test_output_checks import (
@@ -33,7 +34,7 @@ from .test_output_checks import (
 
 SVG = "{http://www.w3.org/2000/svg}"
 # Pooling and normalisation join the notes when their commands are registered.
-OPTIONAL = [name for name in ("maxpool2d", "batchnorm") if name in {c.name for c in available()}]
+OPTIONAL = [name for name in ("maxpool2d", "batchnorm") if name in {c.name for c in available(FAMILIES)}]
 SECTIONS = ["--sections", ",".join(["chain-rule", "conv2d", *OPTIONAL])]
 WORDS = {
     "en": ["Contents", "The chain rule", "Backpropagation through conv2d", "Summary", "Figure 3."],
@@ -215,6 +216,6 @@ def test_every_section_together_compiles(tmp_path: Path) -> None:
     compile_tex(source, ENGINE["en"], tmp_path)
     text, log = compile_tex(source, ENGINE["en"], tmp_path)
     assert "There were undefined references" not in log and "multiply defined" not in log
-    sections = len(available())
+    sections = len(available(FAMILIES))
     assert len(re.findall(r"^\\section\{", source, re.M)) == sections + 1  # and the summary
     assert "Summary" in text

@@ -7,25 +7,27 @@ from pathlib import Path
 
 import click
 
-from ..render.documents import check_destination
-
-FIGURE_OPTIONS = (
-    click.option(
-        "--figures",
-        is_flag=True,
-        help="Add the figures: TikZ in LaTeX; in Markdown, SVG files written beside the "
-        "document (give -o or --output-dir).",
-    ),
-    click.option(
-        "--output-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Write the document and its figures into this directory (created if missing): "
-        "all files or none.",
-    ),
-)
+from .output import check_destination
 
 
-def check(fmt: str, figures: bool, output: Path | None, output_dir: Path | None) -> None:
+def figure_options() -> list[click.Parameter]:
+    return [
+        click.Option(
+            ["--figures"],
+            is_flag=True,
+            help="Add the figures: TikZ in LaTeX; in Markdown, SVG files written beside the "
+            "document (give -o or --output-dir).",
+        ),
+        click.Option(
+            ["--output-dir"],
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Write the document and its figures into this directory (created if missing): "
+            "all files or none.",
+        ),
+    ]
+
+
+def check_figures(fmt: str, figures: bool, output: Path | None, output_dir: Path | None) -> None:
     if figures and fmt == "json":
         raise click.BadParameter("only applies to --format md or latex", param_hint="--figures")
     check_destination(output, output_dir)

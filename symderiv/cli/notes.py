@@ -7,8 +7,6 @@ command. Giving an option for a section that ``--sections`` leaves out is an err
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,10 +15,12 @@ import click
 from click.core import ParameterSource
 
 from ..core.errors import SymderivError
+from ..core.family import Command, Registry
 from ..render import notes
-from ..render.documents import EXTENSIONS, write_document
-from . import figure_options as documents_cli
-from .commands import LayerCommand
+from ..render.documents import EXTENSIONS
+from .figure_options import check_figures
+from .options import click_option, output_options
+from .output import write_document
 
 
 @dataclass(frozen=True)
@@ -31,38 +31,16 @@ class SectionOption:
     option: click.Option
 
 
-def collect(decorate: Callable[[Callable[..., Any]], Callable[..., Any]]) -> list[click.Parameter]:
-    """The click parameters a decorator (chain) attaches, in the order --help lists them."""
-
-    def probe() -> None:
-        """Only here to carry the parameters the decorators attach."""
-
-    decorate(probe)
-    return list(reversed(getattr(probe, "__click_params__", [])))
+def _section_options(command: Command) -> list[SectionOption]:
+    """A layer command's options, renamed ``--SECTION-NAME``."""
+    return [
+        SectionOption(command.name, o.name, click_option(o, prefix=command.name))
+        for o in command.options
+    ]
 
 
-def _section_options(command: LayerCommand) -> list[SectionOption]:
-    """Copies of a layer command's options, renamed ``--SECTION-NAME`` (short forms dropped)."""
-    params: list[click.Parameter] = []
-    for decorator in command.options:
-        params.extend(collect(decorator))
-    prefix = command.name
-    made = []
-    for param in params:
-        if not isinstance(param, click.Option) or param.name is None:
-            continue
-        option = copy.copy(param)
-        option.opts = [f"--{prefix}-{o.lstrip('-')}" for o in param.opts if o.startswith("--")]
-        option.secondary_opts = [
-            f"--{prefix}-{o.lstrip('-')}" for o in param.secondary_opts if o.startswith("--")
-        ]
-        option.name = f"{prefix.replace('-', '_')}__{param.name}"
-        made.append(SectionOption(command.name, param.name, option))
-    return made
-
-
-def build(output_options: Callable[[Callable[..., Any]], Callable[..., Any]]) -> click.Command:
-    offered = notes.available()
+def notes_command(registry: Registry) -> click.Command:
+    offered = notes.available(registry)
     section_options = [o for c in offered for o in _section_options(c)]
     by_name = {o.option.name: o for o in section_options}
     names = ", ".join(c.name for c in offered)
@@ -81,14 +59,16 @@ def build(output_options: Callable[[Callable[..., Any]], Callable[..., Any]]) ->
             raise click.BadParameter("only applies to --format latex", param_hint="--standalone")
         requested = [s.strip() for s in sections.split(",")] if sections is not None else None
         try:
-            chosen = notes.choose(requested if requested is not None else [c.name for c in offered])
+            chosen = notes.choose(
+                registry, requested if requested is not None else [c.name for c in offered]
+            )
         except SymderivError as error:
             raise click.BadParameter(
                 str(error).removeprefix("--sections: "), param_hint="--sections"
             ) from None
         _refuse_options_of_left_out_sections(options, by_name, {c.name for c in chosen})
         with_figures = _figures_wanted(figures, fmt, output, output_dir)
-        documents_cli.check(fmt, with_figures, output, output_dir)
+        check_figures(fmt, with_figures, output, output_dir)
         parts = [
             notes.Part(c.name, c.derive(**_options_of(c.name, options, by_name))) for c in chosen
         ]
@@ -126,7 +106,7 @@ def build(output_options: Callable[[Callable[..., Any]], Callable[..., Any]]) ->
         ),
     ]
 
-    command.params = [*collect(output_options), *own, *(o.option for o in section_options)]
+    command.params = [*output_options(), *own, *(o.option for o in section_options)]
     return command
 
 

@@ -1,30 +1,26 @@
-"""Building blocks for the layers' command-line options.
+"""Click options from the families' ``Option`` records, and the output options every command has.
 
-Every value is parsed by the same functions the Python API uses (``sizes``, ``conv_spec``, …), so
-the command line and the API accept and refuse exactly the same input; ``Parsed`` turns their
-``SymderivError`` into click's one-line usage error.
+Values are read by the same parsers the Python API uses, so the command line and the API accept
+and refuse exactly the same input; ``Parsed`` turns their ``SymderivError`` into click's
+one-line usage error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
 from ..core.errors import SymderivError
-from ..core.parse import parse_size
-from ..layers.conv.spec import parse_axes
-
-Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
-
-AXIS_NAMES = {1: "N", 2: "HxW", 3: "DxHxW"}
+from ..core.options import Option, Parser
+from ..render.engine import FORMATS, LANGUAGES
 
 
 class Parsed(click.ParamType):  # type: ignore[type-arg]
     """A value read by one of symderiv's parsers: ``parse(text, option_name)``."""
 
-    def __init__(self, name: str, parse: Callable[[str, str], Any]) -> None:
+    def __init__(self, name: str, parse: Parser) -> None:
         self.name = name
         self.parse = parse
 
@@ -38,22 +34,58 @@ class Parsed(click.ParamType):  # type: ignore[type-arg]
             self.fail(str(error).removeprefix(f"{option}: "), param, ctx)
 
 
-def size(axes: int = 2) -> Parsed:
-    """Positive sizes, one per axis (``4x5``), or a single N for every axis."""
-    return Parsed(AXIS_NAMES[axes], lambda text, option: parse_size(text, option, axes))
+def click_option(option: Option, prefix: str = "") -> click.Option:
+    """The click option for ``option``; with ``prefix`` (a notes section) ``--kernel`` becomes
+    ``--PREFIX-kernel`` and the keyword ``PREFIX__kernel``."""
 
+    def flag(text: str) -> str:
+        return f"--{prefix}-{text.removeprefix('--')}" if prefix else text
 
-def axis_values(axes: int) -> Parsed:
-    """Integers, one per axis (``2x1``) or one for all; their ranges are the spec's to check."""
-    name = {1: "N", 2: "N or NxN", 3: "N or NxNxN"}[axes]
-    return Parsed(name, lambda text, option: parse_axes(text, option, axes))
-
-
-def max_terms_option(default: int) -> Decorator:
-    return click.option(
-        "--max-terms",
-        type=click.IntRange(min=1),
-        default=default,
-        show_default=True,
-        help="Refuse derivations whose expanded forward pass has more terms than this.",
+    declarations = [flag(f) for f in option.flag.split("/")]
+    keyword = f"{prefix.replace('-', '_')}__{option.name}" if prefix else option.name
+    spelled = "/".join(declarations)
+    kind: Any = None
+    if option.parse is not None:
+        kind = Parsed(option.metavar, option.parse)
+    elif option.choices:
+        kind = click.Choice(option.choices)
+    elif option.integer:
+        kind = int if option.minimum is None else click.IntRange(min=option.minimum)
+    return click.Option(
+        [spelled, keyword],
+        type=kind,
+        default=option.default,
+        show_default=option.show_default and not option.is_flag,
+        is_flag=True if option.is_flag else None,
+        help=option.help,
     )
+
+
+def output_options() -> list[click.Parameter]:
+    return [
+        click.Option(
+            ["--format", "fmt"],
+            type=click.Choice(FORMATS),
+            default="md",
+            show_default=True,
+            help="Output format: Markdown (KaTeX/MathJax math), LaTeX or JSON.",
+        ),
+        click.Option(
+            ["--lang"],
+            type=click.Choice(LANGUAGES),
+            default="en",
+            show_default=True,
+            help="Language of headings and prose (the math is the same).",
+        ),
+        click.Option(
+            ["--standalone"],
+            is_flag=True,
+            help="LaTeX only: a complete document (pdflatex for en, xelatex for zh) "
+            "instead of a fragment.",
+        ),
+        click.Option(
+            ["-o", "--output"],
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write to this file (atomically) instead of standard output.",
+        ),
+    ]

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..core.grid import Grid, Index
-from ..core.symbols import LOSS, gradient_of, index_latex
+from .grid import Grid, Index
+from .symbols import LOSS, gradient_of, index_latex
 
 PALETTE = {
     "plain": "#FFFFFF",
@@ -207,3 +207,6 @@ def edge_geometry(
     )
     label = ((x1 + x2) / 2 + nx * 0.45, (y1 + y2) / 2 + ny * 0.45)
     return forward, backward, label
+
+
+AnyFigure = Figure | GraphFigure

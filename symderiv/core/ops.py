@@ -123,3 +123,15 @@ def crop(g: Grid[Poly], start: tuple[int, ...], shape: tuple[int, ...]) -> Grid[
 def multiply(a: Grid[Poly], b: Grid[Poly]) -> Grid[Poly]:
     """The elementwise (Hadamard) product of two arrays of the same shape."""
     return Grid.build(a.shape, lambda index: a[index] * b[index])
+
+
+def insert_zeros(g: Grid[Poly], factors: tuple[int, ...]) -> Grid[Poly]:
+    """``factor - 1`` zeros between neighbouring entries along each axis."""
+    shape = tuple((n - 1) * f + 1 for n, f in zip(g.shape, factors))
+
+    def cell(index: Index) -> Poly:
+        if any(i % f for i, f in zip(index, factors)):
+            return ZERO
+        return g[tuple(i // f for i, f in zip(index, factors))]
+
+    return Grid.build(shape, cell)

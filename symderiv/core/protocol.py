@@ -1,15 +1,22 @@
 """What the command line and the renderer need from a derivation, whatever the layer family.
 
-``Derivation`` (convolution) satisfies it, and so does each family's own result type (pooling's
-``PoolDerivation``): the CLI and ``render`` depend on this protocol, not on one concrete class.
+Every family's result type satisfies ``LayerDerivation`` (mypy checks it wherever a result is
+rendered), and carries the ``Viewer`` that shows it: the renderer is handed both and never looks
+a family up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
+from .figures import AnyFigure
 from .results import Proof
+
+Context = Mapping[str, object]
+"""A render context: strings, numbers, lists and nested contexts; never SymPy objects."""
+KeyEquation = tuple[str, str]
+"""(the key a template displays it under, its LaTeX): an equation the notes' summary names."""
 
 
 class SearchOutcome(Protocol):
@@ -28,6 +35,17 @@ class ProvenStatement(Protocol):
     def proof(self) -> Proof: ...
 
 
+class Viewer(Protocol):
+    """How a derivation is shown: ``core.family.View`` for one result type."""
+
+    @property
+    def templates(self) -> str: ...
+    def context(self, derivation: LayerDerivation) -> Context: ...
+    def json(self, derivation: LayerDerivation) -> Context: ...
+    def figures(self, derivation: LayerDerivation) -> Mapping[str, AnyFigure]: ...
+    def key_equations(self, context: Context) -> list[KeyEquation]: ...
+
+
 class LayerDerivation(Protocol):
     @property
     def layer(self) -> str: ...
@@ -37,31 +55,5 @@ class LayerDerivation(Protocol):
     def detections(self) -> Sequence[SearchOutcome]: ...
     @property
     def identities(self) -> Sequence[ProvenStatement]: ...
-
-    def to_markdown(self, lang: str = "en") -> str: ...
-    def to_latex(self, lang: str = "en", standalone: bool = False) -> str: ...
-    def to_json(self) -> str: ...
-
-
-class Renders:
-    """The three output methods every family's derivation offers, all through ``render``."""
-
-    def to_markdown(self, lang: str = "en") -> str:
-        return _render(self, "md", lang)
-
-    def to_latex(self, lang: str = "en", standalone: bool = False) -> str:
-        return _render(self, "latex", lang, standalone)
-
-    def to_json(self) -> str:
-        return _render(self, "json")
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-
-def _render(derivation: Any, *args: Any) -> str:
-    from ..render.engine import (
-        render,  # render imports the families' views, which import this module
-    )
-
-    return render(derivation, *args)
+    @property
+    def view(self) -> Viewer: ...

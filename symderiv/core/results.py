@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol
 
 import sympy as sp
 
 from .grid import Grid, Index
 from .ops import Mode
 from .poly import Poly
+
+POLYNOMIAL_EQUALITY = "exact polynomial equality, element by element"
+REBUILT = POLYNOMIAL_EQUALITY + ", right-hand side rebuilt step by step"
+"""A proof whose right-hand side was recomputed from the textbook steps, not the search's."""
 
 
 class Role(str, Enum):
@@ -79,23 +84,22 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Proof:
-    """The outcome of comparing every element of both sides as exact polynomials."""
+    """The outcome of a proof: how many elements it covered, whether it holds, and how."""
 
     elements: int
     holds: bool
+    method: str = POLYNOMIAL_EQUALITY
     first_difference: Index | None = None
 
-    method = "exact polynomial equality, element by element"
-
     @staticmethod
-    def comparing(rhs: Grid[Poly], value: Grid[Poly]) -> Proof:
+    def comparing(rhs: Grid[Poly], value: Grid[Poly], method: str = POLYNOMIAL_EQUALITY) -> Proof:
         """Compare a recomputed right-hand side with the derived result, element by element."""
         if rhs.shape != value.shape:
-            return Proof(elements=0, holds=False)
+            return Proof(elements=0, holds=False, method=method)
         for index, derived in value.items():
             if rhs[index] != derived:
-                return Proof(elements=len(value.cells), holds=False, first_difference=index)
-        return Proof(elements=len(value.cells), holds=True)
+                return Proof(len(value.cells), False, method, first_difference=index)
+        return Proof(elements=len(value.cells), holds=True, method=method)
 
 
 @dataclass(frozen=True)
@@ -206,3 +210,44 @@ def _axes_text(value: object) -> str:
     if isinstance(value, tuple):
         return str(value[0]) if len(set(value)) == 1 else "(" + ", ".join(map(str, value)) + ")"
     return str(value)
+
+
+class Searched(Protocol):
+    @property
+    def found(self) -> bool: ...
+
+
+class Proven(Protocol):
+    @property
+    def proof(self) -> Proof: ...
+
+
+class ExpansionViews:
+    """SymPy views and the verdict of a derivation built on a polynomial ``Expansion``."""
+
+    expansion: Expansion
+    detections: tuple[Searched, ...]
+    identities: tuple[Proven, ...]
+
+    @property
+    def verified(self) -> bool:
+        """True when every search found an identity and every identity was proven."""
+        return all(d.found for d in self.detections) and all(i.proof.holds for i in self.identities)
+
+    def symbols(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+        """The SymPy symbols of a tensor (``"X"``, ``"F"``, ``"O"``, ``"dL/dO"``)."""
+        return sympy_array(self.expansion.tensor(key).symbols)
+
+    def forward(self) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+        """The expanded output elements as SymPy expressions."""
+        return sympy_array(self.expansion.forward.map(Poly.to_sympy))
+
+    def gradient(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+        """dL/d``key`` as SymPy expressions in the input and upstream-gradient symbols."""
+        return sympy_array(self.expansion.gradient(key).map(Poly.to_sympy))
+
+
+def sympy_array(grid: Grid[sp.Expr]) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+    if len(grid.shape) == 2:
+        return sp.ImmutableMatrix(*grid.shape, list(grid.cells))
+    return sp.ImmutableDenseNDimArray(list(grid.cells), grid.shape)

@@ -1,0 +1,12 @@
+"""The layer families, one folder each; ``FAMILIES`` is the list the rest of symderiv reads.
+
+Adding a family: a folder here with the same stage files as the others and a ``FAMILY``
+record in its ``__init__``, its templates, and one line below.
+"""
+
+from __future__ import annotations
+
+from ..core.family import Registry
+from . import chain_rule, conv, norm, pool
+
+FAMILIES = Registry((conv.FAMILY, pool.FAMILY, chain_rule.FAMILY, norm.FAMILY))

@@ -1,66 +1,21 @@
-"""Rendering: one Jinja environment, the templates for Markdown and LaTeX, and JSON."""
+"""Rendering: one Jinja environment, the templates for Markdown and LaTeX, and JSON.
+
+The renderer is handed a derivation and uses the view it carries; it never imports a family.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 
 from ..core.errors import SymderivError
 from ..core.perf import without_cycle_collection
-from ..layers.chain_rule import view as primer_context
-from ..layers.conv import json_view as jsonout
-from ..layers.conv import view as conv_context
-from ..layers.norm.json_view import build as build_norm_json
-from ..layers.norm.view import build as build_norm_context
-from ..layers.pool import json_view as pool_json
-from ..layers.pool import view as pool_context
-
-if TYPE_CHECKING:
-    from ..core.protocol import LayerDerivation
-
-
-@dataclass(frozen=True)
-class View:
-    """How one family of layers is shown: its render context, its JSON, its template folder."""
-
-    context: Callable[[Any], dict[str, Any]]
-    json: Callable[[Any], dict[str, Any]]
-    templates: str
-
-
-VIEWS: dict[str, View] = {
-    "conv2d": View(conv_context.build, jsonout.build, "conv2d"),
-}
-"""Keyed by ``Derivation.layer``."""
-VIEWS.update(
-    {
-        f"{kind}{n}d": View(conv_context.build, jsonout.build, "conv2d")
-        for kind in ("conv", "conv_transpose")
-        for n in (1, 2, 3)
-    }
-)
-VIEWS.update(
-    {f"maxpool{n}d": View(pool_context.build_max, pool_json.build, "maxpool") for n in (1, 2, 3)}
-)
-VIEWS.update(
-    {f"avgpool{n}d": View(pool_context.build_avg, pool_json.build, "avgpool") for n in (1, 2, 3)}
-)
-VIEWS["global-avgpool"] = View(pool_context.build_avg, pool_json.build, "avgpool")
-VIEWS["chain-rule"] = View(primer_context.build, primer_context.build_json, "chain_rule")
-
-VIEWS.update(
-    {
-        kind: View(build_norm_context, build_norm_json, "normalization")
-        for kind in ("batchnorm", "layernorm", "groupnorm", "instancenorm")
-    }
-)
+from ..core.protocol import LayerDerivation
 
 FORMATS = ("md", "latex", "json")
 LANGUAGES = ("en", "zh")
@@ -99,12 +54,17 @@ def render(
         raise SymderivError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
         raise SymderivError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
-    view = VIEWS[derivation.layer]
+    view = derivation.view
     if fmt == "json":
         return json.dumps(view.json(derivation), indent=2, ensure_ascii=False) + "\n"
-    values = view.context(derivation)
-    values.update(format=fmt, lang=lang, standalone=standalone, body=f"{view.templates}/{lang}.j2")
-    values.update(extra or {})
+    values = {
+        **view.context(derivation),
+        "format": fmt,
+        "lang": lang,
+        "standalone": standalone,
+        "body": f"{view.templates}/{lang}.j2",
+        **(extra or {}),
+    }
     text = environment().get_template(f"{fmt}/document.j2").render(values)
     return _tidy(text)
 
@@ -117,3 +77,20 @@ def _tidy(text: str) -> str:
         if line or (lines and lines[-1]):
             lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+class Renders:
+    """The output methods every family's derivation offers; mypy checks through ``self``'s
+    annotation that the class using it satisfies ``LayerDerivation``."""
+
+    def to_markdown(self: LayerDerivation, lang: str = "en") -> str:
+        return render(self, "md", lang)
+
+    def to_latex(self: LayerDerivation, lang: str = "en", standalone: bool = False) -> str:
+        return render(self, "latex", lang, standalone)
+
+    def to_json(self: LayerDerivation) -> str:
+        return render(self, "json")
+
+    def _repr_markdown_(self: LayerDerivation) -> str:
+        return render(self, "md")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from .figures import (
+from ..core.figures import (
     NODE_RADIUS,
     PALETTE,
     STROKE,

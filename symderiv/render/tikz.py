@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .figures import (
+from ..core.figures import (
     NODE_RADIUS,
     PALETTE,
     STROKE,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ...core.figures import Edge, GraphFigure, Label, Node, Run, tensor_label
 from ...core.symbols import LOSS
-from ...render.figures import Edge, GraphFigure, Label, Node, Run, tensor_label
-from .derive import PrimerDerivation
+from .result import PrimerDerivation
 
 
 def _partial(numerator: str, denominator: str) -> Label:

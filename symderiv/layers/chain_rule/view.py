@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 import sympy as sp
 
+from ...core.family import View
+from ...core.protocol import KeyEquation
 from ...core.symbols import LOSS, partial
-
-if TYPE_CHECKING:
-    from .derive import Case, Gate, PrimerDerivation
+from ...render.json import SCHEMA_VERSION, verification
+from . import figures
+from .result import Case, Gate, PrimerDerivation
 
 Context = dict[str, Any]
-SCHEMA_VERSION = 1
 
 
 def _tex(e: sp.Expr) -> str:
@@ -90,10 +92,6 @@ def build(derivation: PrimerDerivation) -> Context:
 
 
 def build_json(derivation: PrimerDerivation) -> dict[str, Any]:
-    from .derive import METHOD
-
-    def status(holds: bool) -> dict[str, str]:
-        return {"status": "proven" if holds else "failed", "method": METHOD}
 
     g = derivation.gate
     return {
@@ -115,7 +113,7 @@ def build_json(derivation: PrimerDerivation) -> dict[str, Any]:
                 "chain_rule": str(c.chained),
                 "substituted": str(c.substituted),
                 "direct": str(c.direct),
-                "verification": status(c.proof.holds),
+                "verification": verification(c.proof, elements=False),
             }
             for c in derivation.cases
         ],
@@ -125,7 +123,18 @@ def build_json(derivation: PrimerDerivation) -> dict[str, Any]:
             "function": str(g.function),
             "local_gradients": {str(v): str(d) for v, d in zip(g.inputs, g.local)},
             "downstream": {str(v): str(d) for v, d in zip(g.inputs, g.downstream)},
-            "verification": status(g.proof.holds),
+            "verification": verification(g.proof, elements=False),
         },
         "verified": derivation.verified,
     }
+
+
+def _primer_equations(context: Mapping[str, Any]) -> list[KeyEquation]:
+    return [
+        ("one path", context["one_path"]["rule"]),
+        ("two paths", context["two_paths"]["rule"]),
+        ("gate", context["gate"]["rule"]),
+    ]
+
+
+VIEW = View(PrimerDerivation, "chain_rule", build, build_json, figures.build, _primer_equations)

@@ -1,0 +1,27 @@
+"""Convolution, plain and transposed, in 1, 2 and 3 spatial dimensions.
+
+Stages: ``spec`` (what is asked), ``expand`` (forward elements and the chain rule, in
+``derive``), ``search`` (compact identities among whole-layer candidates), ``prove`` (each match
+recomputed independently from the textbook steps in ``ops``), ``result``, ``view`` (render
+context; ``json_view``, ``figures``), ``options``. Imports: ``core`` and ``render`` only.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from ...core.family import Command, Family
+from . import derive, options
+
+COMMANDS = tuple(
+    Command(
+        name=f"conv-transpose{dims}d" if transposed else f"conv{dims}d",
+        help=options.help_text(dims, transposed),
+        options=options.options(dims, transposed),
+        derive=functools.partial(derive.command, dims, transposed),
+    )
+    for transposed in (False, True)
+    for dims in (1, 2, 3)
+)
+
+FAMILY = Family(name="conv", commands=COMMANDS, templates=("conv2d",))

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from ...core.chain_rule import chain_rule
 from ...core.errors import SymderivError
 from ...core.grid import Grid, Index
-from ...core.parse import coerce_size
+from ...core.parse import coerce_axes, coerce_size
 from ...core.perf import without_cycle_collection
 from ...core.poly import Poly
 from ...core.results import Detection, Expansion, Identity, Role, Tensor
@@ -29,7 +29,8 @@ from .ops import Geometry
 from .prove import verify, verify_layer
 from .result import Derivation
 from .search import search, search_layer, search_sum
-from .spec import DEFAULT_MAX_TERMS, ConvSpec, coerce_axes
+from .spec import DEFAULT_MAX_TERMS, ConvSpec
+from .view import VIEW
 
 __all__ = [
     "DEFAULT_MAX_TERMS",
@@ -175,6 +176,7 @@ def derive(spec: ConvSpec) -> Derivation:
         detections=tuple(detections),
         identities=tuple(identities),
         spec=spec,
+        view=VIEW,
     )
 
 

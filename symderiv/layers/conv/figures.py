@@ -17,11 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...core.grid import Grid, Index
-from ...core.poly import Poly
-from ...core.results import Candidate, Presentation
-from ...core.symbols import needs_separators
-from ...render.figures import (
+from ...core.figures import (
     Figure,
     Highlight,
     Label,
@@ -33,6 +29,10 @@ from ...render.figures import (
     starts_row,
     tensor_label,
 )
+from ...core.grid import Grid, Index
+from ...core.poly import Poly
+from ...core.results import Candidate, Presentation
+from ...core.symbols import needs_separators
 from .result import Derivation
 
 LabelOf = Callable[[Poly], Label]

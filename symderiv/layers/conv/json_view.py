@@ -4,37 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...core.poly import Poly
-from ...core.results import Expansion, Identity, LayerCandidate
-from ...render.latex import Notation
+from ...core.results import Identity, LayerCandidate
+from ...render.json import SCHEMA_VERSION, expansion_json, verification
 from .facts import axis_sizes, zero_gradients
 from .spec import ConvSpec
 
 if TYPE_CHECKING:
     from .result import Derivation
-
-SCHEMA_VERSION = 1
-
-
-def expansion_json(expansion: Expansion) -> dict[str, Any]:
-    """``tensors``, ``forward`` and ``gradients``: what every polynomial layer's JSON shares."""
-    notation = Notation.of(expansion.tensors)
-
-    def expression(p: Poly) -> str:
-        return p.to_str(notation.sort_key)
-
-    return {
-        "tensors": {
-            t.key: {
-                "role": t.role.value,
-                "shape": list(t.shape),
-                "symbols": t.symbols.map(lambda s: s.name).nested(),
-            }
-            for t in expansion.tensors
-        },
-        "forward": {expansion.output: expansion.forward.map(expression).nested()},
-        "gradients": {key: grid.map(expression).nested() for key, grid in expansion.gradients},
-    }
 
 
 def build(derivation: Derivation) -> dict[str, Any]:
@@ -100,11 +76,7 @@ def _identity(identity: Identity) -> dict[str, Any]:
         "mode": c.mode.value,
         "operands": [c.first, c.second],
         "second_rotated_180": c.rotate_second,
-        "verification": {
-            "status": "proven" if identity.proof.holds else "failed",
-            "method": identity.proof.method,
-            "elements": identity.proof.elements,
-        },
+        "verification": verification(identity.proof),
     }
 
 
@@ -119,9 +91,5 @@ def _layer_identity(identity: Identity, c: LayerCandidate) -> dict[str, Any]:
         "second_flipped": c.flip_second,
         "settings": {k: list(v) if isinstance(v, tuple) else v for k, v in c.settings()},
         **({"keep": list(c.keep)} if c.keep else {}),
-        "verification": {
-            "status": "proven" if identity.proof.holds else "failed",
-            "method": identity.proof.method + ", right-hand side rebuilt step by step",
-            "elements": identity.proof.elements,
-        },
+        "verification": verification(identity.proof),
     }

@@ -16,8 +16,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ...core.grid import Grid, Index
-from ...core.ops import Mode, correlate, correlate_cell, flip, zero_pad
-from ...core.poly import ZERO, Poly
+from ...core.ops import Mode, correlate, correlate_cell, flip, insert_zeros, zero_pad
+from ...core.poly import Poly
 
 Axes = tuple[int, ...]
 
@@ -46,18 +46,6 @@ def channel(g: Grid[Poly], first: int, second: int) -> Grid[Poly]:
 def stack(shape: Axes, blocks: Sequence[Grid[Poly]]) -> Grid[Poly]:
     """The inverse of ``channel``: blocks in row-major order of the two leading axes."""
     return Grid(shape, tuple(c for block in blocks for c in block.cells))
-
-
-def insert_zeros(g: Grid[Poly], factors: Axes) -> Grid[Poly]:
-    """``factor - 1`` zeros between neighbouring entries along each axis."""
-    shape = tuple((n - 1) * f + 1 for n, f in zip(g.shape, factors))
-
-    def cell(index: Index) -> Poly:
-        if any(i % f for i, f in zip(index, factors)):
-            return ZERO
-        return g[tuple(i // f for i, f in zip(index, factors))]
-
-    return Grid.build(shape, cell)
 
 
 def sampled(a: Grid[Poly], k: Grid[Poly], steps: Axes, shape: Axes) -> Grid[Poly]:

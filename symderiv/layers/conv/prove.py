@@ -16,6 +16,7 @@ from ...core.grid import Grid
 from ...core.ops import convolve, correlate, flip, padding, zero_pad
 from ...core.poly import Poly
 from ...core.results import (
+    REBUILT,
     Candidate,
     Detection,
     Identity,
@@ -94,7 +95,7 @@ def verify_layer(
     for candidate in detection.matches:
         assert isinstance(candidate, LayerCandidate)
         rhs, steps = evaluate_layer(candidate, operands, value.shape[2:])
-        proof = Proof.comparing(rhs, value)
+        proof = Proof.comparing(rhs, value, REBUILT)
         shown = None if steps is None else Presentation(steps.first, steps.second, steps.padding)
         identities.append(Identity(detection.target, candidate, proof, shown))
     return tuple(identities)

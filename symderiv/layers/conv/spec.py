@@ -10,55 +10,13 @@ keep the plain spatial shape of the classic single-channel example, and the kern
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ...core.errors import SymderivError
-from ...core.parse import format_size
+from ...core.parse import Axes, format_size
 
 DEFAULT_MAX_TERMS = 120_000
 """About ten seconds of work; beyond it a derivation is refused unless the limit is raised."""
-
-Axes = tuple[int, ...]
-
-
-def parse_axes(text: str, option: str, axes: int) -> Axes:
-    """``"2"`` -> ``(2, 2)``, ``"2x1"`` -> ``(2, 1)``; ranges are checked by the spec."""
-    parts = text.strip().split("x")
-    if not all(re.fullmatch(r"[+-]?\d+", p.strip()) for p in parts):
-        raise SymderivError(
-            f"{option}: invalid value {text!r}; expected one integer or one per spatial axis "
-            f"such as {'x'.join('1' * axes)}"
-        )
-    values = tuple(int(p) for p in parts)
-    return expand_axes(values, option, axes, text)
-
-
-def expand_axes(values: Axes, option: str, axes: int, shown: object = None) -> Axes:
-    if len(values) == 1:
-        return values * axes
-    if len(values) != axes:
-        raise SymderivError(
-            f"{option}: {shown if shown is not None else values!r} gives {len(values)} values "
-            f"for {axes} spatial axes; give one value, or exactly one per axis"
-        )
-    return values
-
-
-def coerce_axes(value: object, option: str, axes: int) -> Axes:
-    """What a Python caller is likely to pass: ``2``, ``(2, 1)`` or ``"2x1"``."""
-    if isinstance(value, str):
-        return parse_axes(value, option, axes)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * axes
-    if isinstance(value, (tuple, list)) and all(
-        isinstance(n, int) and not isinstance(n, bool) for n in value
-    ):
-        return expand_axes(tuple(value), option, axes, value)
-    raise SymderivError(
-        f"{option}: invalid value {value!r}; expected an integer, a tuple of {axes} integers or "
-        f"a string such as {'x'.join('1' * axes)}"
-    )
 
 
 def _text(values: Axes) -> str:

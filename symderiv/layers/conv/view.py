@@ -6,14 +6,19 @@ decides what goes where. Prose lives in the templates, one per language.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from ...core.family import View
+from ...core.figures import AnyFigure
 from ...core.grid import Grid
 from ...core.ops import Mode, zero_pad
 from ...core.poly import Poly
+from ...core.protocol import KeyEquation
 from ...core.results import Candidate, Identity, LayerCandidate, LocalGradient, Operation, Role
 from ...core.symbols import gradient_key, gradient_of, tensor_latex
 from ...render.latex import TERMS_PER_LINE, Notation, fits_one_line, matrix, size
+from . import figures, json_view
 from . import view_general as cg
 from .result import Derivation
 from .spec import ConvSpec
@@ -453,3 +458,20 @@ def notation_of(derivation: Derivation) -> Notation:
     tensors = derivation.expansion.tensors
     many = any(len(t.shape) > 2 for t in tensors)
     return Notation.of(tensors, separated=True if many else None)
+
+
+def _identity_equations(context: Mapping[str, Any]) -> list[KeyEquation]:
+    """Layers that present detected identities in groups: each target's primary statement."""
+    found: dict[str, str] = {}
+    for group in context.get("identities", []):
+        if isinstance(group, dict) and group.get("found") and "key" in group:
+            found.setdefault(group["key"], group["primary"]["statement"])
+    return list(found.items())
+
+
+def _figures(derivation: Derivation) -> Mapping[str, AnyFigure]:
+    """Figures are drawn for the 2-D convolution only (the single-channel case in full)."""
+    return figures.build(derivation) if derivation.layer == "conv2d" else {}
+
+
+VIEW = View(Derivation, "conv2d", build, json_view.build, _figures, _identity_equations)

@@ -1,0 +1,51 @@
+"""Batch, layer, group and instance normalisation.
+
+Stages: ``spec`` (layout, groups of M values, parameters), ``derive`` (the forward graph and the
+staged chain rule by reverse mode, ``core.graph``), ``prove`` (a proof of the known compact
+formula for the concrete M, and ``prove_general`` for every M), ``result``, ``view`` (render
+context; ``json_view``), ``options``. No search: the compact formula is known and proven.
+Imports: ``core`` and ``render`` only.
+"""
+
+from __future__ import annotations
+
+from ...core.family import Command, Family
+from . import derive, options
+
+COMMANDS = (
+    Command(
+        name="batchnorm",
+        help="Batch normalisation (torch.nn.functional.batch_norm) of each channel over "
+        "M = N*H*W values.\n\nTraining mode derives the backward pass stage by stage through "
+        "mu, sigma^2 and xhat, and proves the compact formula for dL/dx; eval mode uses the "
+        "running statistics.",
+        options=options.BATCHNORM,
+        derive=derive.batchnorm,
+    ),
+    Command(
+        name="layernorm",
+        help="Layer normalisation (torch.nn.functional.layer_norm) of each sample over its "
+        "trailing normalized_shape axes.\n\nDerives the staged backward pass and proves the "
+        "compact formula, with one gamma and beta per normalised position.",
+        options=options.LAYERNORM,
+        derive=derive.layernorm,
+    ),
+    Command(
+        name="groupnorm",
+        help="Group normalisation (torch.nn.functional.group_norm) of each sample's groups of "
+        "C/G channels over M = (C/G)*H*W values.\n\nDerives the staged backward pass and proves "
+        "the compact formula.",
+        options=options.GROUPNORM,
+        derive=derive.groupnorm,
+    ),
+    Command(
+        name="instancenorm",
+        help="Instance normalisation (torch.nn.functional.instance_norm) of each channel of each "
+        "sample over M = H*W values.\n\nDerives the staged backward pass and proves the compact "
+        "formula; eval mode uses running statistics (track_running_stats=True).",
+        options=options.INSTANCENORM,
+        derive=derive.instancenorm,
+    ),
+)
+
+FAMILY = Family(name="norm", commands=COMMANDS, templates=("normalization",))

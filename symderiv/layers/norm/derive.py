@@ -9,18 +9,17 @@ normalises with the running statistics, which are constants.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy as sp
 
 from ...core.errors import SymderivError
-from ...core.graph import Backward, Node, backward
+from ...core.graph import Node, backward
 from ...core.grid import Grid, Index
 from ...core.parse import coerce_size
 from ...core.perf import without_cycle_collection
-from ...core.protocol import Renders
 from ...core.results import Role, Tensor
 from ...core.symbols import (
     BETA,
@@ -37,83 +36,10 @@ from ...core.symbols import (
     scalar_symbol,
     tensor_symbols,
 )
-from .prove import NormIdentity, prove_identities
+from .prove import prove_identities
+from .result import NormDerivation, Statistic
 from .spec import KINDS, NormSpec, parse_eps
-
-
-@dataclass(frozen=True)
-class Statistic:
-    """One group's statistics: its members, its mean and variance symbols, and their definitions
-    (in training mode; in eval mode the running statistics, which have no definition)."""
-
-    key: Index
-    members: tuple[Index, ...]
-    mean: sp.Symbol
-    variance: sp.Symbol
-
-
-@dataclass(frozen=True)
-class NormDerivation(Renders):
-    spec: NormSpec
-    tensors: tuple[Tensor, ...]
-    epsilon: sp.Expr
-    statistics: tuple[Statistic, ...]
-    nodes: tuple[Node, ...]
-    graph: Backward
-    compact: Grid[sp.Expr]
-    """dL/dx by the compact formula, in terms of xhat, the statistics, gamma and dL/dy."""
-    identities: tuple[NormIdentity, ...]
-    detections: tuple[()] = ()
-
-    @property
-    def layer(self) -> str:
-        return self.spec.kind
-
-    @property
-    def options(self) -> tuple[tuple[str, object], ...]:
-        return self.spec.options()
-
-    @property
-    def verified(self) -> bool:
-        return bool(self.identities) and all(i.proof.holds for i in self.identities)
-
-    def graph_symbol(self, key: str, index: Index) -> sp.Symbol:
-        """The symbol of an intermediate value of one element, such as ``xhat_1_1``."""
-        return element_symbol(key, index)
-
-    def tensor(self, key: str) -> Tensor:
-        return next(t for t in self.tensors if t.key == key)
-
-    def symbols(self, key: str) -> sp.ImmutableDenseNDimArray:
-        """The symbols of ``x``, ``gamma``, ``beta``, ``y``, ``dL/dy`` (and the running stats)."""
-        grid = self.tensor(key).symbols
-        return sp.ImmutableDenseNDimArray(list(grid.cells), grid.shape)
-
-    def definitions(self) -> dict[sp.Symbol, sp.Expr]:
-        """Every intermediate symbol (mu, sigma2, xhat) as a function of the inputs alone."""
-        values: dict[sp.Symbol, sp.Expr] = {}
-        for node in self.nodes:
-            if node.symbol not in self.tensor("y").symbols.cells:
-                values[node.symbol] = node.definition.xreplace(values)
-        return values
-
-    def staged_gradient(self, key: str) -> Grid[sp.Expr]:
-        """dL/d``key`` with the upstream gradient and the intermediate symbols left in place."""
-        return self.tensor(key).symbols.map(lambda s: self.graph.resolved[s])
-
-    def gradient(self, key: str) -> sp.ImmutableDenseNDimArray:
-        """dL/d``key`` (``x``, ``gamma`` or ``beta``) as SymPy expressions in the inputs, the
-        parameters, epsilon and the upstream gradient only."""
-        values = self.definitions()
-        grid = self.staged_gradient(key).map(lambda e: e.xreplace(values))
-        return sp.ImmutableDenseNDimArray(list(grid.cells), grid.shape)
-
-    def forward(self) -> sp.ImmutableDenseNDimArray:
-        """y as SymPy expressions in the inputs and parameters."""
-        values = self.definitions()
-        by_symbol = {n.symbol: n.definition for n in self.nodes}
-        y = self.tensor("y").symbols.map(lambda s: by_symbol[s].xreplace(values))
-        return sp.ImmutableDenseNDimArray(list(y.cells), y.shape)
+from .view import VIEW
 
 
 def statistic_symbol(key: str, group: Index, single: bool) -> sp.Symbol:
@@ -232,12 +158,9 @@ def derive(spec: NormSpec) -> NormDerivation:
     graph = backward(nodes, adjoints(upstream), wanted)
     compact = compact_formula(spec, tensors, epsilon, statistics)
     derivation = NormDerivation(
-        spec, tensors, epsilon, statistics, tuple(nodes), graph, compact, ()
+        spec, tensors, epsilon, statistics, tuple(nodes), graph, compact, (), view=VIEW
     )
-    identities = prove_identities(derivation)
-    return NormDerivation(
-        spec, tensors, epsilon, statistics, tuple(nodes), graph, compact, identities
-    )
+    return dataclasses.replace(derivation, identities=prove_identities(derivation))
 
 
 def _rational(value: Fraction) -> sp.Rational:

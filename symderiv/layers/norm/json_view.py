@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING, Any
 import sympy as sp
 
 from ...core.symbols import BETA, GAMMA, NORMALIZED, element_symbol
+from ...render.json import SCHEMA_VERSION, verification
 
 if TYPE_CHECKING:
-    from .derive import NormDerivation
-
-SCHEMA_VERSION = 1
+    from .result import NormDerivation
 
 
 def build(d: NormDerivation) -> dict[str, Any]:
@@ -78,11 +77,7 @@ def build(d: NormDerivation) -> dict[str, Any]:
                 "target": identity.target,
                 "name": identity.name,
                 "statement": identity.statement,
-                "verification": {
-                    "status": "proven" if identity.proof.holds else "failed",
-                    "method": identity.proof.method,
-                    "elements": identity.proof.elements,
-                },
+                "verification": verification(identity.proof),
             }
             for identity in d.identities
         ],

@@ -12,38 +12,18 @@ stay of size O(M^2) per element, where expanding mu and sigma^2 into the x_j wou
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import sympy as sp
 
+from ...core.results import Proof
 from ...core.symbols import BETA, GAMMA, NORMALIZED, element_symbol, gradient_key
 from .prove_general import GENERAL_METHOD, equal_for_every_m, general_form
-
-if TYPE_CHECKING:
-    from .derive import NormDerivation, Statistic
+from .result import NormDerivation, NormIdentity, Statistic
 
 CHANGE_OF_VARIABLES = (
     "exact: x_j = mu + d_j with sum d_j = 0, sqrt(sigma^2 + eps) = s > 0, expanded difference 0"
 )
 EXPANDED = "exact: expanded difference 0"
-
-
-@dataclass(frozen=True)
-class NormProof:
-    elements: int
-    holds: bool
-    method: str
-
-
-@dataclass(frozen=True)
-class NormIdentity:
-    target: str
-    """The tensor or local derivative the identity is about, e.g. ``dL/dx``."""
-    name: str
-    """A stable name: ``beta``, ``gamma``, ``mean_path``, ``compact``, ``eval``."""
-    statement: str
-    proof: NormProof
 
 
 def prove_identities(d: NormDerivation) -> tuple[NormIdentity, ...]:
@@ -69,7 +49,7 @@ def prove_identities(d: NormDerivation) -> tuple[NormIdentity, ...]:
                 "compact",
                 "dL/dx_i = 1/(M sqrt(sigma^2 + eps)) * (M g_i - sum_j g_j"
                 f" - xhat_i sum_j g_j xhat_j), g = gamma dL/dy, M = {spec.m}",
-                NormProof(len(x.cells), holds, CHANGE_OF_VARIABLES),
+                Proof(len(x.cells), holds, CHANGE_OF_VARIABLES),
             )
         )
         identities.append(
@@ -78,7 +58,7 @@ def prove_identities(d: NormDerivation) -> tuple[NormIdentity, ...]:
                 "compact_general",
                 "for every M: dL/dx_i = 1/(M sqrt(sigma^2 + eps)) * (M g_i - sum_j g_j"
                 " - xhat_i sum_j g_j xhat_j), g = dL/dxhat",
-                NormProof(1, _holds_for_every_m(), GENERAL_METHOD),
+                Proof(1, _holds_for_every_m(), GENERAL_METHOD),
             )
         )
     else:
@@ -88,7 +68,7 @@ def prove_identities(d: NormDerivation) -> tuple[NormIdentity, ...]:
                 gradient_key("x"),
                 "eval",
                 "dL/dx_i = gamma dL/dy_i / sqrt(running_var + eps)  (statistics are constants)",
-                NormProof(len(upstream.cells), holds, EXPANDED),
+                Proof(len(upstream.cells), holds, EXPANDED),
             )
         )
     return tuple(identities)
@@ -108,7 +88,7 @@ def _parameter_sums(d: NormDerivation, key: str) -> NormIdentity:
         gradient_key(key),
         key,
         f"dL/d{key} = sum of {summand} over the values each {key} scales",
-        NormProof(len(params.cells), holds, EXPANDED),
+        Proof(len(params.cells), holds, EXPANDED),
     )
 
 
@@ -125,7 +105,7 @@ def _mean_path(d: NormDerivation) -> NormIdentity:
         "dsigma2/dmu",
         "mean_path",
         "dsigma^2/dmu = -(2/M) sum_j (x_j - mu) = 0, so dL/dmu gets nothing through sigma^2",
-        NormProof(len(d.statistics), holds, EXPANDED),
+        Proof(len(d.statistics), holds, EXPANDED),
     )
 
 

@@ -8,11 +8,14 @@ concrete equation is printed from the SymPy result.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
 import sympy as sp
 
+from ...core.family import View, no_figures
+from ...core.protocol import KeyEquation
 from ...core.symbols import (
     BETA,
     EPSILON,
@@ -32,7 +35,8 @@ from ...core.symbols import (
     scalar_symbol,
 )
 from ...render.latex import ElementPrinter, join_terms, size
-from .derive import NormDerivation, Statistic
+from . import json_view
+from .result import NormDerivation, Statistic
 from .spec import TORCH_FUNCTION
 
 Context = dict[str, Any]
@@ -460,3 +464,12 @@ def _statement(d: NormDerivation, name: str) -> str:
         "eval": general["eval"],
     }
     return statements[name]
+
+
+def _normalization_equations(context: Mapping[str, Any]) -> list[KeyEquation]:
+    return [("compact", context["general"]["compact"])]
+
+
+VIEW = View(
+    NormDerivation, "normalization", build, json_view.build, no_figures, _normalization_equations
+)

@@ -9,7 +9,6 @@ same chain rule routes dL/dO_i to it. The gradient is then an expression in the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -17,7 +16,7 @@ from fractions import Fraction
 from ...core.chain_rule import chain_rule
 from ...core.errors import SymderivError
 from ...core.grid import Grid
-from ...core.parse import coerce_size, format_size
+from ...core.parse import coerce_offsets, coerce_size, format_size
 from ...core.perf import without_cycle_collection
 from ...core.poly import Poly
 from ...core.results import Expansion, Role, Tensor
@@ -25,6 +24,7 @@ from ...core.symbols import gradient_key, tensor_symbols
 from .result import PoolDerivation, Selection
 from .search import AVERAGE_CANDIDATES, MAX_CANDIDATES, search_and_prove
 from .values import Value, check_shape, parse_values, seeded_values
+from .view import AVG_VIEW, MAX_VIEW
 from .windows import PoolGeometry, Window
 
 DEFAULT_MAX_TERMS = 120_000
@@ -58,26 +58,6 @@ def geometry(
         padding=coerce_offsets(padding, "--padding", axes),
         dilation=coerce_size(dilation, "--dilation", axes),
         ceil_mode=bool(ceil_mode),
-    )
-
-
-def coerce_offsets(value: object, option: str, axes: int) -> tuple[int, ...]:
-    """Like ``coerce_size`` but zero is allowed (padding): ``1``, ``(1, 0)`` or ``"1x0"``."""
-    if isinstance(value, str):
-        parts = value.strip().split("x")
-        if all(re.fullmatch(r"\d+", p.strip()) for p in parts) and len(parts) in (1, axes):
-            value = tuple(int(p) for p in parts) * (axes if len(parts) == 1 else 1)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        value = (value,) * axes
-    if (
-        isinstance(value, (tuple, list))
-        and len(value) == axes
-        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
-    ):
-        return tuple(value)
-    raise SymderivError(
-        f"{option}: invalid value {value!r}; expected a non-negative integer, or one per axis "
-        f"such as {'x'.join('1' * axes)}"
     )
 
 
@@ -176,6 +156,7 @@ def derive_max(spec: MaxPoolSpec, layer: str) -> PoolDerivation:
         values_source=spec.source,
         seed=spec.seed,
         selections=selections,
+        view=MAX_VIEW,
     )
 
 
@@ -277,6 +258,7 @@ def derive_average(spec: AvgPoolSpec, layer: str) -> PoolDerivation:
         identities=identities,
         divisors=divisors,
         count_include_pad=spec.count_include_pad,
+        view=AVG_VIEW,
     )
 
 

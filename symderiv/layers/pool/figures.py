@@ -13,10 +13,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ...core.grid import Index
-from ...core.poly import Poly
-from ...core.symbols import needs_separators
-from ...render.figures import (
+from ...core.figures import (
     Figure,
     Highlight,
     Label,
@@ -28,6 +25,9 @@ from ...render.figures import (
     starts_row,
     tensor_label,
 )
+from ...core.grid import Index
+from ...core.poly import Poly
+from ...core.symbols import needs_separators
 from .result import PoolDerivation
 
 PANEL_LIMIT = 16

@@ -6,7 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from ...core.grid import Grid
-from ..conv.json_view import SCHEMA_VERSION, expansion_json
+from ...render.json import SCHEMA_VERSION, expansion_json, verification
 from .result import PoolDerivation
 from .values import format_value
 
@@ -55,11 +55,7 @@ def build(d: PoolDerivation) -> dict[str, Any]:
             "target": i.target,
             "statement": i.statement,
             "kind": i.operation.value,
-            "verification": {
-                "status": "proven" if i.proof.holds else "failed",
-                "method": i.proof.method,
-                "elements": i.proof.elements,
-            },
+            "verification": verification(i.proof),
         }
         for i in d.identities
     ]

@@ -2,126 +2,100 @@
 
 from __future__ import annotations
 
-import click
-
-from ...cli.options import AXIS_NAMES, Decorator, Parsed, max_terms_option, size
-from .derive import DEFAULT_MAX_TERMS, coerce_offsets
+from ...core.options import Option, count, max_terms, offsets, sizes
+from .derive import DEFAULT_MAX_TERMS
 
 _EXAMPLE = {1: "3", 2: "3x3", 3: "2x3x3"}
 
 
-def offsets(axes: int) -> Parsed:
-    """Non-negative integers (padding), one per axis or one for all."""
-    return Parsed(AXIS_NAMES[axes], lambda text, option: coerce_offsets(text, option, axes))
-
-
-def geometry_options(axes: int, dilation: bool) -> tuple[Decorator, ...]:
-    options = [
-        click.option(
+def geometry_options(axes: int, dilation: bool) -> tuple[Option, ...]:
+    made = [
+        sizes(
             "--kernel",
-            type=size(axes),
+            axes,
+            f"Window size (kernel_size), e.g. {_EXAMPLE[axes]}; a single N for every axis.",
             default="2",
-            show_default=True,
-            help=f"Window size (kernel_size), e.g. {_EXAMPLE[axes]}; a single N for every axis.",
         ),
-        click.option(
+        sizes(
             "--stride",
-            type=size(axes),
-            default=None,
-            help="Step between windows; default: the kernel size, as in PyTorch.",
+            axes,
+            "Step between windows; default: the kernel size, as in PyTorch.",
+            show_default=False,
         ),
-        click.option(
+        offsets(
             "--padding",
-            type=offsets(axes),
-            default="0",
-            show_default=True,
-            help="Implicit padding on both sides; at most half the kernel (PyTorch's rule).",
+            axes,
+            "Implicit padding on both sides; at most half the kernel (PyTorch's rule).",
+            "0",
         ),
     ]
     if dilation:
-        options.append(
-            click.option(
-                "--dilation",
-                type=size(axes),
-                default="1",
-                show_default=True,
-                help="Spacing between the cells of a window.",
-            )
+        made.append(
+            sizes("--dilation", axes, "Spacing between the cells of a window.", default="1")
         )
-    options.append(
-        click.option(
+    made.append(
+        Option(
             "--ceil-mode",
+            "Round the output size up: a last, shorter window covers the remainder.",
             is_flag=True,
-            help="Round the output size up: a last, shorter window covers the remainder.",
+            default=False,
         )
     )
-    return tuple(options)
+    return tuple(made)
 
 
-def max_pool_options(axes: int) -> tuple[Decorator, ...]:
+def max_pool_options(axes: int) -> tuple[Option, ...]:
+    example = {1: "'1,3,2,4'", 2: "'1,3;2,4'", 3: "'1,3;2,4|5,6;7,8'"}[axes]
     return (
-        click.option(
+        sizes(
             "--input",
-            "input",
-            type=size(axes),
-            default=None,
-            help="Input size; default: the shape of --values, else the built-in example's.",
+            axes,
+            "Input size; default: the shape of --values, else the built-in example's.",
+            show_default=False,
         ),
         *geometry_options(axes, dilation=True),
-        click.option(
+        Option(
             "--values",
-            default=None,
-            help="The input values: ',' between entries, ';' between rows"
+            "The input values: ',' between entries, ';' between rows"
             + (", '|' between depth slices" if axes == 3 else "")
-            + (
-                ", e.g. '1,3,2,4'"
-                if axes == 1
-                else ", e.g. '1,3;2,4'"
-                if axes == 2
-                else ", e.g. '1,3;2,4|5,6;7,8'"
-            )
-            + ". Default: a built-in example with a tie.",
+            + f", e.g. {example}. Default: a built-in example with a tie.",
+            show_default=False,
         ),
-        click.option(
+        count(
             "--seed",
-            type=click.IntRange(min=0),
-            default=None,
-            help="Draw the input as integers 0..9 from this seed (with --input for the size).",
+            None,
+            "Draw the input as integers 0..9 from this seed (with --input for the size).",
+            minimum=0,
         ),
     )
 
 
-def avg_pool_options(axes: int) -> tuple[Decorator, ...]:
+def avg_pool_options(axes: int) -> tuple[Option, ...]:
     return (
-        click.option(
+        sizes(
             "--input",
-            "input",
-            type=size(axes),
+            axes,
+            "Input size (a single N for every axis).",
             default={1: "8", 2: "4x4", 3: "2x4x4"}[axes],
-            show_default=True,
-            help="Input size (a single N for every axis).",
         ),
         *geometry_options(axes, dilation=False),
-        click.option(
+        Option(
             "--count-include-pad/--no-count-include-pad",
+            "Divide by the whole window, padding included (PyTorch's default), or by the number "
+            "of real cells in it.",
             default=True,
-            show_default=True,
-            help="Divide by the whole window, padding included (PyTorch's default), or by the "
-            "number of real cells in it.",
         ),
-        max_terms_option(DEFAULT_MAX_TERMS),
+        max_terms(DEFAULT_MAX_TERMS),
     )
 
 
-def global_avg_pool_options() -> tuple[Decorator, ...]:
+def global_avg_pool_options() -> tuple[Option, ...]:
     return (
-        click.option(
+        sizes(
             "--input",
-            "input",
-            type=size(2),
+            2,
+            "Input size HxW (a single N means NxN); the output is 1x1.",
             default="4x4",
-            show_default=True,
-            help="Input size HxW (a single N means NxN); the output is 1x1.",
         ),
-        max_terms_option(DEFAULT_MAX_TERMS),
+        max_terms(DEFAULT_MAX_TERMS),
     )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
 
 from ...core.grid import Grid, Index
 from ...core.poly import Poly
-from ...core.protocol import Renders
-from ...core.results import Expansion, Proof
-from ..conv.result import ExpansionViews
+from ...core.protocol import Viewer
+from ...core.results import Expansion, ExpansionViews, Proof
+from ...render.engine import Renders
 from .windows import PoolGeometry, Window
 
 
@@ -84,6 +84,8 @@ class PoolDerivation(Renders, ExpansionViews):
     divisors: Grid[int] | None = None
     """Average pooling: PyTorch's divisor of each output element."""
     count_include_pad: bool = True
+    view: Viewer = field(kw_only=True, repr=False, compare=False)
+    """How it is shown: the family's view (max or average), given by the derive step."""
 
     @property
     def outputs(self) -> Grid[Fraction] | None:

@@ -21,12 +21,11 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 from ...core.grid import Grid, Index
-from ...core.ops import Mode, correlate, crop, multiply, upsample
+from ...core.ops import Mode, correlate, crop, insert_zeros, multiply, upsample
 from ...core.parse import format_size
 from ...core.poly import ZERO, Poly
 from ...core.results import Proof
 from ...core.symbols import gradient_key
-from ..conv.ops import insert_zeros
 from .result import PoolDetection, PoolIdentity, PoolOperation, Selection
 from .windows import PoolGeometry
 

@@ -6,14 +6,19 @@ this module spells them in LaTeX and decides what goes where. Prose lives in the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
 
+from ...core.family import View, no_figures
+from ...core.figures import AnyFigure
 from ...core.grid import Grid
 from ...core.poly import Poly
+from ...core.protocol import KeyEquation
 from ...core.symbols import LOSS, partial, tensor_latex
 from ...render.latex import TERMS_PER_LINE, Notation
+from . import figures, json_view
 from .latex import (
     INPUT_LETTERS,
     OUTPUT_LETTERS,
@@ -291,3 +296,29 @@ def _primary(d: PoolDerivation, notation: Notation) -> Context | None:
             for i in d.identities[1:]
         ],
     }
+
+
+def _max_pool_equations(context: Mapping[str, Any]) -> list[KeyEquation]:
+    return [
+        (f"identity {n}", identity["statement"])
+        for n, identity in enumerate(context["identities"], start=1)
+        if identity["holds"]
+    ]
+
+
+def _average_pool_equations(context: Mapping[str, Any]) -> list[KeyEquation]:
+    primary = context.get("primary")
+    return [("identity", primary["statement"])] if context.get("found") and primary else []
+
+
+def _figures(derivation: PoolDerivation) -> Mapping[str, AnyFigure]:
+    """The switch mask at work is drawn for 2-D max pooling."""
+    return figures.build(derivation) if derivation.layer == "maxpool2d" else {}
+
+
+MAX_VIEW = View(
+    PoolDerivation, "maxpool", build_max, json_view.build, _figures, _max_pool_equations
+)
+AVG_VIEW = View(
+    PoolDerivation, "avgpool", build_avg, json_view.build, no_figures, _average_pool_equations
+)

@@ -1,0 +1,114 @@
+"""The Family record: everything the rest of symderiv needs to know about one layer family.
+
+A family is a folder under ``symderiv/layers/`` whose ``__init__`` defines ``FAMILY``; the list
+of families is ``symderiv.layers.FAMILIES``. From it the command line builds ``symderiv NAME``
+and ``symderiv verify NAME`` for each command, the notes find their sections, and the tests
+check that every part (templates in both languages, golden files, a notes entry) exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from .errors import SymderivError
+from .figures import AnyFigure
+from .options import Option
+from .protocol import Context, KeyEquation, LayerDerivation
+
+D = TypeVar("D")
+
+
+def no_figures(derivation: object) -> Mapping[str, AnyFigure]:
+    return {}
+
+
+def no_key_equations(context: Context) -> list[KeyEquation]:
+    return []
+
+
+@dataclass(frozen=True)
+class View(Generic[D]):
+    """How one result type is shown; it satisfies ``protocol.Viewer`` for any derivation,
+    refusing (as a programming error) one of another type."""
+
+    kind: type[D]
+    templates: str
+    """The template folder, under ``templates/``."""
+    build_context: Callable[[D], Context]
+    build_json: Callable[[D], Context]
+    build_figures: Callable[[D], Mapping[str, AnyFigure]] = no_figures
+    build_key_equations: Callable[[Context], list[KeyEquation]] = no_key_equations
+    """From the render context: the equations the notes' summary refers back to."""
+
+    def _own(self, derivation: LayerDerivation) -> D:
+        if not isinstance(derivation, self.kind):
+            raise TypeError(f"{self.templates} view given a {type(derivation).__name__}")
+        return derivation
+
+    def context(self, derivation: LayerDerivation) -> Context:
+        return self.build_context(self._own(derivation))
+
+    def json(self, derivation: LayerDerivation) -> Context:
+        return self.build_json(self._own(derivation))
+
+    def figures(self, derivation: LayerDerivation) -> Mapping[str, AnyFigure]:
+        return self.build_figures(self._own(derivation))
+
+    def key_equations(self, context: Context) -> list[KeyEquation]:
+        return self.build_key_equations(context)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One layer command: ``symderiv NAME`` and ``symderiv verify NAME``, with the same options.
+
+    ``name`` is the layer's one id: the command, the notes section, ``derivation.layer``, the
+    golden files and the figure files are all spelled this way."""
+
+    name: str
+    help: str
+    options: tuple[Option, ...]
+    derive: Callable[..., LayerDerivation]
+    """Called with the parsed options as keyword arguments."""
+    short_help: str = ""
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    """The folder under ``layers/``."""
+    commands: tuple[Command, ...]
+    templates: tuple[str, ...]
+    """The template folders its views use, each with one file per language."""
+    in_notes: bool = True
+    """Whether its commands are sections the notes offer."""
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The families, in the order the command line lists them and the notes print them."""
+
+    families: tuple[Family, ...]
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.commands()]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise SymderivError(f"layer ids registered twice: {', '.join(repeated)}")
+
+    def commands(self) -> tuple[Command, ...]:
+        return tuple(c for f in self.families for c in f.commands)
+
+    def command(self, name: str) -> Command:
+        for command in self.commands():
+            if command.name == name:
+                return command
+        raise SymderivError(f"unknown layer {name!r}; choose one of {self.names()}")
+
+    def names(self, commands: Sequence[Command] | None = None) -> str:
+        return ", ".join(c.name for c in (self.commands() if commands is None else commands))
+
+    def family_of(self, name: str) -> Family:
+        return next(f for f in self.families if any(c.name == name for c in f.commands))

@@ -1,0 +1,44 @@
+"""What every family's JSON shares: the schema version, the tensors / forward / gradients of a
+polynomial expansion, and the verification block of a proof."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core.poly import Poly
+from ..core.results import Expansion, Proof
+from .latex import Notation
+
+SCHEMA_VERSION = 1
+
+
+def expansion_json(expansion: Expansion) -> dict[str, Any]:
+    """``tensors``, ``forward`` and ``gradients``: what every polynomial layer's JSON shares."""
+    notation = Notation.of(expansion.tensors)
+
+    def expression(p: Poly) -> str:
+        return p.to_str(notation.sort_key)
+
+    return {
+        "tensors": {
+            t.key: {
+                "role": t.role.value,
+                "shape": list(t.shape),
+                "symbols": t.symbols.map(lambda s: s.name).nested(),
+            }
+            for t in expansion.tensors
+        },
+        "forward": {expansion.output: expansion.forward.map(expression).nested()},
+        "gradients": {key: grid.map(expression).nested() for key, grid in expansion.gradients},
+    }
+
+
+def verification(proof: Proof, elements: bool = True) -> dict[str, Any]:
+    """``status``, ``method`` and (unless the proof has no elements to count) ``elements``."""
+    block: dict[str, Any] = {
+        "status": "proven" if proof.holds else "failed",
+        "method": proof.method,
+    }
+    if elements:
+        block["elements"] = proof.elements
+    return block
