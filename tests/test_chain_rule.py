@@ -124,9 +124,9 @@ def test_gate_figure_from_the_derivation(derived: primer.PrimerDerivation) -> No
     import re
     import xml.etree.ElementTree as ET
 
+    from symderiv.core.figures import PALETTE, STROKE, plain_text
     from symderiv.layers.chain_rule import figures as primer_figures
     from symderiv.render import svg, tikz
-    from symderiv.core.figures import PALETTE, STROKE, plain_text
 
     figure = primer_figures.build(derived)["gate"]
     assert [plain_text(n.label) for n in figure.nodes] == ["x", "y", "f", "z", "L"]

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 import symderiv
 from symderiv.cli.main import cli, main
+from symderiv.core.figures import PALETTE, Figure, plain_text, selection
 from symderiv.layers.conv import figures as conv_figures
 from symderiv.render import svg, tikz
-from symderiv.core.figures import PALETTE, Figure, plain_text, selection
 
 from .test_output_checks import ENGINE, compile_tex, extract_math, run_katex
 

@@ -16,12 +16,12 @@ import pytest
 
 import symderiv
 from symderiv.cli.main import main
+from symderiv.core.figures import Figure, GraphFigure
+from symderiv.layers import FAMILIES
 from symderiv.layers.chain_rule import derive as primer
 from symderiv.layers.chain_rule import figures as primer_figures
 from symderiv.layers.conv import figures as conv_figures
 from symderiv.layers.pool import figures as pool_figures
-from symderiv.core.figures import Figure, GraphFigure
-from symderiv.layers import FAMILIES
 from symderiv.render.notes import available
 
 from .test_output_checks import (
