@@ -33,20 +33,30 @@ from .test_output_checks import (
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
-# Pooling and normalisation join the notes when their commands are registered.
-OPTIONAL = [name for name in ("maxpool2d", "batchnorm") if name in {c.name for c in available(FAMILIES)}]
-SECTIONS = ["--sections", ",".join(["chain-rule", "conv2d", *OPTIONAL])]
+SECTIONS = ["--sections", "chain-rule,conv2d,maxpool2d,batchnorm"]
 WORDS = {
-    "en": ["Contents", "The chain rule", "Backpropagation through conv2d", "Summary", "Figure 3."],
-    "zh": ["目录", "链式法则", "conv2d的反向传播", "小结", "图3"],
+    "en": [
+        "Contents",
+        "The chain rule",
+        "Backpropagation through conv2d",
+        "Summary",
+        "Figure 3.",
+        "Backpropagation through max pooling",
+        "Figure 5.",
+        "Backpropagation through batch normalisation",
+    ],
+    "zh": [
+        "目录",
+        "链式法则",
+        "conv2d的反向传播",
+        "小结",
+        "图3",
+        "最大池化的反向传播",
+        "图5",
+        "的反向传播：每组",
+    ],
 }
-if "maxpool2d" in OPTIONAL:
-    WORDS["en"] += ["Backpropagation through max pooling", "Figure 5."]
-    WORDS["zh"] += ["最大池化的反向传播", "图5"]
-if "batchnorm" in OPTIONAL:
-    WORDS["en"] += ["Backpropagation through batch normalisation"]
-    WORDS["zh"] += ["的反向传播：每组"]
-EXPECTED_FIGURES = 4 + ("maxpool2d" in OPTIONAL)
+EXPECTED_FIGURES = 5
 
 
 def notes_source(lang: str, fmt: str, directory: Path) -> str:
@@ -149,10 +159,7 @@ def test_notes_svgs_parse_and_have_the_expected_cells(tmp_path: Path) -> None:
         "notes-chain-rule-gate.svg": primer_figures.build(primer.chain_rule())["gate"]
     }
     expected.update({f"notes-conv2d-{f.name}.svg": f for f in conv.values()})
-    if "maxpool2d" in OPTIONAL:
-        expected["notes-maxpool2d-switches.svg"] = pool_figures.build(symderiv.maxpool2d())[
-            "switches"
-        ]
+    expected["notes-maxpool2d-switches.svg"] = pool_figures.build(symderiv.maxpool2d())["switches"]
     referenced = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
     assert referenced == list(expected) and len(referenced) == EXPECTED_FIGURES
     assert sorted(p.name for p in tmp_path.glob("*.svg")) == sorted(expected)
