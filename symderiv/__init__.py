@@ -6,11 +6,16 @@
 True
 >>> d.gradient("X")[0, 0]
 F_1_1*dL_dO_1_1
+
+Layer functions take ``torch.nn.functional``'s names (``max_pool2d``, ``batch_norm``); the
+shorter names of the command line (``maxpool2d``, ``batchnorm``) are the same functions.
 """
 
 from __future__ import annotations
 
 from .core.errors import SymderivError
+from .layers.chain_rule.derive import chain_rule
+from .layers.chain_rule.result import PrimerDerivation
 from .layers.conv.derive import (
     conv1d,
     conv2d,
@@ -20,13 +25,8 @@ from .layers.conv.derive import (
     conv_transpose3d,
 )
 from .layers.conv.result import Derivation
-from .layers.norm.derive import (
-    NormDerivation,
-    batchnorm,
-    groupnorm,
-    instancenorm,
-    layernorm,
-)
+from .layers.norm.derive import batchnorm, groupnorm, instancenorm, layernorm
+from .layers.norm.result import NormDerivation
 from .layers.pool.derive import (
     avgpool1d,
     avgpool2d,
@@ -38,28 +38,46 @@ from .layers.pool.derive import (
 )
 from .layers.pool.result import PoolDerivation
 
+__version__ = "0.1.0"
+
+# torch.nn.functional's names for the same functions.
+max_pool1d, max_pool2d, max_pool3d = maxpool1d, maxpool2d, maxpool3d
+avg_pool1d, avg_pool2d, avg_pool3d = avgpool1d, avgpool2d, avgpool3d
+batch_norm, layer_norm, group_norm, instance_norm = batchnorm, layernorm, groupnorm, instancenorm
+
 __all__ = [
     "Derivation",
+    "NormDerivation",
+    "PoolDerivation",
+    "PrimerDerivation",
     "SymderivError",
+    "__version__",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "avgpool1d",
+    "avgpool2d",
+    "avgpool3d",
+    "batch_norm",
+    "batchnorm",
+    "chain_rule",
     "conv1d",
     "conv2d",
     "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
     "conv_transpose3d",
-]
-
-# Pooling layers: max pooling on concrete values, average pooling symbolically.
-__all__ += [
-    "PoolDerivation",
-    "avgpool1d",
-    "avgpool2d",
-    "avgpool3d",
     "global_avgpool",
+    "group_norm",
+    "groupnorm",
+    "instance_norm",
+    "instancenorm",
+    "layer_norm",
+    "layernorm",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
     "maxpool1d",
     "maxpool2d",
     "maxpool3d",
 ]
-
-# Normalisation layers: the staged chain rule and the compact formula, proven exactly.
-__all__ += ["NormDerivation", "batchnorm", "groupnorm", "instancenorm", "layernorm"]

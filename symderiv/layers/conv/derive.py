@@ -18,7 +18,7 @@ import itertools
 from collections.abc import Mapping
 
 from ...core.chain_rule import chain_rule
-from ...core.errors import SymderivError
+from ...core.errors import SymderivError, checked_keywords
 from ...core.grid import Grid, Index
 from ...core.parse import coerce_axes, coerce_size
 from ...core.perf import without_cycle_collection
@@ -235,47 +235,255 @@ def _layer(
     return dataclasses.replace(derivation, all_equations=True) if all_equations else derivation
 
 
-def conv1d(input: object = 3, kernel: object = 2, **options: object) -> Derivation:
+@checked_keywords
+def conv1d(
+    input: object = 3,
+    kernel: object = 2,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    groups: int = 1,
+    in_channels: int | None = None,
+    out_channels: int | None = None,
+    batch: int | None = None,
+    bias: bool = False,
+    max_terms: int = DEFAULT_MAX_TERMS,
+    all_equations: bool = False,
+) -> Derivation:
     """Derive the backward pass of ``torch.nn.functional.conv1d``.
 
-    Options, as in PyTorch: ``stride``, ``padding``, ``dilation`` (an int or one per axis),
-    ``groups``, ``in_channels``, ``out_channels``, ``batch``, ``bias``; and ``max_terms``.
+    ``input`` and ``kernel`` are spatial sizes: one int for every axis, a tuple, or a string
+    such as ``"4x5"``; ``stride``, ``padding`` and ``dilation`` one int or one per axis.
+    Channels, a batch or groups switch to PyTorch's ``(N, C, ...)`` layout (the weight is then
+    ``W``); ``max_terms`` bounds the work; ``all_equations`` prints every element equation.
     """
-    return _layer(1, False, input, kernel, **options)
+    return _layer(
+        1,
+        False,
+        input,
+        kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        batch=batch,
+        bias=bias,
+        max_terms=max_terms,
+        all_equations=all_equations,
+    )
 
 
-def conv2d(input: object = (3, 3), kernel: object = (2, 2), **options: object) -> Derivation:
+@checked_keywords
+def conv2d(
+    input: object = (3, 3),
+    kernel: object = (2, 2),
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    groups: int = 1,
+    in_channels: int | None = None,
+    out_channels: int | None = None,
+    batch: int | None = None,
+    bias: bool = False,
+    max_terms: int = DEFAULT_MAX_TERMS,
+    all_equations: bool = False,
+) -> Derivation:
     """Derive the backward pass of ``torch.nn.functional.conv2d``.
 
-    ``input`` and ``kernel`` are sizes: ``(H, W)``, a single int for a square, or ``"HxW"``. With
-    no other option this is the classic single-channel example (stride 1, no padding). Options as
-    in PyTorch: ``stride``, ``padding``, ``dilation`` (an int or one per axis), ``groups``,
-    ``in_channels``, ``out_channels``, ``batch``, ``bias``; and ``max_terms``.
+    With no option this is the classic single-channel example (stride 1, no padding).
+
+    ``input`` and ``kernel`` are spatial sizes: one int for every axis, a tuple, or a string
+    such as ``"4x5"``; ``stride``, ``padding`` and ``dilation`` one int or one per axis.
+    Channels, a batch or groups switch to PyTorch's ``(N, C, ...)`` layout (the weight is then
+    ``W``); ``max_terms`` bounds the work; ``all_equations`` prints every element equation.
     """
-    return _layer(2, False, input, kernel, **options)
+    return _layer(
+        2,
+        False,
+        input,
+        kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        batch=batch,
+        bias=bias,
+        max_terms=max_terms,
+        all_equations=all_equations,
+    )
 
 
-def conv3d(input: object = 3, kernel: object = 2, **options: object) -> Derivation:
-    """Derive the backward pass of ``torch.nn.functional.conv3d`` (options as ``conv2d``)."""
-    return _layer(3, False, input, kernel, **options)
+@checked_keywords
+def conv3d(
+    input: object = 3,
+    kernel: object = 2,
+    stride: object = 1,
+    padding: object = 0,
+    dilation: object = 1,
+    groups: int = 1,
+    in_channels: int | None = None,
+    out_channels: int | None = None,
+    batch: int | None = None,
+    bias: bool = False,
+    max_terms: int = DEFAULT_MAX_TERMS,
+    all_equations: bool = False,
+) -> Derivation:
+    """Derive the backward pass of ``torch.nn.functional.conv3d``.
+
+    ``input`` and ``kernel`` are spatial sizes: one int for every axis, a tuple, or a string
+    such as ``"4x5"``; ``stride``, ``padding`` and ``dilation`` one int or one per axis.
+    Channels, a batch or groups switch to PyTorch's ``(N, C, ...)`` layout (the weight is then
+    ``W``); ``max_terms`` bounds the work; ``all_equations`` prints every element equation.
+    """
+    return _layer(
+        3,
+        False,
+        input,
+        kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        batch=batch,
+        bias=bias,
+        max_terms=max_terms,
+        all_equations=all_equations,
+    )
 
 
-def conv_transpose1d(input: object = 2, kernel: object = 2, **options: object) -> Derivation:
-    """Derive the backward pass of ``torch.nn.functional.conv_transpose1d``; options as
-    ``conv1d`` plus ``output_padding``."""
-    return _layer(1, True, input, kernel, **options)
+@checked_keywords
+def conv_transpose1d(
+    input: object = 2,
+    kernel: object = 2,
+    stride: object = 1,
+    padding: object = 0,
+    output_padding: object = 0,
+    groups: int = 1,
+    dilation: object = 1,
+    in_channels: int | None = None,
+    out_channels: int | None = None,
+    batch: int | None = None,
+    bias: bool = False,
+    max_terms: int = DEFAULT_MAX_TERMS,
+    all_equations: bool = False,
+) -> Derivation:
+    """Derive the backward pass of ``torch.nn.functional.conv_transpose1d``.
+
+    ``input`` and ``kernel`` are spatial sizes: one int for every axis, a tuple, or a string
+    such as ``"4x5"``; ``stride``, ``padding`` and ``dilation`` one int or one per axis.
+    Channels, a batch or groups switch to PyTorch's ``(N, C, ...)`` layout (the weight is then
+    ``W``); ``max_terms`` bounds the work; ``all_equations`` prints every element equation.
+    ``output_padding`` (smaller than the stride or the dilation) lengthens the output.
+    """
+    return _layer(
+        1,
+        True,
+        input,
+        kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        output_padding=output_padding,
+        groups=groups,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        batch=batch,
+        bias=bias,
+        max_terms=max_terms,
+        all_equations=all_equations,
+    )
 
 
-def conv_transpose2d(input: object = 2, kernel: object = 2, **options: object) -> Derivation:
-    """Derive the backward pass of ``torch.nn.functional.conv_transpose2d``; options as
-    ``conv2d`` plus ``output_padding``."""
-    return _layer(2, True, input, kernel, **options)
+@checked_keywords
+def conv_transpose2d(
+    input: object = 2,
+    kernel: object = 2,
+    stride: object = 1,
+    padding: object = 0,
+    output_padding: object = 0,
+    groups: int = 1,
+    dilation: object = 1,
+    in_channels: int | None = None,
+    out_channels: int | None = None,
+    batch: int | None = None,
+    bias: bool = False,
+    max_terms: int = DEFAULT_MAX_TERMS,
+    all_equations: bool = False,
+) -> Derivation:
+    """Derive the backward pass of ``torch.nn.functional.conv_transpose2d``.
+
+    ``input`` and ``kernel`` are spatial sizes: one int for every axis, a tuple, or a string
+    such as ``"4x5"``; ``stride``, ``padding`` and ``dilation`` one int or one per axis.
+    Channels, a batch or groups switch to PyTorch's ``(N, C, ...)`` layout (the weight is then
+    ``W``); ``max_terms`` bounds the work; ``all_equations`` prints every element equation.
+    ``output_padding`` (smaller than the stride or the dilation) lengthens the output.
+    """
+    return _layer(
+        2,
+        True,
+        input,
+        kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        output_padding=output_padding,
+        groups=groups,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        batch=batch,
+        bias=bias,
+        max_terms=max_terms,
+        all_equations=all_equations,
+    )
 
 
-def conv_transpose3d(input: object = 2, kernel: object = 2, **options: object) -> Derivation:
-    """Derive the backward pass of ``torch.nn.functional.conv_transpose3d``; options as
-    ``conv3d`` plus ``output_padding``."""
-    return _layer(3, True, input, kernel, **options)
+@checked_keywords
+def conv_transpose3d(
+    input: object = 2,
+    kernel: object = 2,
+    stride: object = 1,
+    padding: object = 0,
+    output_padding: object = 0,
+    groups: int = 1,
+    dilation: object = 1,
+    in_channels: int | None = None,
+    out_channels: int | None = None,
+    batch: int | None = None,
+    bias: bool = False,
+    max_terms: int = DEFAULT_MAX_TERMS,
+    all_equations: bool = False,
+) -> Derivation:
+    """Derive the backward pass of ``torch.nn.functional.conv_transpose3d``.
+
+    ``input`` and ``kernel`` are spatial sizes: one int for every axis, a tuple, or a string
+    such as ``"4x5"``; ``stride``, ``padding`` and ``dilation`` one int or one per axis.
+    Channels, a batch or groups switch to PyTorch's ``(N, C, ...)`` layout (the weight is then
+    ``W``); ``max_terms`` bounds the work; ``all_equations`` prints every element equation.
+    ``output_padding`` (smaller than the stride or the dilation) lengthens the output.
+    """
+    return _layer(
+        3,
+        True,
+        input,
+        kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        output_padding=output_padding,
+        groups=groups,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        batch=batch,
+        bias=bias,
+        max_terms=max_terms,
+        all_equations=all_equations,
+    )
 
 
 def command(dims: int, transposed: bool, **options: object) -> Derivation:

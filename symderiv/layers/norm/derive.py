@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ...core.errors import SymderivError
+from ...core.errors import SymderivError, checked_keywords
 from ...core.graph import Node, backward
 from ...core.grid import Grid, Index
 from ...core.parse import coerce_size
@@ -199,6 +199,7 @@ def _mode(mode: str) -> bool:
     return mode == "train"
 
 
+@checked_keywords
 def batchnorm(
     batch: int = 4,
     channels: int = 1,
@@ -212,6 +213,7 @@ def batchnorm(
     return derive(NormSpec("batchnorm", shape, training=_mode(mode), eps=_eps(eps)))
 
 
+@checked_keywords
 def instancenorm(
     batch: int = 1,
     channels: int = 1,
@@ -225,6 +227,7 @@ def instancenorm(
     return derive(NormSpec("instancenorm", shape, training=_mode(mode), eps=_eps(eps)))
 
 
+@checked_keywords
 def groupnorm(
     batch: int = 1,
     channels: int = 4,
@@ -238,6 +241,7 @@ def groupnorm(
     return derive(NormSpec("groupnorm", shape, groups=_count(groups, "--groups"), eps=_eps(eps)))
 
 
+@checked_keywords
 def layernorm(
     batch: int = 2, normalized_shape: object = (4,), *, eps: object = None
 ) -> NormDerivation:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ...core.chain_rule import chain_rule
-from ...core.errors import SymderivError
+from ...core.errors import SymderivError, checked_keywords
 from ...core.grid import Grid
 from ...core.parse import coerce_offsets, coerce_size, format_size
 from ...core.perf import without_cycle_collection
@@ -177,19 +177,58 @@ def max_pool(
     return derive_max(MaxPoolSpec(g, grid, source, used_seed), f"maxpool{axes}d")
 
 
-def maxpool1d(input: object = None, kernel: object = 2, **options: object) -> PoolDerivation:
-    """``torch.nn.functional.max_pool1d`` on concrete values (``values="1,3,2"`` or ``seed=N``)."""
-    return max_pool(1, input, kernel, **options)  # type: ignore[arg-type]
+@checked_keywords
+def maxpool1d(
+    input: object = None,
+    kernel: object = 2,
+    stride: object = None,
+    padding: object = 0,
+    dilation: object = 1,
+    ceil_mode: bool = False,
+    values: object = None,
+    seed: int | None = None,
+) -> PoolDerivation:
+    """``torch.nn.functional.max_pool1d`` on concrete values (``values="1,3,2"`` or ``seed=N``).
+
+    ``stride`` defaults to the kernel, as in PyTorch; ``input`` to the shape of ``values``.
+    """
+    return max_pool(1, input, kernel, stride, padding, dilation, ceil_mode, values, seed)
 
 
-def maxpool2d(input: object = None, kernel: object = 2, **options: object) -> PoolDerivation:
-    """``torch.nn.functional.max_pool2d`` on concrete values (``values="1,3;2,4"``, ``seed=N``)."""
-    return max_pool(2, input, kernel, **options)  # type: ignore[arg-type]
+@checked_keywords
+def maxpool2d(
+    input: object = None,
+    kernel: object = 2,
+    stride: object = None,
+    padding: object = 0,
+    dilation: object = 1,
+    ceil_mode: bool = False,
+    values: object = None,
+    seed: int | None = None,
+) -> PoolDerivation:
+    """``torch.nn.functional.max_pool2d`` on concrete values (``values="1,3;2,4"``, ``seed=N``).
+
+    ``stride`` defaults to the kernel, as in PyTorch; ``input`` to the shape of ``values``.
+    """
+    return max_pool(2, input, kernel, stride, padding, dilation, ceil_mode, values, seed)
 
 
-def maxpool3d(input: object = None, kernel: object = 2, **options: object) -> PoolDerivation:
-    """``torch.nn.functional.max_pool3d``; ``values`` separates depth slices with ``|``."""
-    return max_pool(3, input, kernel, **options)  # type: ignore[arg-type]
+@checked_keywords
+def maxpool3d(
+    input: object = None,
+    kernel: object = 2,
+    stride: object = None,
+    padding: object = 0,
+    dilation: object = 1,
+    ceil_mode: bool = False,
+    values: object = None,
+    seed: int | None = None,
+) -> PoolDerivation:
+    """``torch.nn.functional.max_pool3d``; ``values`` separates depth slices with ``|``.
+
+    ``stride`` defaults to the kernel, as in PyTorch; ``input`` to the shape of ``values``.
+    """
+    return max_pool(3, input, kernel, stride, padding, dilation, ceil_mode, values, seed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,21 +316,52 @@ def avg_pool(
     return derive_average(AvgPoolSpec(g, bool(count_include_pad), max_terms), f"avgpool{axes}d")
 
 
-def avgpool1d(input: object = None, kernel: object = 2, **options: object) -> PoolDerivation:
-    """``torch.nn.functional.avg_pool1d``, symbolic in the input."""
-    return avg_pool(1, input, kernel, **options)  # type: ignore[arg-type]
+@checked_keywords
+def avgpool1d(
+    input: object = None,
+    kernel: object = 2,
+    stride: object = None,
+    padding: object = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    max_terms: int = DEFAULT_MAX_TERMS,
+) -> PoolDerivation:
+    """``torch.nn.functional.avg_pool1d``, symbolic in the input; ``stride`` defaults to the
+    kernel, as in PyTorch."""
+    return avg_pool(1, input, kernel, stride, padding, ceil_mode, count_include_pad, max_terms)
 
 
-def avgpool2d(input: object = None, kernel: object = 2, **options: object) -> PoolDerivation:
-    """``torch.nn.functional.avg_pool2d``, symbolic in the input."""
-    return avg_pool(2, input, kernel, **options)  # type: ignore[arg-type]
+@checked_keywords
+def avgpool2d(
+    input: object = None,
+    kernel: object = 2,
+    stride: object = None,
+    padding: object = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    max_terms: int = DEFAULT_MAX_TERMS,
+) -> PoolDerivation:
+    """``torch.nn.functional.avg_pool2d``, symbolic in the input; ``stride`` defaults to the
+    kernel, as in PyTorch."""
+    return avg_pool(2, input, kernel, stride, padding, ceil_mode, count_include_pad, max_terms)
 
 
-def avgpool3d(input: object = None, kernel: object = 2, **options: object) -> PoolDerivation:
-    """``torch.nn.functional.avg_pool3d``, symbolic in the input."""
-    return avg_pool(3, input, kernel, **options)  # type: ignore[arg-type]
+@checked_keywords
+def avgpool3d(
+    input: object = None,
+    kernel: object = 2,
+    stride: object = None,
+    padding: object = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    max_terms: int = DEFAULT_MAX_TERMS,
+) -> PoolDerivation:
+    """``torch.nn.functional.avg_pool3d``, symbolic in the input; ``stride`` defaults to the
+    kernel, as in PyTorch."""
+    return avg_pool(3, input, kernel, stride, padding, ceil_mode, count_include_pad, max_terms)
 
 
+@checked_keywords
 def global_avgpool(input: object = (4, 4), max_terms: int = DEFAULT_MAX_TERMS) -> PoolDerivation:
     """``adaptive_avg_pool2d(x, 1)``: one window, the whole input."""
     size = coerce_size(input, "--input", 2)
