@@ -1,0 +1,55 @@
+"""Every registered family has all of its parts: a command and a verify command for each of
+its layers, a view, templates in both languages, golden files, and a place in the notes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+
+from symderiv.cli.main import cli
+from symderiv.core.family import Command, Family
+from symderiv.core.protocol import LayerDerivation
+from symderiv.layers import FAMILIES
+from symderiv.render.engine import LANGUAGES, templates_dir
+from symderiv.render.notes import available
+
+from .regenerate_golden import CASES, REGENERATE
+
+COMMANDS = FAMILIES.commands()
+STAGE_FILES = {"derive.py", "result.py", "view.py"}
+"""The stage files every family has; the others (spec, search, prove, figures, options) exist
+where the family has that stage."""
+
+
+@pytest.mark.parametrize("family", FAMILIES.families, ids=lambda f: f.name)
+def test_a_family_is_a_folder_with_the_shared_stage_files(family: Family) -> None:
+    folder = Path(__file__).parents[1] / "symderiv" / "layers" / family.name
+    assert STAGE_FILES <= {p.name for p in folder.glob("*.py")}
+    assert (folder / "__init__.py").read_text(encoding="utf-8").startswith('"""')
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
+def test_every_command_has_its_parts(command: Command) -> None:
+    name = command.name
+    verify = cli.commands["verify"]
+    assert isinstance(verify, click.Group)
+    assert name in cli.commands and name in verify.commands
+    derivation: LayerDerivation = command.derive(**{o.name: o.default for o in command.options})
+    assert derivation.layer.replace("_", "-") == name
+    view = derivation.view
+    for lang in LANGUAGES:
+        assert (templates_dir() / view.templates / f"{lang}.j2").is_file(), (view.templates, lang)
+    assert view.context(derivation) and view.json(derivation)["verified"] is not None
+    goldens = {case for case, args in CASES if args[0] == name}
+    wanted = {f"{name}.{lang}.{ext}" for lang in LANGUAGES for ext in ("md", "tex")}
+    assert wanted | {f"{name}.json"} <= goldens, f"add {name} to {REGENERATE}'s COMMANDS"
+    assert name in {c.name for c in available(FAMILIES)}
+
+
+def test_every_template_folder_belongs_to_a_family() -> None:
+    declared = {t for f in FAMILIES.families for t in f.templates}
+    shared = {"md", "latex", "notes"}
+    folders = {p.name for p in templates_dir().iterdir() if p.is_dir()}
+    assert folders == declared | shared
