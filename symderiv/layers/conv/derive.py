@@ -7,7 +7,7 @@ Forward, over 0-based indices (s stride, p padding, d dilation, groups g):
 * ``conv_transpose`` scatters instead: X[n, c, i] * W[c, o, u] is added into
   O[n, o', s*i - p + d*u].
 
-The single-channel case keeps the foundation's plain spatial tensors and the name F for the
+The single-channel case keeps plain spatial tensors and the name F for the
 kernel; with a batch, channels or groups every tensor takes PyTorch's layout and the weight is W.
 """
 
@@ -140,17 +140,17 @@ def derive(spec: ConvSpec) -> Derivation:
         (gradient_key(weight), expansion.gradient(weight), ("X", upstream)),
         (gradient_key("X"), expansion.gradient("X"), (upstream, weight)),
     )
-    if spec.spatial:
-        # The foundation's 24 spatial candidates, on the plain tensors themselves.
+    if spec.single_channel_unit_stride:
+        # The 24 plain-array candidates (valid/same/full), on the plain tensors themselves.
         values = {t.key: t.symbols.map(Poly.symbol) for t in expansion.tensors}
         for target, value, keys in plain_searches:
-            if target not in spec.spatial_targets:
+            if target not in spec.array_search_targets:
                 continue
             operands = {k: values[k] for k in keys}
             detection = search(target, value, operands)
             detections.append(detection)
             identities.extend(verify(detection, value, operands))
-    if not spec.foundation:
+    if not spec.plain_correlation_2d:
         full = {t.key: _full(spec, t) for t in expansion.tensors}
         geo = Geometry(spec.stride, spec.padding, spec.dilation, spec.groups, spec.output_padding)
         bias = "b" if spec.bias else None
@@ -292,7 +292,7 @@ def conv2d(
 ) -> Derivation:
     """Derive the backward pass of ``torch.nn.functional.conv2d``.
 
-    With no option this is the classic single-channel example (stride 1, no padding).
+    With no option this is the single-channel example of the course notes (stride 1, no padding).
 
     ``input`` and ``kernel`` are spatial sizes: one int for every axis, a tuple, or a string
     such as ``"4x5"``; ``stride``, ``padding`` and ``dilation`` one int or one per axis.

@@ -33,7 +33,7 @@ def build(derivation: Derivation) -> dict[str, Any]:
         "verified": derivation.verified,
     }
     spec = derivation.spec
-    if spec is not None and not spec.foundation:
+    if spec is not None and not spec.plain_correlation_2d:
         data.update(_geometry(derivation, spec))
     return data
 

@@ -80,7 +80,7 @@ def help_text(dims: int, transposed: bool) -> str:
     function = f"conv_transpose{dims}d" if transposed else f"conv{dims}d"
     kind = "transposed convolution" if transposed else "convolution (cross-correlation)"
     default = (
-        " With no option it is the classic single-channel example: stride 1, no padding."
+        " With no option it is the single-channel example of the notes: stride 1, no padding."
         if dims == 2 and not transposed
         else ""
     )

@@ -5,7 +5,7 @@ convolution x second operand rotated by 180 degrees or not x valid, same or full
 symbolically, cell by cell, and compared exactly with the derived result; a candidate is dropped at
 its first differing cell, so the search costs little more than computing the one that matches.
 
-Two candidate spaces: the foundation's spatial one (``search``: two plain arrays) and, for stride,
+Two candidate spaces: plain arrays (``search``: valid/same/full modes) and, for stride,
 padding, dilation, channels, groups and transposition, whole-layer operations in PyTorch's layout
 (``search_layer``: conv, conv_transpose with every output padding it allows, the weight gradient of
 a conv; stride and dilation as given or exchanged; flipped or not; both operand orders). Operands

@@ -5,7 +5,7 @@ Semantics and defaults follow ``torch.nn.functional.conv{1,2,3}d`` and ``conv_tr
 Tensors take PyTorch's layout as soon as a batch, channels or groups are asked for: X is
 (N, C_in, *spatial), the weight W is (C_out, C_in/groups, *kernel) for convolution and
 (C_in, C_out/groups, *kernel) for transposed convolution, the bias b is (C_out,). Otherwise they
-keep the plain spatial shape of the classic single-channel example, and the kernel is called F.
+keep the plain spatial shape of the single-channel example, and the kernel is called F.
 """
 
 from __future__ import annotations
@@ -116,14 +116,14 @@ class ConvSpec:
                     "(H-1)s - 2p + d(k-1) + output_padding + 1 must be at least 1 on every axis"
                 )
             return
-        classic = not any(self.padding) and all(d == 1 for d in self.dilation)
+        unpadded = not any(self.padding) and all(d == 1 for d in self.dilation)
         for axis, (n, k, p, d) in enumerate(
             zip(self.input, self.kernel, self.padding, self.dilation), start=1
         ):
             reach = d * (k - 1) + 1
             if reach <= n + 2 * p:
                 continue
-            if classic:
+            if unpadded:
                 raise SymderivError(
                     f"kernel {format_size(self.kernel)} is larger than input "
                     f"{format_size(self.input)}; each kernel dimension must be at most the input's"
@@ -163,9 +163,9 @@ class ConvSpec:
         )
 
     @property
-    def spatial(self) -> bool:
-        """Plain layout, stride 1, no padding, no dilation: the foundation's spatial candidates
-        (plain arrays, valid/same/full modes) can describe the gradients."""
+    def single_channel_unit_stride(self) -> bool:
+        """Plain layout, stride 1, no padding, no dilation: the plain-array candidates
+        (valid/same/full modes) can describe the gradients."""
         return (
             not self.channelled
             and all(s == 1 for s in self.stride)
@@ -174,23 +174,25 @@ class ConvSpec:
         )
 
     @property
-    def classic(self) -> bool:
-        """The foundation's case: the spatial one without a bias, so the forward pass too."""
-        return self.spatial and not self.bias
+    def plain_correlation(self) -> bool:
+        """Single channel, stride 1, no padding, no dilation and no bias: the output too is a plain
+        correlation of two arrays."""
+        return self.single_channel_unit_stride and not self.bias
 
     @property
-    def spatial_targets(self) -> tuple[str, ...]:
-        """What the spatial search is run on, in order: the output (not with a bias, which no
-        spatial candidate has) and the gradients of the weight and the input."""
-        if not self.spatial:
+    def array_search_targets(self) -> tuple[str, ...]:
+        """What the plain-array search is run on, in order: the output (not with a bias, which no
+        plain-array candidate has) and the gradients of the weight and the input."""
+        if not self.single_channel_unit_stride:
             return ()
         gradients = ("dL/d" + self.weight, "dL/dX")
         return gradients if self.bias else ("O", *gradients)
 
     @property
-    def foundation(self) -> bool:
-        """The foundation's 2-D classic case, whose output stays exactly as it was."""
-        return self.classic and self.dims == 2 and not self.transposed
+    def plain_correlation_2d(self) -> bool:
+        """The plain correlation in 2-D, not transposed: the seed article's example and its
+        document (the kernel F, the rot180 identities, the figures)."""
+        return self.plain_correlation and self.dims == 2 and not self.transposed
 
     @property
     def layer(self) -> str:

@@ -32,9 +32,9 @@ Context = dict[str, Any]
 
 def build(derivation: Derivation) -> Context:
     spec = derivation.spec
-    general = spec is not None and not spec.foundation
+    general = spec is not None and not spec.plain_correlation_2d
     shown = _selection(derivation) if general and not derivation.all_equations else None
-    context = _build_classic(derivation, shown)
+    context = _build_plain(derivation, shown)
     context["general"] = _general(derivation, context) if general else None
     return context
 
@@ -52,12 +52,12 @@ def _selection(derivation: Derivation) -> Shown:
     }
 
 
-def _build_classic(derivation: Derivation, shown: Shown | None = None) -> Context:
+def _build_plain(derivation: Derivation, shown: Shown | None = None) -> Context:
     expansion = derivation.expansion
     notation = notation_of(derivation)
     tensors = {t.key: t for t in expansion.tensors}
     output = tensors[expansion.output]
-    foundation = derivation.spec is None or derivation.spec.foundation
+    plain = derivation.spec is None or derivation.spec.plain_correlation_2d
     return {
         "layer": derivation.layer,
         "tensors": {
@@ -70,7 +70,7 @@ def _build_classic(derivation: Derivation, shown: Shown | None = None) -> Contex
         },
         "forward": {
             "matrices": []
-            if not foundation
+            if not plain
             else _side_by_side(
                 [
                     (tensor_latex(k), t.symbols.map(notation.symbol))
@@ -78,7 +78,7 @@ def _build_classic(derivation: Derivation, shown: Shown | None = None) -> Contex
                     if k in ("X", "F", expansion.output)
                 ]
             ),
-            "definition": _forward_definition(derivation) if foundation else "",
+            "definition": _forward_definition(derivation) if plain else "",
             "equations": [
                 {"lhs": notation.symbol(output.symbols[i]), "lines": notation.poly_lines(v)}
                 for i, v in _picked(expansion.forward, shown, expansion.output)
@@ -341,7 +341,7 @@ def _chain_letters(spec: ConvSpec, key: str) -> tuple[str, str, str]:
 
 
 def _general(derivation: Derivation, context: Context) -> Context:
-    """Everything the general case adds or replaces; the classic keys stay as they are."""
+    """Everything the general case adds or replaces; the plain-array keys stay as they are."""
     spec = derivation.spec
     assert spec is not None
     expansion = derivation.expansion
@@ -428,8 +428,8 @@ def _weight_layout(spec: ConvSpec) -> str:
 
 
 def _with_layer_flags(derivation: Derivation, groups: list[Context]) -> list[Context]:
-    # The foundation's spatial searches, when they ran, come first (see convolution.derive).
-    spatial = len(derivation.spec.spatial_targets) if derivation.spec is not None else 0
+    # The plain-array searches, when they ran, come first (see derive.derive).
+    spatial = len(derivation.spec.array_search_targets) if derivation.spec is not None else 0
     for position, (group, detection) in enumerate(zip(groups, derivation.detections)):
         group["layer"] = position >= spatial
         group["detection"] = detection

@@ -1,5 +1,5 @@
-"""The render context of a convolution beyond the classic example: stride, padding, dilation,
-channels, groups, batch, bias, 1-D/3-D and transposed convolution.
+"""The render context of a convolution beyond the plain single-channel example: stride,
+padding, dilation, channels, groups, batch, bias, 1-D/3-D and transposed convolution.
 
 Like ``conv_context``, only spelling: index formulas with their numbers filled in, slices of the
 tensors, the representative selection of a large derivation, and the operands of each identity

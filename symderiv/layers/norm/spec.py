@@ -174,7 +174,7 @@ class NormSpec:
 
     @property
     def shared_parameter(self) -> bool:
-        """True when every value of a group is scaled by the same gamma (the issue's gamma)."""
+        """True when every value of a group is scaled by the same gamma."""
         return self.kind in ("batchnorm", "instancenorm")
 
     def options(self) -> tuple[tuple[str, object], ...]:
