@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import jinja2
 import pytest
 
 from symderiv.cli.main import cli
@@ -53,3 +54,33 @@ def test_every_template_folder_belongs_to_a_family() -> None:
     shared = {"md", "latex", "notes"}
     folders = {p.name for p in templates_dir().iterdir() if p.is_dir()}
     assert folders == declared | shared
+
+
+def _parsed(path: Path) -> jinja2.nodes.Template:
+    environment = jinja2.Environment()
+    return environment.parse(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    sorted(templates_dir().glob("*/*body.j2")),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_one_structure_per_view_and_the_words_in_phrase_files(body: Path) -> None:
+    """Each language file extends the shared structure and fills exactly its blocks, so a change
+    of structure is made once; the phrase files hold no other output."""
+    prefix = body.name.removesuffix("body.j2")
+    blocks = {b.name for b in _parsed(body).find_all(jinja2.nodes.Block)}
+    assert blocks
+    for lang in LANGUAGES:
+        phrases = _parsed(body.parent / f"{prefix}{lang}.j2")
+        extends = list(phrases.find_all(jinja2.nodes.Extends))
+        assert len(extends) == 1
+        assert extends[0].template.value == f"{body.parent.name}/{body.name}"  # type: ignore[attr-defined]
+        assert {b.name for b in phrases.find_all(jinja2.nodes.Block)} == blocks, lang
+        top_level_output = [n for n in phrases.body if isinstance(n, jinja2.nodes.Output)]
+        assert not [
+            n
+            for n in top_level_output
+            if any(not isinstance(c, jinja2.nodes.TemplateData) or c.data.strip() for c in n.nodes)
+        ]

@@ -311,6 +311,11 @@ def _primary(derivation: Derivation, notation: Notation, identity: Identity) -> 
         "first": tensor_latex(c.first),
         "second": tensor_latex(c.second),
         "rotated": c.rotate_second,
+        "second_shown": (
+            f"\\operatorname{{{_rotation(identity)}}}({tensor_latex(c.second)})"
+            if c.rotate_second
+            else tensor_latex(c.second)
+        ),
         "rotation": (
             f"\\operatorname{{{_rotation(identity)}}}\\left({tensor_latex(c.second)}\\right) = "
             f"{matrix(shown.second.map(notation.poly))}"

@@ -294,6 +294,9 @@ def identity_context(derivation: Derivation, notation: Notation, identity: Ident
         "flipped": c.flip_second,
         "first": tensor_latex(c.first),
         "second": tensor_latex(c.second) if c.second else "",
+        "second_shown": _flipped(tensor_latex(c.second), spec.dims)
+        if c.flip_second
+        else (tensor_latex(c.second) if c.second else ""),
         "stride": axes_text(c.stride) if c.stride else "1",
         "strided": any(s > 1 for s in c.stride),
         "padding": axes_text(c.padding) if c.padding else "0",
@@ -326,9 +329,16 @@ def channel_groups(spec: ConvSpec) -> list[Context]:
             "group": g + 1,
             "inputs": _range_text(g * per_in + 1, (g + 1) * per_in),
             "outputs": _range_text(g * per_out + 1, (g + 1) * per_out),
+            "several_inputs": per_in > 1,
+            "several_outputs": per_out > 1,
         }
         for g in range(spec.groups)
     ]
+
+
+def _flipped(tex: str, dims: int) -> str:
+    """rot180 for a matrix; a vector or a 3-D array is flipped on every axis."""
+    return f"\\operatorname{{{'rot180' if dims == 2 else 'flip'}}}({tex})"
 
 
 def _range_text(first: int, last: int) -> str:
@@ -341,7 +351,11 @@ def zeros(derivation: Derivation, notation: Notation) -> list[Context]:
     for zero in zero_gradients(derivation.spec, derivation.expansion):
         tensor = derivation.expansion.tensor(zero.key)
         planes = [
-            {"axis": axis, "positions": ", ".join(str(p + 1) for p in positions)}
+            {
+                "axis": axis,
+                "positions": ", ".join(str(p + 1) for p in positions),
+                "several": len(positions) > 1,
+            }
             for axis, positions in enumerate(zero.planes, start=1)
             if positions
         ]

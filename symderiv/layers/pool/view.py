@@ -75,6 +75,14 @@ def _common(d: PoolDerivation, notation: Notation) -> Context:
         "output_tuple": _tuple(list(out)),
         "input_tuple": _tuple(list(inp)),
         "argmax_tuple": _tuple([f"{a}^*_{{{out}}}" for a in inp]),
+        "window_set": f"W_{{{out}}}",
+        "selected_element": indexed("O", out)
+        + " = X_{"
+        + ",".join(f"{a}^*_{{{out}}}" for a in inp)
+        + "}",
+        "indicator": f"E^{{{_tuple(list(inp))}}}",
+        "upsample_operator": f"\\operatorname{{up}}_{{{times(g.stride)}}}",
+        "dilate_operator": f"\\operatorname{{dilate}}_{{{times(g.stride)}}}",
         "local_symbol": f"\\frac{{\\partial O_{{{out}}}}}{{\\partial X_{{{inp}}}}}",
         "symbols": {
             "X": tensor_lines("X", x.symbols.map(notation.symbol)),
@@ -163,6 +171,16 @@ def _crop_words(d: PoolDerivation) -> Context:
 # Max pooling
 
 
+def _chain_rule(context: Context, condition: str, factor: str) -> str:
+    """dL/dX as the chain rule's sum over windows, then over the windows that reach it."""
+    upstream = context["upstream_element"]
+    return (
+        f"{context['in_gradient']} = \\sum_{{{context['sum_outputs']}}} {upstream} "
+        f"{context['local_symbol']} = \\sum_{{{context['output_tuple']} \\,:\\, {condition}}} "
+        f"{factor}{upstream}"
+    )
+
+
 def build_max(d: PoolDerivation) -> Context:
     assert d.values is not None
     notation = Notation.of(d.expansion.tensors)
@@ -171,6 +189,9 @@ def build_max(d: PoolDerivation) -> Context:
     assert outputs is not None
     context = _common(d, notation)
     context.update(_crop_words(d))
+    context["chain_rule"] = _chain_rule(
+        context, f"{context['argmax_tuple']} = {context['input_tuple']}", ""
+    )
     chosen_by: dict[Any, list[Selection]] = {}
     for s in d.selections:
         chosen_by.setdefault(s.winner, []).append(s)
@@ -277,6 +298,11 @@ def build_avg(d: PoolDerivation) -> Context:
                 f"\\frac{{1}}{{{window_size(g)}}} {partial(LOSS, 'O_{11}')}"
             ),
         }
+    )
+    context["chain_rule"] = _chain_rule(
+        context,
+        f"{context['in_element']} \\in {context['window_set']}",
+        f"\\frac{{1}}{{{context['divisor_element']}}} ",
     )
     return context
 
