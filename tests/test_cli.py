@@ -11,7 +11,7 @@ import click
 import pytest
 
 from symderiv.cli.main import cli, main
-from symderiv.core.results import Detection
+from symderiv.core.results import Search
 
 BAD_INPUT = [
     (["conv2d", "--input", "3by3"], "'3by3'"),
@@ -157,7 +157,7 @@ def test_verify_exits_1_when_a_search_finds_nothing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def find_nothing(target, value, operands):  # type: ignore[no-untyped-def]
-        return Detection(target, tuple(operands), 24, ())
+        return Search(target, tuple(operands), 24, ())
 
     monkeypatch.setattr("symderiv.layers.conv.derive.search", find_nothing)
     code, out, _ = run(["verify", "conv2d"], capsys)

@@ -24,7 +24,7 @@ import symderiv
 from symderiv.cli.main import main
 from symderiv.core.grid import Grid
 from symderiv.core.poly import Poly
-from symderiv.core.results import LayerCandidate
+from symderiv.layers.conv.candidates import LayerCandidate
 from symderiv.layers.conv.derive import make_spec
 from symderiv.layers.conv.ops import Geometry
 from symderiv.layers.conv.prove import verify_layer
@@ -337,11 +337,11 @@ def identity(d: symderiv.Derivation, target: str, function: str) -> LayerCandida
         for i in d.identities
         if i.target == target
         and i.proof.holds
-        and isinstance(i.candidate, LayerCandidate)
-        and i.candidate.function == function
+        and isinstance(i.form, LayerCandidate)
+        and i.form.function == function
     ]
     assert found, [i.statement for i in d.identities]
-    candidate = found[0].candidate
+    candidate = found[0].form
     assert isinstance(candidate, LayerCandidate)
     return candidate
 

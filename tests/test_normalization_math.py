@@ -73,10 +73,10 @@ def flat(array: sp.ImmutableDenseNDimArray) -> list[Any]:
 def test_every_identity_is_proven(case_id: str) -> None:
     d = derived(case_id)
     assert d.verified
-    names = [i.name for i in d.identities]
+    names = [i.form for i in d.identities]
     training = ["beta", "gamma", "mean_path", "compact", "compact_general"]
     assert names == (training if d.spec.training else ["beta", "gamma", "eval"])
-    elements = {i.name: i.proof.elements for i in d.identities}
+    elements = {i.form: i.proof.elements for i in d.identities}
     assert elements["compact" if d.spec.training else "eval"] == d.spec.elements
 
 
@@ -102,7 +102,7 @@ def test_a_wrong_compact_formula_is_not_proven() -> None:
     xhat = {element_symbol(NORMALIZED, i) for i in d.tensor("x").symbols.indices()}
     broken = d.compact.map(lambda e: e.xreplace({s: 0 for s in xhat}))
     wrong = dataclasses.replace(d, compact=broken)
-    result = {i.name: i.proof.holds for i in prove_identities(wrong)}
+    result = {i.form: i.proof.holds for i in prove_identities(wrong)}
     assert result == {
         "beta": True,
         "gamma": True,

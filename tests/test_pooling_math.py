@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 
 from symderiv import SymderivError
 from symderiv.core.grid import Grid
-from symderiv.core.ops import crop, upsample
+from symderiv.core.ops import crop, insert_zeros, upsample
 from symderiv.core.poly import Poly
-from symderiv.layers.conv.ops import insert_zeros
 from symderiv.layers.pool.derive import (
     avg_pool,
     global_avgpool,
     max_pool,
+    maxpool1d,
     maxpool2d,
 )
 from symderiv.layers.pool.result import PoolDerivation, PoolOperation
@@ -224,7 +224,7 @@ def test_global_average_pooling_matches_adaptive_avg_pool() -> None:
     d = global_avgpool(input=(3, 5))
     check_average(d)
     assert d.geometry.output == (1, 1)
-    assert [i.operation for i in d.identities][0] is PoolOperation.UPSAMPLING
+    assert [i.form for i in d.identities][0] is PoolOperation.UPSAMPLING
 
 
 @pytest.mark.parametrize(
@@ -242,7 +242,7 @@ def test_avg_identity_found_exactly_when_every_divisor_is_the_window_size(
     assert all(
         i.proof.holds and i.proof.elements == int(np.prod(d.geometry.input)) for i in d.identities
     )
-    upsampling = PoolOperation.UPSAMPLING in [i.operation for i in d.identities]
+    upsampling = PoolOperation.UPSAMPLING in [i.form for i in d.identities]
     assert upsampling == (uniform and d.geometry.kernel == d.geometry.stride)
 
 
@@ -283,9 +283,9 @@ def test_max_masked_upsampling_found_exactly_when_each_switch_has_its_block_wind
         x: tuple((i + p) // st for i, p, st in zip(x, g.padding, g.stride)) for x in selected_by
     }
     expected = all(windows == [block[x]] for x, windows in selected_by.items())
-    masked = PoolOperation.MASKED_UPSAMPLING in [i.operation for i in d.identities]
+    masked = PoolOperation.MASKED_UPSAMPLING in [i.form for i in d.identities]
     assert masked == expected
-    assert d.identities[0].operation is PoolOperation.SCATTER
+    assert d.identities[0].form is PoolOperation.SCATTER
 
 
 def test_no_match_is_reported_not_raised() -> None:
@@ -408,17 +408,66 @@ def test_rejected_geometries_are_rejected_by_torch_too() -> None:
 def test_proof_reports_the_first_differing_element() -> None:
     """The proof is not a formality: a gradient changed in one cell is caught there."""
     from symderiv.core.results import Proof
-    from symderiv.layers.pool.search import evaluator
+    from symderiv.layers.pool.prove import rebuild
 
     d = avg_pool(2, input=4, kernel=2)
     value = d.expansion.gradient("X")
     upstream = d.expansion.tensor("dL/dO").symbols.map(Poly.symbol)
-    rhs = evaluator(PoolOperation.UPSAMPLING, d.geometry)(upstream)
+    rhs = rebuild(PoolOperation.UPSAMPLING, d.geometry, upstream, None)
     assert Proof.comparing(rhs, value).holds
     cells = list(value.cells)
     cells[5] = cells[5] + Poly.constant(Fraction(1, 100))
     altered = Proof.comparing(rhs, Grid(value.shape, tuple(cells)))
     assert not altered.holds and altered.first_difference == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("derive", "claimed"),
+    [
+        (lambda: avg_pool(2, input=5, kernel=3, stride=2, padding=1), PoolOperation.UPSAMPLING),
+        (lambda: maxpool2d(values="1,3,3;3,0,3;2,3,1", stride=1), PoolOperation.MASKED_UPSAMPLING),
+    ],
+    ids=["avg-overlapping", "max-overlapping"],
+)
+def test_the_proof_does_not_trust_the_search(derive: Any, claimed: PoolOperation) -> None:
+    """A match the search wrongly claimed is refuted: the proof recomputes the right-hand side
+    from its definition instead of reusing the search's evaluation."""
+    from symderiv.core.results import Search
+    from symderiv.layers.pool.prove import prove
+
+    d = derive()
+    assert claimed not in [i.form for i in d.identities]
+    value = d.expansion.gradient("X")
+    upstream = d.expansion.tensor("dL/dO").symbols.map(Poly.symbol)
+    wrong = Search("dL/dX", ("dL/dO",), 1, (claimed,))
+    (identity,) = prove(wrong, value, upstream, d.geometry, d.values)
+    assert not identity.proof.holds and identity.proof.first_difference is not None
+
+
+@pytest.mark.parametrize("case", range(40))
+def test_rebuilt_sides_equal_the_search_evaluation_where_both_apply(case: int) -> None:
+    """Two implementations of each candidate, the array operations of the search and the index
+    formulas of the proof, agree on random pooling geometries (also where neither matches)."""
+    from symderiv.layers.pool.prove import rebuild, switches
+    from symderiv.layers.pool.search import evaluator
+
+    rng = random.Random(case)
+    axes = rng.choice((1, 2))
+    kernel = rng.randint(1, 3)
+    stride = rng.randint(1, 3)
+    padding = rng.randint(0, kernel // 2)
+    size = rng.randint(max(kernel, 2), 6)
+    d = (
+        maxpool2d(input=size, kernel=kernel, stride=stride, padding=padding, seed=case)
+        if axes == 2
+        else maxpool1d(input=size, kernel=kernel, stride=stride, padding=padding, seed=case)
+    )
+    upstream = d.expansion.tensor("dL/dO").symbols.map(Poly.symbol)
+    assert d.values is not None
+    assert switches(d.geometry, d.values) == {s.window.output: s.winner for s in d.selections}
+    for operation in PoolOperation:
+        searched = evaluator(operation, d.geometry, d.selections)(upstream)
+        assert rebuild(operation, d.geometry, upstream, d.values) == searched, operation
 
 
 def test_values_as_nested_lists_equal_values_as_text() -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import sympy as sp
 
 from .grid import Grid, Index
-from .ops import Mode
 from .poly import Poly
 
 POLYNOMIAL_EQUALITY = "exact polynomial equality, element by element"
@@ -62,26 +61,6 @@ class Expansion:
         return dict(self.gradients)[key]
 
 
-class Operation(str, Enum):
-    CORRELATION = "cross-correlation"
-    CONVOLUTION = "convolution"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One compact form a result might take: ``operation(first, [rot180] second, mode)``."""
-
-    operation: Operation
-    mode: Mode
-    first: str
-    second: str
-    rotate_second: bool
-
-    @property
-    def kind(self) -> str:
-        return f"{self.mode.value} {self.operation.value}"
-
-
 @dataclass(frozen=True)
 class Proof:
     """The outcome of a proof: how many elements it covered, whether it holds, and how."""
@@ -102,43 +81,19 @@ class Proof:
         return Proof(elements=len(value.cells), holds=True, method=method)
 
 
-@dataclass(frozen=True)
-class Presentation:
-    """A candidate rewritten for the reader as a *valid*-mode operation on explicit arrays:
-    the first operand already zero-padded, the second already rotated where the candidate says."""
-
-    first: Grid[Poly]
-    second: Grid[Poly]
-    padding: tuple[tuple[int, int], ...]
-    """Zeros added before and after, per axis, to the first operand."""
+C = TypeVar("C")
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
-class Identity:
-    target: str
-    candidate: Candidate | LayerCandidate
-    proof: Proof
-    presentation: Presentation | None
-    """None for results with nothing to slide, such as a bias gradient (a plain sum)."""
-
-    @property
-    def statement(self) -> str:
-        """Plain text: ``dL/dX = full cross-correlation(dL/dO, rot180(F))``."""
-        c = self.candidate
-        if isinstance(c, LayerCandidate):
-            return f"{self.target} = {c.call}"
-        second = f"rot180({c.second})" if c.rotate_second else c.second
-        return f"{self.target} = {c.kind}({c.first}, {second})"
-
-
-@dataclass(frozen=True)
-class Detection:
-    """The result of one search: every candidate that matched (best first), or none."""
+class Search(Generic[C]):
+    """One search for a compact form of a result: how many candidates were tried and every one
+    that matched (best first), or none: "no match" is a result, not an error."""
 
     target: str
     operands: tuple[str, ...]
     tried: int
-    matches: tuple[Candidate | LayerCandidate, ...]
+    matches: tuple[C, ...]
 
     @property
     def found(self) -> bool:
@@ -146,70 +101,17 @@ class Detection:
 
 
 @dataclass(frozen=True)
-class LayerCandidate:
-    """A compact form written as a whole layer operation in PyTorch's terms, such as
-    ``conv_transpose2d(dL/dO, W, stride=2, padding=1, output_padding=1)``.
+class Identity(Generic[C, S]):
+    """A statement about a result with its proof, the same record in every family."""
 
-    ``function`` is ``conv``, ``conv_transpose``, ``conv_weight`` (the weight gradient of a
-    convolution from its input ``first`` to its output gradient ``second``, as
-    ``torch.nn.grad.conv2d_weight``) or ``sum`` (over the batch and every spatial axis).
-    """
-
-    function: str
-    dims: int
-    first: str
-    second: str | None = None
-    bias: str | None = None
-    stride: tuple[int, ...] = ()
-    padding: tuple[int, ...] = ()
-    dilation: tuple[int, ...] = ()
-    groups: int = 1
-    output_padding: tuple[int, ...] = ()
-    flip_second: bool = False
-    keep: tuple[int, ...] = ()
-    """A ``conv`` whose output is longer than the result keeps its first ``keep`` positions per
-    spatial axis (a transposed convolution with output padding at least its stride, where
-    PyTorch's backward crops the same way); empty when nothing is cut."""
-
-    @property
-    def kind(self) -> str:
-        if self.function == "sum":
-            return "sum over batch and space"
-        return f"{self.function}{self.dims}d"
-
-    def settings(self) -> tuple[tuple[str, object], ...]:
-        """The keyword arguments, as torch.nn.functional would take them."""
-        if self.function == "sum":
-            return ()
-        values: list[tuple[str, object]] = [
-            ("stride", self.stride),
-            ("padding", self.padding),
-        ]
-        if self.function == "conv_transpose":
-            values.append(("output_padding", self.output_padding))
-        values += [("dilation", self.dilation), ("groups", self.groups)]
-        return tuple(values)
-
-    @property
-    def call(self) -> str:
-        """Plain text: ``conv_transpose2d(dL/dO, W, stride=2, padding=1, output_padding=1, …)``."""
-        if self.function == "sum":
-            return f"sum of {self.first} over batch and space"
-        second = self.second or ""
-        if self.flip_second:
-            second = f"{'rot180' if self.dims == 2 else 'flip'}({second})"
-        operands = [self.first, second] + ([self.bias] if self.bias else [])
-        keywords = [f"{k}={_axes_text(v)}" for k, v in self.settings()]
-        call = f"{self.kind}({', '.join(operands + keywords)})"
-        if self.keep:
-            call += "[..., " + ", ".join(f":{n}" for n in self.keep) + "]"
-        return call
-
-
-def _axes_text(value: object) -> str:
-    if isinstance(value, tuple):
-        return str(value[0]) if len(set(value)) == 1 else "(" + ", ".join(map(str, value)) + ")"
-    return str(value)
+    target: str
+    form: C
+    """What it states: a family's candidate, operation, or the name of a known formula."""
+    statement: str
+    """Plain text: ``dL/dX = full cross-correlation(dL/dO, rot180(F))``."""
+    proof: Proof
+    shown: S
+    """What the documents show beside it (the arrays of a written-out form), or None."""
 
 
 class Searched(Protocol):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ...core.protocol import Viewer
-from ...core.results import Detection, Proof
+from ...core.results import Proof, Search
 from ...render.engine import Renders
 
 LAYER = "chain-rule"
@@ -83,7 +83,7 @@ class PrimerDerivation(Renders):
     gate: Gate
     layer: str = LAYER
     options: tuple[tuple[str, object], ...] = ()
-    detections: tuple[Detection, ...] = ()
+    detections: tuple[Search[object], ...] = ()
     """The primer searches for nothing: its checks are its identities."""
     view: Viewer = field(kw_only=True, repr=False, compare=False)
     """How it is shown: the family's view, given by the derive step."""

@@ -23,8 +23,9 @@ from ...core.grid import Grid, Index
 from ...core.parse import coerce_axes, coerce_size
 from ...core.perf import without_cycle_collection
 from ...core.poly import Poly
-from ...core.results import Detection, Expansion, Identity, Role, Tensor
+from ...core.results import Expansion, Role, Tensor
 from ...core.symbols import gradient_key, tensor_symbols
+from .candidates import ConvIdentity, ConvSearch
 from .ops import Geometry
 from .prove import verify, verify_layer
 from .result import Derivation
@@ -133,8 +134,8 @@ def derive(spec: ConvSpec) -> Derivation:
     expansion = expand(spec)
     upstream = gradient_key("O")
     weight = spec.weight
-    detections: list[Detection] = []
-    identities: list[Identity] = []
+    detections: list[ConvSearch] = []
+    identities: list[ConvIdentity] = []
     plain_searches = (
         ("O", expansion.forward, ("X", weight)),
         (gradient_key(weight), expansion.gradient(weight), ("X", upstream)),

@@ -31,8 +31,8 @@ from ...core.figures import (
 )
 from ...core.grid import Grid, Index
 from ...core.poly import Poly
-from ...core.results import Candidate, Presentation
 from ...core.symbols import needs_separators
+from .candidates import Candidate, Presentation
 from .result import Derivation
 
 LabelOf = Callable[[Poly], Label]
@@ -61,9 +61,9 @@ def build(derivation: Derivation) -> dict[str, Figure]:
 
     figures = {"windows": _windows(derivation, separated)}
     slid = _sliding_identity(derivation, "dL/dX")
-    if slid is not None and slid.candidate.rotate_second:
+    if slid is not None and slid.form.rotate_second:
         figures["rotation"] = _rotation(slid, label)
-    if slid is not None and any(b or a for b, a in slid.presentation.padding):
+    if slid is not None and any(b or a for b, a in slid.shown.padding):
         figures["full-correlation"] = _full(slid, label, separated)
     return figures
 
@@ -73,8 +73,8 @@ class Slid:
     """A proven identity that slides one array over another, as its presentation shows it."""
 
     target: str
-    candidate: Candidate
-    presentation: Presentation
+    form: Candidate
+    shown: Presentation
 
 
 def _sliding_identity(derivation: Derivation, target: str) -> Slid | None:
@@ -83,10 +83,10 @@ def _sliding_identity(derivation: Derivation, target: str) -> Slid | None:
         if (
             i.target == target
             and i.proof.holds
-            and isinstance(i.candidate, Candidate)
-            and i.presentation is not None
+            and isinstance(i.form, Candidate)
+            and i.shown is not None
         ):
-            return Slid(i.target, i.candidate, i.presentation)
+            return Slid(i.target, i.form, i.shown)
     return None
 
 
@@ -118,8 +118,8 @@ def _windows(derivation: Derivation, separated: bool) -> Figure:
 
 
 def _rotation(identity: Slid, label: LabelOf) -> Figure:
-    key = identity.candidate.second
-    rotated = identity.presentation.second
+    key = identity.form.second
+    rotated = identity.shown.second
     original = Grid.build(
         rotated.shape, lambda i: rotated[tuple(n - 1 - a for a, n in zip(i, rotated.shape))]
     )
@@ -148,8 +148,8 @@ def _rotation(identity: Slid, label: LabelOf) -> Figure:
 
 
 def _full(identity: Slid, label: LabelOf, separated: bool) -> Figure:
-    padded = identity.presentation.first
-    kernel = identity.presentation.second.shape
+    padded = identity.shown.first
+    kernel = identity.shown.second.shape
     zeros = frozenset(i for i, cell in padded.items() if not cell)
     out_shape = tuple(n - k + 1 for n, k in zip(padded.shape, kernel))
     out = Grid.build(out_shape, lambda i: i)
@@ -161,7 +161,7 @@ def _full(identity: Slid, label: LabelOf, separated: bool) -> Figure:
         return frozenset(tuple(a + u for a, u in zip(at, offset)) for offset in offsets)
 
     whole = Panel(
-        tensor_label(identity.candidate.first),
+        tensor_label(identity.form.first),
         padded.map(label),
         (Highlight("zero", zeros),),
         show_labels=not big,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ...core.results import Identity, LayerCandidate
 from ...render.json import SCHEMA_VERSION, expansion_json, verification
+from .candidates import ConvIdentity, LayerCandidate
 from .facts import axis_sizes, zero_gradients
 from .spec import ConvSpec
 
@@ -64,8 +64,8 @@ def _geometry(derivation: Derivation, spec: ConvSpec) -> dict[str, Any]:
     }
 
 
-def _identity(identity: Identity) -> dict[str, Any]:
-    c = identity.candidate
+def _identity(identity: ConvIdentity) -> dict[str, Any]:
+    c = identity.form
     if isinstance(c, LayerCandidate):
         return _layer_identity(identity, c)
     return {
@@ -80,7 +80,7 @@ def _identity(identity: Identity) -> dict[str, Any]:
     }
 
 
-def _layer_identity(identity: Identity, c: LayerCandidate) -> dict[str, Any]:
+def _layer_identity(identity: ConvIdentity, c: LayerCandidate) -> dict[str, Any]:
     operands = [c.first] + ([c.second] if c.second else []) + ([c.bias] if c.bias else [])
     return {
         "target": identity.target,

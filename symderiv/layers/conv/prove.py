@@ -1,29 +1,34 @@
 """Proof of each detected identity, independent of the search that found it.
 
-The right-hand side is recomputed with the whole-array operations (a separate code path from the
-detector's cell-by-cell comparison) and every element is compared with the derived result as an
-exact polynomial: equal coefficients for equal monomials, no floating point anywhere. Whole-layer
-identities are rebuilt from the textbook steps in ``conv_ops.explicit_*`` (zero insertion,
-padding, dilation, ``ops.correlate`` in valid mode, crop, sums over channels), not from the index
-formulas the search evaluated.
+The right-hand side is recomputed from the textbook steps, never by the function that found the
+match, and every element is compared with the derived result as an exact polynomial: equal
+coefficients for equal monomials, no floating point anywhere.
+
+* Plain arrays: the second operand rotated by 180 degrees where the candidate says, the first
+  zero-padded for the mode (the arrays the documents show), then the valid-mode sum written out
+  from its definition, sum_u a[i + u] k[u] for a cross-correlation and sum_u a[i + m - 1 - u] k[u]
+  for a convolution (the search instead compares cells of a flipped-kernel correlation).
+* Whole layers: rebuilt by ``ops.explicit_*`` (zero insertion, padding, dilation, a valid
+  correlation, crop, sums over channels), not from the index formulas the search evaluated.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 
-from ...core.grid import Grid
-from ...core.ops import convolve, correlate, flip, padding, zero_pad
+from ...core.grid import Grid, Index
+from ...core.ops import flip, padding, zero_pad
 from ...core.poly import Poly
-from ...core.results import (
-    REBUILT,
+from ...core.results import REBUILT, Proof
+from .candidates import (
     Candidate,
-    Detection,
-    Identity,
+    ConvIdentity,
+    ConvSearch,
     LayerCandidate,
     Operation,
     Presentation,
-    Proof,
+    identity,
 )
 from .ops import (
     Steps,
@@ -36,16 +41,25 @@ from .ops import (
 from .search import geometry
 
 
-def evaluate(candidate: Candidate, operands: Mapping[str, Grid[Poly]]) -> Grid[Poly]:
-    first, second = operands[candidate.first], operands[candidate.second]
-    if candidate.rotate_second:
-        second = flip(second)
-    operation = convolve if candidate.operation is Operation.CONVOLUTION else correlate
-    return operation(first, second, candidate.mode)
+def by_definition(candidate: Candidate, shown: Presentation) -> Grid[Poly]:
+    """The valid-mode sum over the padded first operand and the (rotated) second, written out."""
+    a, k = shown.first, shown.second
+    shape = tuple(n - m + 1 for n, m in zip(a.shape, k.shape))
+    offsets = list(itertools.product(*(range(m) for m in k.shape)))
+    convolution = candidate.operation is Operation.CONVOLUTION
+
+    def cell(index: Index) -> Poly:
+        if convolution:
+            reads = (tuple(i + m - 1 - u for i, u, m in zip(index, v, k.shape)) for v in offsets)
+        else:
+            reads = (tuple(i + u for i, u in zip(index, v)) for v in offsets)
+        return Poly.total(a[at] * k[v] for at, v in zip(reads, offsets))
+
+    return Grid.build(shape, cell)
 
 
 def prove(candidate: Candidate, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -> Proof:
-    return Proof.comparing(evaluate(candidate, operands), value)
+    return Proof.comparing(by_definition(candidate, present(candidate, operands)), value)
 
 
 def present(candidate: Candidate, operands: Mapping[str, Grid[Poly]]) -> Presentation:
@@ -57,10 +71,10 @@ def present(candidate: Candidate, operands: Mapping[str, Grid[Poly]]) -> Present
 
 
 def verify(
-    detection: Detection, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]
-) -> tuple[Identity, ...]:
+    detection: ConvSearch, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]
+) -> tuple[ConvIdentity, ...]:
     return tuple(
-        Identity(detection.target, c, prove(c, value, operands), present(c, operands))
+        identity(detection.target, c, prove(c, value, operands), present(c, operands))
         for c in detection.matches
         if isinstance(c, Candidate)
     )
@@ -89,13 +103,13 @@ def evaluate_layer(
 
 
 def verify_layer(
-    detection: Detection, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]
-) -> tuple[Identity, ...]:
+    detection: ConvSearch, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]
+) -> tuple[ConvIdentity, ...]:
     identities = []
     for candidate in detection.matches:
         assert isinstance(candidate, LayerCandidate)
         rhs, steps = evaluate_layer(candidate, operands, value.shape[2:])
         proof = Proof.comparing(rhs, value, REBUILT)
         shown = None if steps is None else Presentation(steps.first, steps.second, steps.padding)
-        identities.append(Identity(detection.target, candidate, proof, shown))
+        identities.append(identity(detection.target, candidate, proof, shown))
     return tuple(identities)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...core.protocol import Viewer
-from ...core.results import Detection, Expansion, ExpansionViews, Identity
+from ...core.results import Expansion, ExpansionViews
 from ...render.engine import Renders
+from .candidates import ConvIdentity, ConvSearch
 from .spec import ConvSpec
 
 
@@ -15,8 +16,8 @@ class Derivation(Renders, ExpansionViews):
     layer: str
     options: tuple[tuple[str, object], ...]
     expansion: Expansion
-    detections: tuple[Detection, ...]
-    identities: tuple[Identity, ...]
+    detections: tuple[ConvSearch, ...]
+    identities: tuple[ConvIdentity, ...]
     all_equations: bool = False
     """Show every element equation in Markdown and LaTeX, however many (JSON always does)."""
     spec: ConvSpec | None = None

@@ -1,4 +1,4 @@
-"""Identity detection: a search over compact operations for one that equals a derived result.
+"""ConvIdentity detection: a search over compact operations for one that equals a derived result.
 
 Nothing here knows the answer in advance. Every candidate (operand order x cross-correlation or
 convolution x second operand rotated by 180 degrees or not x valid, same or full mode) is computed
@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from ...core.grid import Grid, Index
 from ...core.ops import Mode, correlate_cell, flip, output_shape
 from ...core.poly import Poly
-from ...core.results import Candidate, Detection, LayerCandidate, Operation
+from ...core.results import Search
+from .candidates import Candidate, ConvSearch, LayerCandidate, Operation
 from .ops import (
     Geometry,
     conv_cell,
@@ -67,14 +68,14 @@ def matches(candidate: Candidate, target: Grid[Poly], operands: Mapping[str, Gri
     return all(correlate_cell(a, k, candidate.mode, i) == v for i, v in target.items())
 
 
-def search(target: str, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -> Detection:
+def search(target: str, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -> ConvSearch:
     """Every candidate over the two operands that equals ``value``, best first; none is a result."""
     keys = tuple(operands)
     if len(keys) != 2:
         raise ValueError(f"a search needs two operands, got {keys}")
     tried = list(candidates((keys[0], keys[1])))
     found = tuple(c for c in tried if matches(c, value, operands))
-    return Detection(target, keys, len(tried), found)
+    return Search(target, keys, len(tried), found)
 
 
 # --- whole-layer candidates: stride, padding, dilation, channels, groups, transposition ---------
@@ -188,7 +189,7 @@ def search_layer(
     operands: Mapping[str, Grid[Poly]],
     geo: Geometry,
     bias: str | None = None,
-) -> Detection:
+) -> ConvSearch:
     """Every whole-layer candidate over two operands (plus the bias) that equals ``value``."""
     keys = tuple(k for k in operands if k != bias)
     dims = len(value.shape) - 2
@@ -200,13 +201,13 @@ def search_layer(
         found = tuple(c for c in shaped if c is not None and layer_matches(c, value, operands))
         if found:
             break
-    return Detection(target, keys, len(tried), found)
+    return Search(target, keys, len(tried), found)
 
 
-def search_sum(target: str, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -> Detection:
+def search_sum(target: str, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -> ConvSearch:
     """The bias gradient: is it the upstream gradient summed over the batch and space?"""
     (key,) = operands
     candidate = LayerCandidate("sum", len(operands[key].shape) - 2, key)
     fits = fitted(candidate, value, operands) is not None
     found = (candidate,) if fits and layer_matches(candidate, value, operands) else ()
-    return Detection(target, (key,), 1, found)
+    return Search(target, (key,), 1, found)

@@ -15,11 +15,12 @@ from ...core.grid import Grid
 from ...core.ops import Mode, zero_pad
 from ...core.poly import Poly
 from ...core.protocol import KeyEquation
-from ...core.results import Candidate, Identity, LayerCandidate, LocalGradient, Operation, Role
+from ...core.results import LocalGradient, Role
 from ...core.symbols import gradient_key, gradient_of, tensor_latex
 from ...render.latex import TERMS_PER_LINE, Notation, fits_one_line, matrix, size
 from . import figures, json_view
 from . import view_general as cg
+from .candidates import Candidate, ConvIdentity, LayerCandidate, Operation
 from .result import Derivation
 from .spec import ConvSpec
 
@@ -110,7 +111,7 @@ def _build_plain(derivation: Derivation, shown: Shown | None = None) -> Context:
             {
                 "statement": (
                     cg.statement(identity)
-                    if isinstance(identity.candidate, LayerCandidate)
+                    if isinstance(identity.form, LayerCandidate)
                     else _statement(identity)
                 ),
                 "elements": identity.proof.elements,
@@ -243,14 +244,14 @@ def _sum_lines(start: str, terms: list[str], per_line: int) -> list[str]:
     ]
 
 
-def _rotation(identity: Identity) -> str:
+def _rotation(identity: ConvIdentity) -> str:
     """rot180 for a matrix; a vector or a 3-D array is flipped on every axis."""
-    shown = identity.presentation
+    shown = identity.shown
     return "rot180" if shown is None or len(shown.second.shape) == 2 else "flip"
 
 
-def _statement(identity: Identity) -> str:
-    c = identity.candidate
+def _statement(identity: ConvIdentity) -> str:
+    c = identity.form
     assert isinstance(c, Candidate)
     second = tensor_latex(c.second)
     if c.rotate_second:
@@ -269,9 +270,7 @@ def _target_cells(derivation: Derivation, notation: Notation, target: str) -> Gr
 
 
 def _identities(derivation: Derivation, notation: Notation) -> list[Context]:
-    proven = [
-        i for i in derivation.identities if i.proof.holds and isinstance(i.candidate, Candidate)
-    ]
+    proven = [i for i in derivation.identities if i.proof.holds and isinstance(i.form, Candidate)]
     groups = []
     for detection in derivation.detections:
         matched = [i for i in proven if i.target == detection.target]
@@ -290,9 +289,9 @@ def _identities(derivation: Derivation, notation: Notation) -> list[Context]:
     return groups
 
 
-def _primary(derivation: Derivation, notation: Notation, identity: Identity) -> Context:
-    c = identity.candidate
-    shown = identity.presentation
+def _primary(derivation: Derivation, notation: Notation, identity: ConvIdentity) -> Context:
+    c = identity.form
+    shown = identity.shown
     assert isinstance(c, Candidate) and shown is not None
     operator = OPERATOR[c.operation]
     padded = any(before or after for before, after in shown.padding)
@@ -446,9 +445,7 @@ def _layer_group(derivation: Derivation, notation: Notation, group: Context) -> 
     matched = [
         i
         for i in derivation.identities
-        if i.target == detection.target
-        and i.proof.holds
-        and isinstance(i.candidate, LayerCandidate)
+        if i.target == detection.target and i.proof.holds and isinstance(i.form, LayerCandidate)
     ]
     group["found"] = bool(matched)
     group["equivalents"] = [cg.statement(i) for i in matched[1:]]

@@ -13,9 +13,9 @@ from typing import Any
 
 from ...core.grid import Grid, Index
 from ...core.poly import Poly
-from ...core.results import Identity, LayerCandidate
 from ...core.symbols import gradient_key, tensor_latex
 from ...render.latex import Notation, matrix
+from .candidates import ConvIdentity, LayerCandidate
 from .facts import axis_sizes, zero_gradients
 from .result import Derivation
 from .spec import ConvSpec
@@ -261,8 +261,8 @@ def busiest(values: Sequence[Poly]) -> int:
 # --- identities ---------------------------------------------------------------------------------
 
 
-def statement(identity: Identity) -> str:
-    c = identity.candidate
+def statement(identity: ConvIdentity) -> str:
+    c = identity.form
     assert isinstance(c, LayerCandidate)
     target = tensor_latex(identity.target)
     if c.function == "sum":
@@ -283,20 +283,19 @@ def statement(identity: Identity) -> str:
     return f"{target} = {call}"
 
 
-def identity_context(derivation: Derivation, notation: Notation, identity: Identity) -> Context:
-    c = identity.candidate
+def identity_context(derivation: Derivation, notation: Notation, identity: ConvIdentity) -> Context:
+    c = identity.form
     assert isinstance(c, LayerCandidate) and derivation.spec is not None
     spec = derivation.spec
-    shown = identity.presentation
+    shown = identity.shown
+    second_tex = tensor_latex(c.second) if c.second else ""
     context: Context = {
         "statement": statement(identity),
         "function": c.function,
         "flipped": c.flip_second,
         "first": tensor_latex(c.first),
-        "second": tensor_latex(c.second) if c.second else "",
-        "second_shown": _flipped(tensor_latex(c.second), spec.dims)
-        if c.flip_second
-        else (tensor_latex(c.second) if c.second else ""),
+        "second": second_tex,
+        "second_shown": _flipped(second_tex, spec.dims) if c.flip_second else second_tex,
         "stride": axes_text(c.stride) if c.stride else "1",
         "strided": any(s > 1 for s in c.stride),
         "padding": axes_text(c.padding) if c.padding else "0",

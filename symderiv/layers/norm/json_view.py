@@ -75,7 +75,7 @@ def build(d: NormDerivation) -> dict[str, Any]:
         "identities": [
             {
                 "target": identity.target,
-                "name": identity.name,
+                "name": identity.form,
                 "statement": identity.statement,
                 "verification": verification(identity.proof),
             }

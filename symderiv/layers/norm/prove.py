@@ -18,7 +18,7 @@ import sympy as sp
 from ...core.results import Proof
 from ...core.symbols import BETA, GAMMA, NORMALIZED, element_symbol, gradient_key
 from .prove_general import GENERAL_METHOD, equal_for_every_m, general_form
-from .result import NormDerivation, NormIdentity, Statistic
+from .result import NormDerivation, NormIdentity, Statistic, norm_identity
 
 CHANGE_OF_VARIABLES = (
     "exact: x_j = mu + d_j with sum d_j = 0, sqrt(sigma^2 + eps) = s > 0, expanded difference 0"
@@ -44,7 +44,7 @@ def prove_identities(d: NormDerivation) -> tuple[NormIdentity, ...]:
             for stat in d.statistics
         )
         identities.append(
-            NormIdentity(
+            norm_identity(
                 gradient_key("x"),
                 "compact",
                 "dL/dx_i = 1/(M sqrt(sigma^2 + eps)) * (M g_i - sum_j g_j"
@@ -53,7 +53,7 @@ def prove_identities(d: NormDerivation) -> tuple[NormIdentity, ...]:
             )
         )
         identities.append(
-            NormIdentity(
+            norm_identity(
                 gradient_key("x"),
                 "compact_general",
                 "for every M: dL/dx_i = 1/(M sqrt(sigma^2 + eps)) * (M g_i - sum_j g_j"
@@ -64,7 +64,7 @@ def prove_identities(d: NormDerivation) -> tuple[NormIdentity, ...]:
     else:
         holds = all(sp.expand(resolved[x[i]] - d.compact[i]) == 0 for i in x.indices())
         identities.append(
-            NormIdentity(
+            norm_identity(
                 gradient_key("x"),
                 "eval",
                 "dL/dx_i = gamma dL/dy_i / sqrt(running_var + eps)  (statistics are constants)",
@@ -84,7 +84,7 @@ def _parameter_sums(d: NormDerivation, key: str) -> NormIdentity:
         expected[params[spec.parameter_of(i)]] += dy * factor
     holds = all(sp.expand(d.graph.resolved[s] - expected[s]) == 0 for s in params.cells)
     summand = "dL/dy_i * xhat_i" if key == GAMMA else "dL/dy_i"
-    return NormIdentity(
+    return norm_identity(
         gradient_key(key),
         key,
         f"dL/d{key} = sum of {summand} over the values each {key} scales",
@@ -101,7 +101,7 @@ def _mean_path(d: NormDerivation) -> NormIdentity:
         == 0
         for stat in d.statistics
     )
-    return NormIdentity(
+    return norm_identity(
         "dsigma2/dmu",
         "mean_path",
         "dsigma^2/dmu = -(2/M) sum_j (x_j - mu) = 0, so dL/dmu gets nothing through sigma^2",

@@ -9,20 +9,18 @@ import sympy as sp
 from ...core.graph import Backward, Node
 from ...core.grid import Grid, Index
 from ...core.protocol import Viewer
-from ...core.results import Proof, Tensor
+from ...core.results import Identity, Proof, Tensor
 from ...core.symbols import element_symbol
 from ...render.engine import Renders
 from .spec import NormSpec
 
+NormIdentity = Identity[str, None]
+"""``form`` is a stable name: ``beta``, ``gamma``, ``mean_path``, ``compact``,
+``compact_general`` or ``eval``; ``target`` the tensor or local derivative it is about."""
 
-@dataclass(frozen=True)
-class NormIdentity:
-    target: str
-    """The tensor or local derivative the identity is about, e.g. ``dL/dx``."""
-    name: str
-    """A stable name: ``beta``, ``gamma``, ``mean_path``, ``compact``, ``eval``."""
-    statement: str
-    proof: Proof
+
+def norm_identity(target: str, name: str, statement: str, proof: Proof) -> NormIdentity:
+    return Identity(target, name, statement, proof, None)
 
 
 @dataclass(frozen=True)

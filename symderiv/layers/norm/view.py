@@ -236,11 +236,11 @@ def build(d: NormDerivation) -> Context:
         "verified": d.verified,
         "verification": [
             {
-                "statement": _statement(d, identity.name),
+                "statement": _statement(d, identity.form),
                 "elements": identity.proof.elements,
                 "holds": identity.proof.holds,
                 "method": identity.proof.method,
-                "general": identity.name == "compact_general",
+                "general": identity.form == "compact_general",
             }
             for identity in d.identities
         ],

@@ -21,8 +21,9 @@ from ...core.perf import without_cycle_collection
 from ...core.poly import Poly
 from ...core.results import Expansion, Role, Tensor
 from ...core.symbols import gradient_key, tensor_symbols
+from .prove import prove
 from .result import PoolDerivation, Selection
-from .search import AVERAGE_CANDIDATES, MAX_CANDIDATES, search_and_prove
+from .search import AVERAGE_CANDIDATES, MAX_CANDIDATES, search
 from .values import Value, check_shape, parse_values, seeded_values
 from .view import AVG_VIEW, MAX_VIEW
 from .windows import PoolGeometry, Window
@@ -141,9 +142,9 @@ def derive_max(spec: MaxPoolSpec, layer: str) -> PoolDerivation:
     forward = Grid(g.output, tuple(Poly.symbol(x.symbols[s.winner]) for s in selections))
     local, (grad_x,) = chain_rule(forward, o.symbols, upstream.symbols, (x.symbols,))
     expansion = Expansion((x, o, upstream), "O", forward, local, (("X", grad_x),))
-    detection, identities = search_and_prove(
-        grad_x, upstream.symbols.map(Poly.symbol), g, MAX_CANDIDATES, selections
-    )
+    dl_do = upstream.symbols.map(Poly.symbol)
+    detection = search(grad_x, dl_do, g, MAX_CANDIDATES, selections)
+    identities = prove(detection, grad_x, dl_do, g, spec.values)
     return PoolDerivation(
         layer=layer,
         kind="max",
@@ -284,9 +285,9 @@ def derive_average(spec: AvgPoolSpec, layer: str) -> PoolDerivation:
     forward = Grid(g.output, tuple(average(w) for w in windows))
     local, (grad_x,) = chain_rule(forward, o.symbols, upstream.symbols, (x.symbols,))
     expansion = Expansion((x, o, upstream), "O", forward, local, (("X", grad_x),))
-    detection, identities = search_and_prove(
-        grad_x, upstream.symbols.map(Poly.symbol), g, AVERAGE_CANDIDATES
-    )
+    dl_do = upstream.symbols.map(Poly.symbol)
+    detection = search(grad_x, dl_do, g, AVERAGE_CANDIDATES)
+    identities = prove(detection, grad_x, dl_do, g)
     return PoolDerivation(
         layer=layer,
         kind="avg",

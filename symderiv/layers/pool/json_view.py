@@ -54,7 +54,7 @@ def build(d: PoolDerivation) -> dict[str, Any]:
         {
             "target": i.target,
             "statement": i.statement,
-            "kind": i.operation.value,
+            "kind": i.form.value,
             "verification": verification(i.proof),
         }
         for i in d.identities

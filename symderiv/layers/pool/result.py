@@ -9,7 +9,7 @@ from fractions import Fraction
 from ...core.grid import Grid, Index
 from ...core.poly import Poly
 from ...core.protocol import Viewer
-from ...core.results import Expansion, ExpansionViews, Proof
+from ...core.results import Expansion, ExpansionViews, Identity, Search
 from ...render.engine import Renders
 from .windows import PoolGeometry, Window
 
@@ -23,30 +23,10 @@ class PoolOperation(str, Enum):
     DILATED_CORRELATION = "full cross-correlation of the dilated upstream gradient"
 
 
-@dataclass(frozen=True)
-class PoolDetection:
-    """One search: every operation that equals the derived result (best first), or none."""
-
-    target: str
-    operands: tuple[str, ...]
-    tried: int
-    matches: tuple[PoolOperation, ...]
-
-    @property
-    def found(self) -> bool:
-        return bool(self.matches)
-
-
-@dataclass(frozen=True)
-class PoolIdentity:
-    target: str
-    operation: PoolOperation
-    statement: str
-    """Plain text, e.g. ``dL/dX = crop(upsample(dL/dO, 2x2) / 4)``."""
-    proof: Proof
-    operand: Grid[Poly] | None = None
-    """The intermediate array shown to the reader: dL/dO upsampled and cropped, or with zeros
-    inserted; None for the scatter, which has no single intermediate."""
+PoolSearch = Search[PoolOperation]
+PoolIdentity = Identity[PoolOperation, Grid[Poly] | None]
+"""``shown`` is the intermediate array shown to the reader: dL/dO upsampled and cropped, or with
+zeros inserted; None for the scatter, which has no single intermediate."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +53,7 @@ class PoolDerivation(Renders, ExpansionViews):
     options: tuple[tuple[str, object], ...]
     geometry: PoolGeometry
     expansion: Expansion
-    detections: tuple[PoolDetection, ...]
+    detections: tuple[PoolSearch, ...]
     identities: tuple[PoolIdentity, ...]
     values: Grid[Fraction] | None = None
     """Max pooling: the concrete input."""

@@ -1,4 +1,4 @@
-"""The search for a compact form of a pooling gradient, and the proof of what it finds.
+"""The search for a compact form of a pooling gradient (``prove`` proves what it finds).
 
 Nothing here knows which form holds. Each candidate operation is computed symbolically from the
 upstream gradient dL/dO alone (plus, for max pooling, the switches the forward pass chose) and
@@ -24,9 +24,9 @@ from ...core.grid import Grid, Index
 from ...core.ops import Mode, correlate, crop, insert_zeros, multiply, upsample
 from ...core.parse import format_size
 from ...core.poly import ZERO, Poly
-from ...core.results import Proof
+from ...core.results import Search
 from ...core.symbols import gradient_key
-from .result import PoolDetection, PoolIdentity, PoolOperation, Selection
+from .result import PoolOperation, PoolSearch, Selection
 from .windows import PoolGeometry
 
 AVERAGE_CANDIDATES = (PoolOperation.UPSAMPLING, PoolOperation.DILATED_CORRELATION)
@@ -112,28 +112,17 @@ def statement(operation: PoolOperation, geometry: PoolGeometry) -> str:
     return f"{target} = scatter-add of {up} to the selected cells"
 
 
-def search_and_prove(
+def search(
     value: Grid[Poly],
     upstream: Grid[Poly],
     geometry: PoolGeometry,
     candidates: Sequence[PoolOperation],
     selections: Sequence[Selection] = (),
-) -> tuple[PoolDetection, tuple[PoolIdentity, ...]]:
-    target = gradient_key("X")
+) -> PoolSearch:
+    """Every candidate equal to the derived gradient, element by element; none is a result."""
     matches = []
     for operation in candidates:
         rhs = evaluator(operation, geometry, selections)(upstream)
         if rhs.shape == value.shape and all(rhs[i] == v for i, v in value.items()):
             matches.append(operation)
-    detection = PoolDetection(target, (gradient_key("O"),), len(candidates), tuple(matches))
-    identities = tuple(
-        PoolIdentity(
-            target,
-            operation,
-            statement(operation, geometry),
-            Proof.comparing(evaluator(operation, geometry, selections)(upstream), value),
-            operand(operation, geometry, upstream),
-        )
-        for operation in matches
-    )
-    return detection, identities
+    return Search(gradient_key("X"), (gradient_key("O"),), len(candidates), tuple(matches))

@@ -102,7 +102,7 @@ def _common(d: PoolDerivation, notation: Notation) -> Context:
         "verified": d.verified,
         "verification": [
             {
-                "statement": statement_latex(i.operation, g, window_size(g)),
+                "statement": statement_latex(i.form, g, window_size(g)),
                 "elements": i.proof.elements,
                 "holds": i.proof.holds,
             }
@@ -130,10 +130,10 @@ def _identities(d: PoolDerivation, notation: Notation) -> list[Context]:
     g = d.geometry
     return [
         {
-            "operation": i.operation.name.lower(),
-            "statement": statement_latex(i.operation, g, window_size(g)),
+            "operation": i.form.name.lower(),
+            "statement": statement_latex(i.form, g, window_size(g)),
             "holds": i.proof.holds,
-            "operand": _operand_lines(d, notation, i.operation, i.operand),
+            "operand": _operand_lines(d, notation, i.form, i.shown),
         }
         for i in d.identities
     ]
@@ -238,9 +238,7 @@ def build_max(d: PoolDerivation) -> Context:
             "selected": len(chosen_by),
             "windows_count": len(d.selections),
             "local_count": len(d.expansion.local_gradients),
-            "masked_holds": any(
-                i.operation is PoolOperation.MASKED_UPSAMPLING for i in d.identities
-            ),
+            "masked_holds": any(i.form is PoolOperation.MASKED_UPSAMPLING for i in d.identities),
         }
     )
     return context
@@ -313,13 +311,12 @@ def _primary(d: PoolDerivation, notation: Notation) -> Context | None:
         return None
     identity = d.identities[0]
     return {
-        "operation": identity.operation.name.lower(),
-        "statement": statement_latex(identity.operation, d.geometry, window_size(d.geometry)),
-        "upsampling": identity.operation is PoolOperation.UPSAMPLING,
-        "operand": _operand_lines(d, notation, identity.operation, identity.operand),
+        "operation": identity.form.name.lower(),
+        "statement": statement_latex(identity.form, d.geometry, window_size(d.geometry)),
+        "upsampling": identity.form is PoolOperation.UPSAMPLING,
+        "operand": _operand_lines(d, notation, identity.form, identity.shown),
         "equivalents": [
-            statement_latex(i.operation, d.geometry, window_size(d.geometry))
-            for i in d.identities[1:]
+            statement_latex(i.form, d.geometry, window_size(d.geometry)) for i in d.identities[1:]
         ],
     }
 
