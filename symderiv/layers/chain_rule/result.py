@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ...core.protocol import Viewer
-from ...core.results import Proof, Search
+from ...core.results import Identity, Proof, Search
 from ...render.engine import Renders
 
 LAYER = "chain-rule"
@@ -89,8 +89,15 @@ class PrimerDerivation(Renders):
     """How it is shown: the family's view, given by the derive step."""
 
     @property
-    def identities(self) -> tuple[Case | Gate, ...]:
-        return (*self.cases, self.gate)
+    def identities(self) -> tuple[Identity[str, Case | Gate], ...]:
+        """Each case and the gate as the shared identity record (``form`` names it)."""
+        cases: tuple[Identity[str, Case | Gate], ...] = tuple(
+            Identity(str(c.target[0]), c.name, c.statement, c.proof, c) for c in self.cases
+        )
+        gate = Identity(
+            str(self.gate.output), "gate", self.gate.statement, self.gate.proof, self.gate
+        )
+        return (*cases, gate)
 
     @property
     def verified(self) -> bool:
