@@ -94,9 +94,8 @@ class PrimerDerivation(Renders):
         cases: tuple[Identity[str, Case | Gate], ...] = tuple(
             Identity(str(c.target[0]), c.name, c.statement, c.proof, c) for c in self.cases
         )
-        gate = Identity(
-            str(self.gate.output), "gate", self.gate.statement, self.gate.proof, self.gate
-        )
+        g = self.gate
+        gate: Identity[str, Case | Gate] = Identity(str(g.output), "gate", g.statement, g.proof, g)
         return (*cases, gate)
 
     @property
