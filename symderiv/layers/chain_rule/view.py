@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import sympy as sp
 
@@ -15,6 +15,16 @@ from . import figures
 from .result import Case, Gate, PrimerDerivation
 
 Context = dict[str, Any]
+
+
+class PrimerContext(TypedDict):
+    """The render context of the chain-rule primer: its two cases and the gate."""
+
+    layer: str
+    one_path: Context
+    two_paths: Context
+    gate: Context
+    verified: bool
 
 
 def _tex(e: sp.Expr) -> str:
@@ -80,7 +90,7 @@ def _gate(g: Gate) -> Context:
     }
 
 
-def build(derivation: PrimerDerivation) -> Context:
+def build(derivation: PrimerDerivation) -> PrimerContext:
     one_path, two_paths = derivation.cases
     return {
         "layer": derivation.layer,

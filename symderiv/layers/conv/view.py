@@ -7,7 +7,7 @@ decides what goes where. Prose lives in the templates, one per language.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from ...core.family import View
 from ...core.figures import AnyFigure
@@ -20,7 +20,7 @@ from ...core.symbols import gradient_key, gradient_of, tensor_latex
 from ...render.latex import TERMS_PER_LINE, Notation, fits_one_line, matrix, size
 from . import figures, json_view
 from . import view_general as cg
-from .candidates import Candidate, ConvIdentity, LayerCandidate, Operation
+from .candidates import Candidate, ConvIdentity, ConvSearch, LayerCandidate, Operation
 from .result import Derivation
 from .spec import ConvSpec
 
@@ -29,15 +29,45 @@ INDEX_LETTERS = {Role.OUTPUT: "ij", Role.PARAMETER: "mn", Role.INPUT: "ab"}
 EXAMPLE_PATHS = 6
 
 Context = dict[str, Any]
+"""A nested part of a render context: strings, numbers, lists and further parts."""
 
 
-def build(derivation: Derivation) -> Context:
+class ReplacedContext(TypedDict):
+    """The entries the general case spells differently from the plain-array document."""
+
+    tensors: dict[str, Context]
+    forward: Context
+    gradients: list[Context]
+    identities: list[Context]
+
+
+class PlainContext(ReplacedContext):
+    """The render context of the plain-array (single-channel) document."""
+
+    layer: str
+    local_gradients: list[Context]
+    chain_rule: list[Context]
+    verified: bool
+    verification: list[Context]
+
+
+class ConvContext(PlainContext):
+    general: Context | None
+    """Beyond the single-channel case: stride, padding, channels, groups, the layer identities."""
+
+
+def build(derivation: Derivation) -> ConvContext:
+    """The plain-array context; beyond the single-channel case, with the general keys beside it
+    and the entries they replace (each a new dict: no context is changed once built)."""
     spec = derivation.spec
     general = spec is not None and not spec.plain_correlation_2d
     shown = _selection(derivation) if general and not derivation.all_equations else None
-    context = _build_plain(derivation, shown)
-    context["general"] = _general(derivation, context) if general else None
-    return context
+    notation = notation_of(derivation)
+    plain = _build_plain(derivation, notation, shown)
+    if not general:
+        return {**plain, "general": None}
+    replaced = _replaced(derivation, notation, plain)
+    return {**plain, **replaced, "general": _general(derivation, notation, replaced)}
 
 
 Shown = dict[str, list[int]]
@@ -53,9 +83,8 @@ def _selection(derivation: Derivation) -> Shown:
     }
 
 
-def _build_plain(derivation: Derivation, shown: Shown | None = None) -> Context:
+def _build_plain(derivation: Derivation, notation: Notation, shown: Shown | None) -> PlainContext:
     expansion = derivation.expansion
-    notation = notation_of(derivation)
     tensors = {t.key: t for t in expansion.tensors}
     output = tensors[expansion.output]
     plain = derivation.spec is None or derivation.spec.plain_correlation_2d
@@ -344,30 +373,55 @@ def _chain_letters(spec: ConvSpec, key: str) -> tuple[str, str, str]:
     return cg.element(name, parts), cg.element("O", o_parts), cg._sums(ranges)
 
 
-def _general(derivation: Derivation, context: Context) -> Context:
-    """Everything the general case adds or replaces; the plain-array keys stay as they are."""
+def _replaced(derivation: Derivation, notation: Notation, plain: PlainContext) -> ReplacedContext:
+    """The plain-array entries the general case spells differently: tensors in slices, the
+    forward definition and gradient formulas with their omitted counts, whole-layer identities."""
     spec = derivation.spec
     assert spec is not None
     expansion = derivation.expansion
-    notation = notation_of(derivation)
-    for key, tensor in context["tensors"].items():
+    tensors = {}
+    for key, tensor in plain["tensors"].items():
         t = expansion.tensor(key)
         spatial = 0 if key == "b" else spec.dims
-        tensor["lines"] = cg.slices(tensor["name"], t.symbols.map(notation.symbol), spatial)
-        tensor["slices"] = len(t.symbols.cells) // _spatial_size(t.shape, spatial)
-    shown_all = derivation.all_equations
-    context["forward"]["definition"] = cg.forward_definition(spec)
-    context["forward"]["omitted"] = len(expansion.forward.cells) - len(
-        context["forward"]["equations"]
-    )
+        tensors[key] = {
+            **tensor,
+            "lines": cg.slices(tensor["name"], t.symbols.map(notation.symbol), spatial),
+            "slices": len(t.symbols.cells) // _spatial_size(t.shape, spatial),
+        }
+    forward = {
+        **plain["forward"],
+        "definition": cg.forward_definition(spec),
+        "omitted": len(expansion.forward.cells) - len(plain["forward"]["equations"]),
+    }
     formulas = cg.gradient_formulas(spec)
-    for group in context["gradients"]:
-        group["omitted"] = group["count"] - len(group["equations"])
-        group["formula"] = formulas[group["key"]]
-    context["identities"] = [
-        _layer_group(derivation, notation, group) if group["layer"] else group
-        for group in _with_layer_flags(derivation, context["identities"])
+    gradients = [
+        {**g, "omitted": g["count"] - len(g["equations"]), "formula": formulas[g["key"]]}
+        for g in plain["gradients"]
     ]
+    # The plain-array searches, when they ran, come first (see derive.derive).
+    spatial_searches = len(spec.array_search_targets)
+    identities = [
+        _layer_group(derivation, notation, group, detection)
+        if position >= spatial_searches
+        else {**group, "layer": False}
+        for position, (group, detection) in enumerate(
+            zip(plain["identities"], derivation.detections)
+        )
+    ]
+    return {
+        "tensors": tensors,
+        "forward": forward,
+        "gradients": gradients,
+        "identities": identities,
+    }
+
+
+def _general(derivation: Derivation, notation: Notation, context: ReplacedContext) -> Context:
+    """Everything only the general case has."""
+    spec = derivation.spec
+    assert spec is not None
+    expansion = derivation.expansion
+    shown_all = derivation.all_equations
     padded = None
     if any(spec.padding) and not spec.transposed:
         x = expansion.tensor("X")
@@ -431,27 +485,22 @@ def _weight_layout(spec: ConvSpec) -> str:
     return f"(C_{{\\mathrm{{out}}}}, C_{{\\mathrm{{in}}}}/g, {kernel})"
 
 
-def _with_layer_flags(derivation: Derivation, groups: list[Context]) -> list[Context]:
-    # The plain-array searches, when they ran, come first (see derive.derive).
-    spatial = len(derivation.spec.array_search_targets) if derivation.spec is not None else 0
-    for position, (group, detection) in enumerate(zip(groups, derivation.detections)):
-        group["layer"] = position >= spatial
-        group["detection"] = detection
-    return groups
-
-
-def _layer_group(derivation: Derivation, notation: Notation, group: Context) -> Context:
-    detection = group.pop("detection")
+def _layer_group(
+    derivation: Derivation, notation: Notation, group: Context, detection: ConvSearch
+) -> Context:
     matched = [
         i
         for i in derivation.identities
         if i.target == detection.target and i.proof.holds and isinstance(i.form, LayerCandidate)
     ]
-    group["found"] = bool(matched)
-    group["equivalents"] = [cg.statement(i) for i in matched[1:]]
-    if matched:
-        group["primary"] = cg.identity_context(derivation, notation, matched[0])
-    return group
+    primary = cg.identity_context(derivation, notation, matched[0]) if matched else None
+    return {
+        **group,
+        "layer": True,
+        "found": bool(matched),
+        "equivalents": [cg.statement(i) for i in matched[1:]],
+        **({"primary": primary} if primary is not None else {}),
+    }
 
 
 def notation_of(derivation: Derivation) -> Notation:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypedDict
 
 import sympy as sp
 
@@ -40,6 +40,73 @@ from .result import NormDerivation, Statistic
 from .spec import TORCH_FUNCTION
 
 Context = dict[str, Any]
+
+
+class NormBase(TypedDict):
+    """What every normalisation document states: the layer, its groups, the worked group."""
+
+    layer: str
+    torch: str
+    training: bool
+    shape: str
+    layout: str
+    normalized_axes: list[str]
+    count: int
+    m_formula: str
+    groups: int
+    group_count_shape: str
+    group_grid: bool
+    channel_groups: int
+    worked: Context
+    members: list[str]
+    shared_parameter: bool
+    gamma: str
+    beta: str
+    parameter_shape: str
+    eps: str
+    eps_symbolic: bool
+    elided: bool
+    general: Context
+    verified: bool
+    verification: list[Context]
+    unbiased_factor: str
+
+
+class _Forward(TypedDict):
+    xhat_equations: list[Context]
+    y_equations: list[Context]
+
+
+class ForwardContext(_Forward, total=False):
+    """The forward pass of the worked group: its statistics in training, the running ones in
+    eval mode."""
+
+    mean: Context
+    variance: Context
+    running_mean: str
+    running_var: str
+
+
+class _Stages(TypedDict):
+    locals: list[str]
+    parameter_equations: dict[str, list[Context]]
+    xhat_adjoints: list[Context]
+    x_adjoints: list[Context]
+    compact_equations: list[Context]
+
+
+class StagesContext(_Stages, total=False):
+    """The backward pass stage by stage; the paths through mu and sigma^2 in training only."""
+
+    variance_adjoint: Context
+    mean_adjoint: Context
+    mean_path: str
+
+
+class NormContext(NormBase, ForwardContext, StagesContext):
+    """The render context of batch, layer, group and instance normalisation."""
+
+
 NESTED_TERMS = 5
 """A sum inside a product is broken across lines when it has more terms than this."""
 SUM_LIMIT = 10
@@ -201,7 +268,7 @@ class Spelling:
         return partial(self.spelled[numerator], self.spelled[denominator])
 
 
-def build(d: NormDerivation) -> Context:
+def build(d: NormDerivation) -> NormContext:
     spec = d.spec
     spell = Spelling(d)
     stat = d.statistics[0]
@@ -210,7 +277,7 @@ def build(d: NormDerivation) -> Context:
     gamma, beta = d.tensor(GAMMA).symbols, d.tensor(BETA).symbols
     params = sorted({spec.parameter_of(i) for i in members})
     shown = _shown(members)
-    context: Context = {
+    base: NormBase = {
         "layer": spec.kind,
         "torch": f"torch.nn.functional.{_torch(spec.kind)}",
         "training": spec.training,
@@ -246,9 +313,7 @@ def build(d: NormDerivation) -> Context:
         ],
         "unbiased_factor": spell(_rational(spec.unbiased_factor)) if spec.m > 1 else "",
     }
-    context.update(_forward(d, spell, stat, shown))
-    context.update(_stages(d, spell, stat, shown, params))
-    return context
+    return {**base, **_forward(d, spell, stat, shown), **_stages(d, spell, stat, shown, params)}
 
 
 def _rational(value: Fraction) -> sp.Rational:
@@ -292,7 +357,9 @@ def _elision() -> Context:
     return {"lhs": "\\vdots", "lines": ["\\vdots"]}
 
 
-def _forward(d: NormDerivation, spell: Spelling, stat: Statistic, shown: list[Any]) -> Context:
+def _forward(
+    d: NormDerivation, spell: Spelling, stat: Statistic, shown: list[Any]
+) -> ForwardContext:
     definition = {n.symbol: n.definition for n in d.nodes}
     y = d.tensor("y").symbols
     xhat = [
@@ -306,7 +373,7 @@ def _forward(d: NormDerivation, spell: Spelling, stat: Statistic, shown: list[An
     outputs = [
         _elision() if i is None else _equation(spell(y[i]), spell(definition[y[i]])) for i in shown
     ]
-    context: Context = {"xhat_equations": xhat, "y_equations": outputs}
+    context: ForwardContext = {"xhat_equations": xhat, "y_equations": outputs}
     if d.spec.training:
         context["mean"] = _equation(spell(stat.mean), spell(definition[stat.mean]))
         context["variance"] = _equation(
@@ -320,7 +387,7 @@ def _forward(d: NormDerivation, spell: Spelling, stat: Statistic, shown: list[An
 
 def _stages(
     d: NormDerivation, spell: Spelling, stat: Statistic, shown: list[Any], params: list[Any]
-) -> Context:
+) -> StagesContext:
     staged = d.graph.staged
     x = d.tensor("x").symbols
     gamma, beta = d.tensor(GAMMA).symbols, d.tensor(BETA).symbols
@@ -349,7 +416,8 @@ def _stages(
         local(y_first, beta[d.spec.parameter_of(first)]),
         local(first_xhat, x[first]),
     ]
-    context: Context = {
+    context: StagesContext = {
+        "locals": locals_,
         "parameter_equations": {
             "beta": equations([beta[p] for p in params[:TERMS_SHOWN]]),
             "gamma": equations([gamma[p] for p in params[:TERMS_SHOWN]]),
@@ -379,7 +447,6 @@ def _stages(
         context["mean_path"] = (
             spell.derivative(variance, mean) + " = " + spell(edges[(variance, mean)])
         )
-    context["locals"] = locals_
     return context
 
 

@@ -7,7 +7,7 @@ this module spells them in LaTeX and decides what goes where. Prose lives in the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import sympy as sp
 
@@ -36,10 +36,102 @@ from .search import window_size
 
 Context = dict[str, Any]
 
+
+PoolCommon = TypedDict(
+    "PoolCommon",
+    {
+        "layer": str,
+        "global": bool,
+        "torch": str,
+        "axes": int,
+        "input_size": str,
+        "output_size": str,
+        "kernel": str,
+        "stride": str,
+        "padding": str,
+        "dilation": str,
+        "padded": bool,
+        "dilated": bool,
+        "ceil_mode": bool,
+        "overlapping": bool,
+        "out_element": str,
+        "in_element": str,
+        "upstream_element": str,
+        "in_gradient": str,
+        "window_element": str,
+        "offset_ranges": str,
+        "sum_outputs": str,
+        "output_tuple": str,
+        "input_tuple": str,
+        "argmax_tuple": str,
+        "window_set": str,
+        "selected_element": str,
+        "indicator": str,
+        "upsample_operator": str,
+        "dilate_operator": str,
+        "local_symbol": str,
+        "symbols": Context,
+        "gradient_name": str,
+        "gradient_equations": list[Context],
+        "gradient_matrix": list[str],
+        "local_gradients": list[str],
+        "identities": list[Context],
+        "tried": int,
+        "found": bool,
+        "verified": bool,
+        "verification": list[Context],
+    },
+)
+"""What the max- and average-pooling documents share."""
+
+
+class CropWords(TypedDict):
+    """What crop does here: skip the padding, cut or zero-fill to the input."""
+
+    window: int
+    kernel_ones: str
+    crop_skips: bool
+
+
+class MaxContext(PoolCommon, CropWords):
+    """The render context of max pooling, worked on its values."""
+
+    chain_rule: str
+    values_source: str
+    seed: int | None
+    values: list[str]
+    outputs: list[str]
+    windows: list[str]
+    ties: list[Context]
+    mask: list[str]
+    shared: list[Context]
+    routed_equations: list[Context]
+    unselected: int
+    selected: int
+    windows_count: int
+    local_count: int
+    masked_holds: bool
+
+
+class AvgContext(PoolCommon, CropWords):
+    """The render context of average pooling."""
+
+    count_include_pad: bool
+    divisor_constant: bool
+    divisor_values: str
+    divisors: list[str]
+    divisor_element: str
+    forward_equations: list[Context]
+    primary: Context | None
+    global_definition: str
+    global_gradient: str
+    chain_rule: str
+
+
 TORCH_NAME = {"max": "max_pool{n}d", "avg": "avg_pool{n}d"}
 
 
-def _common(d: PoolDerivation, notation: Notation) -> Context:
+def _common(d: PoolDerivation, notation: Notation) -> PoolCommon:
     g = d.geometry
     expansion = d.expansion
     x, o, up = (expansion.tensor(k) for k in ("X", "O", "dL/dO"))
@@ -157,7 +249,7 @@ def _operand_lines(
     return tensor_lines(name, operand.map(notation.poly))
 
 
-def _crop_words(d: PoolDerivation) -> Context:
+def _crop_words(d: PoolDerivation) -> CropWords:
     """What crop does here: skip the padding, and cut or zero-fill to the input's size."""
     g = d.geometry
     return {
@@ -171,7 +263,7 @@ def _crop_words(d: PoolDerivation) -> Context:
 # Max pooling
 
 
-def _chain_rule(context: Context, condition: str, factor: str) -> str:
+def _chain_rule(context: PoolCommon, condition: str, factor: str) -> str:
     """dL/dX as the chain rule's sum over windows, then over the windows that reach it."""
     upstream = context["upstream_element"]
     return (
@@ -181,67 +273,65 @@ def _chain_rule(context: Context, condition: str, factor: str) -> str:
     )
 
 
-def build_max(d: PoolDerivation) -> Context:
+def build_max(d: PoolDerivation) -> MaxContext:
     assert d.values is not None
     notation = Notation.of(d.expansion.tensors)
     x = d.expansion.tensor("X")
     outputs = d.outputs
     assert outputs is not None
-    context = _common(d, notation)
-    context.update(_crop_words(d))
-    context["chain_rule"] = _chain_rule(
-        context, f"{context['argmax_tuple']} = {context['input_tuple']}", ""
-    )
+    common = _common(d, notation)
     chosen_by: dict[Any, list[Selection]] = {}
     for s in d.selections:
         chosen_by.setdefault(s.winner, []).append(s)
     o_symbols = d.expansion.tensor("O").symbols
-    context.update(
-        {
-            "values_source": d.values_source,
-            "seed": d.seed,
-            "values": tensor_lines("X", d.values.map(number)),
-            "outputs": tensor_lines("O", outputs.map(number)),
-            "windows": [_window_line(s, notation, o_symbols, x.symbols) for s in d.selections],
-            "ties": [
-                {
-                    "output": notation.symbol(o_symbols[s.window.output]),
-                    "winner": notation.symbol(x.symbols[s.winner]),
-                    "tied": [notation.symbol(x.symbols[c]) for c in s.tied],
-                    "value": number(s.maximum),
-                }
-                for s in d.selections
-                if len(s.tied) > 1
-            ],
-            "mask": tensor_lines(
-                "M", Grid.build(d.geometry.input, lambda i: "1" if i in chosen_by else "0")
-            ),
-            "shared": [
-                {
-                    "element": notation.symbol(x.symbols[cell]),
-                    "windows": ", ".join(notation.symbol(o_symbols[s.window.output]) for s in sel),
-                    "count": len(sel),
-                    "sum": " + ".join(
-                        notation.symbol(d.expansion.tensor("dL/dO").symbols[s.window.output])
-                        for s in sel
-                    ),
-                }
-                for cell, sel in sorted(chosen_by.items())
-                if len(sel) > 1
-            ],
-            "routed_equations": [
-                {"lhs": notation.loss_derivative(x.symbols[i]), "lines": notation.poly_lines(v)}
-                for i, v in d.expansion.gradient("X").items()
-                if v
-            ],
-            "unselected": len(d.values.cells) - len(chosen_by),
-            "selected": len(chosen_by),
-            "windows_count": len(d.selections),
-            "local_count": len(d.expansion.local_gradients),
-            "masked_holds": any(i.form is PoolOperation.MASKED_UPSAMPLING for i in d.identities),
-        }
-    )
-    return context
+    return {
+        **common,
+        **_crop_words(d),
+        "chain_rule": _chain_rule(
+            common, f"{common['argmax_tuple']} = {common['input_tuple']}", ""
+        ),
+        "values_source": d.values_source,
+        "seed": d.seed,
+        "values": tensor_lines("X", d.values.map(number)),
+        "outputs": tensor_lines("O", outputs.map(number)),
+        "windows": [_window_line(s, notation, o_symbols, x.symbols) for s in d.selections],
+        "ties": [
+            {
+                "output": notation.symbol(o_symbols[s.window.output]),
+                "winner": notation.symbol(x.symbols[s.winner]),
+                "tied": [notation.symbol(x.symbols[c]) for c in s.tied],
+                "value": number(s.maximum),
+            }
+            for s in d.selections
+            if len(s.tied) > 1
+        ],
+        "mask": tensor_lines(
+            "M", Grid.build(d.geometry.input, lambda i: "1" if i in chosen_by else "0")
+        ),
+        "shared": [
+            {
+                "element": notation.symbol(x.symbols[cell]),
+                "windows": ", ".join(notation.symbol(o_symbols[s.window.output]) for s in sel),
+                "count": len(sel),
+                "sum": " + ".join(
+                    notation.symbol(d.expansion.tensor("dL/dO").symbols[s.window.output])
+                    for s in sel
+                ),
+            }
+            for cell, sel in sorted(chosen_by.items())
+            if len(sel) > 1
+        ],
+        "routed_equations": [
+            {"lhs": notation.loss_derivative(x.symbols[i]), "lines": notation.poly_lines(v)}
+            for i, v in d.expansion.gradient("X").items()
+            if v
+        ],
+        "unselected": len(d.values.cells) - len(chosen_by),
+        "selected": len(chosen_by),
+        "windows_count": len(d.selections),
+        "local_count": len(d.expansion.local_gradients),
+        "masked_holds": any(i.form is PoolOperation.MASKED_UPSAMPLING for i in d.identities),
+    }
 
 
 def _window_line(
@@ -266,43 +356,42 @@ def _window_line(
 # Average pooling
 
 
-def build_avg(d: PoolDerivation) -> Context:
+def build_avg(d: PoolDerivation) -> AvgContext:
     assert d.divisors is not None
     notation = Notation.of(d.expansion.tensors)
     g = d.geometry
     o = d.expansion.tensor("O")
-    context = _common(d, notation)
-    context.update(_crop_words(d))
+    common = _common(d, notation)
     divisors = sorted(set(d.divisors.cells))
-    context.update(
-        {
-            "count_include_pad": d.count_include_pad,
-            "divisor_constant": len(divisors) == 1,
-            "divisor_values": ", ".join(str(v) for v in divisors),
-            "divisors": tensor_lines("\\mathrm{div}", d.divisors.map(str)),
-            "divisor_element": indexed("\\mathrm{div}", letters(OUTPUT_LETTERS, g.axes)),
-            "forward_equations": [
-                {"lhs": notation.symbol(o.symbols[i]), "lines": notation.poly_lines(v)}
-                for i, v in d.expansion.forward.items()
-            ],
-            "primary": _primary(d, notation),
-            "global_definition": (
-                f"O_{{11}} = \\frac{{1}}{{{window_size(g)}}} "
-                + " ".join(f"\\sum_{{{a}=1}}^{{{n}}}" for a, n in zip(INPUT_LETTERS, g.input))
-                + f" X_{{{letters(INPUT_LETTERS, g.axes)}}}"
-            ),
-            "global_gradient": (
-                f"{partial(LOSS, indexed('X', letters(INPUT_LETTERS, g.axes)))} = "
-                f"\\frac{{1}}{{{window_size(g)}}} {partial(LOSS, 'O_{11}')}"
-            ),
-        }
-    )
-    context["chain_rule"] = _chain_rule(
-        context,
-        f"{context['in_element']} \\in {context['window_set']}",
-        f"\\frac{{1}}{{{context['divisor_element']}}} ",
-    )
-    return context
+    divisor_element = indexed("\\mathrm{div}", letters(OUTPUT_LETTERS, g.axes))
+    return {
+        **common,
+        **_crop_words(d),
+        "count_include_pad": d.count_include_pad,
+        "divisor_constant": len(divisors) == 1,
+        "divisor_values": ", ".join(str(v) for v in divisors),
+        "divisors": tensor_lines("\\mathrm{div}", d.divisors.map(str)),
+        "divisor_element": divisor_element,
+        "forward_equations": [
+            {"lhs": notation.symbol(o.symbols[i]), "lines": notation.poly_lines(v)}
+            for i, v in d.expansion.forward.items()
+        ],
+        "primary": _primary(d, notation),
+        "global_definition": (
+            f"O_{{11}} = \\frac{{1}}{{{window_size(g)}}} "
+            + " ".join(f"\\sum_{{{a}=1}}^{{{n}}}" for a, n in zip(INPUT_LETTERS, g.input))
+            + f" X_{{{letters(INPUT_LETTERS, g.axes)}}}"
+        ),
+        "global_gradient": (
+            f"{partial(LOSS, indexed('X', letters(INPUT_LETTERS, g.axes)))} = "
+            f"\\frac{{1}}{{{window_size(g)}}} {partial(LOSS, 'O_{11}')}"
+        ),
+        "chain_rule": _chain_rule(
+            common,
+            f"{common['in_element']} \\in {common['window_set']}",
+            f"\\frac{{1}}{{{divisor_element}}} ",
+        ),
+    }
 
 
 def _primary(d: PoolDerivation, notation: Notation) -> Context | None:
