@@ -38,7 +38,7 @@ def test_every_command_has_its_parts(command: Command) -> None:
     assert isinstance(verify, click.Group)
     assert name in cli.commands and name in verify.commands
     derivation: LayerDerivation = command.derive(**{o.name: o.default for o in command.options})
-    assert derivation.layer.replace("_", "-") == name
+    assert derivation.layer == name
     view = derivation.view
     for lang in LANGUAGES:
         assert (templates_dir() / view.templates / f"{lang}.j2").is_file(), (view.templates, lang)

@@ -171,7 +171,7 @@ def derive(spec: ConvSpec) -> Derivation:
             detections.append(detection)
             identities.extend(verify_layer(detection, value, summed))
     return Derivation(
-        layer=spec.layer,
+        layer=spec.command,
         options=spec.options(),
         expansion=expansion,
         detections=tuple(detections),

@@ -17,7 +17,7 @@ def build(derivation: Derivation) -> dict[str, Any]:
     expansion = derivation.expansion
     data = {
         "schema": SCHEMA_VERSION,
-        "layer": derivation.layer,
+        "layer": derivation.spec.function if derivation.spec else derivation.layer,
         "options": dict(derivation.options),
         **expansion_json(expansion),
         "identities": [_identity(i) for i in derivation.identities],

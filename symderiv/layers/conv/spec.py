@@ -195,8 +195,14 @@ class ConvSpec:
         return self.plain_correlation and self.dims == 2 and not self.transposed
 
     @property
-    def layer(self) -> str:
+    def function(self) -> str:
+        """The torch.nn.functional name, which the JSON's ``layer`` keeps."""
         return f"conv_transpose{self.dims}d" if self.transposed else f"conv{self.dims}d"
+
+    @property
+    def command(self) -> str:
+        """The layer's id: the command, the notes section, the golden and figure files."""
+        return f"conv-transpose{self.dims}d" if self.transposed else f"conv{self.dims}d"
 
     @property
     def weight(self) -> str:

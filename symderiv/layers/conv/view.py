@@ -433,7 +433,7 @@ def _general(derivation: Derivation, notation: Notation, context: ReplacedContex
     tensor_lines = [line for key in shown_keys for line in context["tensors"][key]["lines"]]
     layer_statements = [g["primary"]["statement"] for g in context["identities"] if g["found"]]
     return {
-        "function": spec.layer,
+        "function": spec.function,
         "transposed": spec.transposed,
         "dims": spec.dims,
         "weight": spec.weight,
