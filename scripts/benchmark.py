@@ -51,7 +51,7 @@ def naive(n: int, k: int) -> None:
 
 
 GENERAL = dict(stride=2, padding=1, in_channels=3, out_channels=4, batch=2, bias=True)
-"""The issue's benchmark: a batch of 2, 3 -> 4 channels, 3x3 kernel, stride 2, padding 1."""
+"""A channelled case: a batch of 2, 3 -> 4 channels, 3x3 kernel, stride 2, padding 1."""
 
 
 def general(runs: int) -> None:

@@ -52,7 +52,7 @@ def test_a_misspelled_keyword_is_a_symderiv_error_naming_it(name: str) -> None:
     assert "\n" not in message
 
 
-def test_the_issue_example() -> None:
+def test_a_misspelled_stride() -> None:
     with pytest.raises(symderiv.SymderivError, match="unknown keyword 'strid'.*stride"):
         symderiv.conv2d(strid=2)
 

@@ -31,7 +31,8 @@ from symderiv.layers.conv.prove import verify_layer
 from symderiv.layers.conv.search import search_layer
 from symderiv.layers.conv.spec import ConvSpec
 
-# (id, dims, transposed, options): the issue's awkward cases and a spread of the others.
+# (id, dims, transposed, options): the awkward cases (remainders, stride > kernel, depthwise)
+# and a spread of the others.
 CONFIGS: list[tuple[str, int, bool, dict[str, Any]]] = [
     ("2d-stride-larger-than-kernel", 2, False, dict(input=7, kernel=2, stride=3)),
     ("2d-padding-with-remainder", 2, False, dict(input=6, kernel=3, stride=2, padding=1)),
@@ -328,7 +329,7 @@ def test_gradients_are_sympy_derivatives_of_the_loss(
             assert sp.expand(sp.diff(loss, s) - value.to_sympy()) == 0, (key, s)
 
 
-# --- the identities the issue names ---------------------------------------------------------------
+# --- the whole-layer identities, each by name ---------------------------------------------------
 
 
 def identity(d: symderiv.Derivation, target: str, function: str) -> LayerCandidate:
@@ -624,7 +625,7 @@ def test_json_layout_follows_pytorch() -> None:
     assert all(i["verification"]["status"] == "proven" for i in data["identities"])
 
 
-def test_single_channel_bias_keeps_the_classic_gradient_identities() -> None:
+def test_single_channel_bias_keeps_the_rot180_gradient_identities() -> None:
     d = symderiv.conv2d(bias=True)
     statements = [i.statement for i in d.identities if i.proof.holds]
     assert "dL/dX = full cross-correlation(dL/dO, rot180(F))" in statements
