@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...render.json import SCHEMA_VERSION, expansion_json, verification
 from .candidates import ConvIdentity, LayerCandidate
 from .facts import axis_sizes, zero_gradients
+from .result import Derivation
 from .spec import ConvSpec
-
-if TYPE_CHECKING:
-    from .result import Derivation
 
 
 def build(derivation: Derivation) -> dict[str, Any]:

@@ -7,15 +7,13 @@ substitute means first, then variances. In eval mode the statistics are the runn
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sympy as sp
 
 from ...core.symbols import BETA, GAMMA, NORMALIZED, element_symbol
 from ...render.json import SCHEMA_VERSION, verification
-
-if TYPE_CHECKING:
-    from .result import NormDerivation
+from .result import NormDerivation
 
 
 def build(d: NormDerivation) -> dict[str, Any]:
