@@ -15,7 +15,7 @@ coefficients for equal monomials, no floating point anywhere.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ...core.grid import Grid, Index
 from ...core.ops import flip, padding, zero_pad
@@ -42,18 +42,33 @@ from .search import geometry
 
 
 def by_definition(candidate: Candidate, shown: Presentation) -> Grid[Poly]:
-    """The valid-mode sum over the padded first operand and the (rotated) second, written out."""
+    """The valid-mode sum over the padded first operand and the (rotated) second, written out:
+    R[i] = sum_u a[i + u] k[u] for a cross-correlation, sum_u a[i + m - 1 - u] k[u] for a
+    convolution. Only the offsets u that read inside the unpadded block of a are summed (the
+    padding is zero), so the work is that of the products themselves."""
     a, k = shown.first, shown.second
     shape = tuple(n - m + 1 for n, m in zip(a.shape, k.shape))
-    offsets = list(itertools.product(*(range(m) for m in k.shape)))
+    inside = [(before, n - after) for n, (before, after) in zip(a.shape, shown.padding)]
     convolution = candidate.operation is Operation.CONVOLUTION
+
+    def offsets(index: Index) -> Iterable[Index]:
+        per_axis = []
+        for x, m, (lo, hi) in zip(index, k.shape, inside):
+            if convolution:  # reads a[x + m - 1 - u]: lo <= x + m - 1 - u < hi
+                per_axis.append(range(max(0, x + m - hi), min(m - 1, x + m - 1 - lo) + 1))
+            else:  # reads a[x + u]: lo <= x + u < hi
+                per_axis.append(range(max(0, lo - x), min(m - 1, hi - 1 - x) + 1))
+        return itertools.product(*per_axis)
 
     def cell(index: Index) -> Poly:
         if convolution:
-            reads = (tuple(i + m - 1 - u for i, u, m in zip(index, v, k.shape)) for v in offsets)
+            reads = (
+                (tuple(x + m - 1 - u for x, u, m in zip(index, v, k.shape)), v)
+                for v in offsets(index)
+            )
         else:
-            reads = (tuple(i + u for i, u in zip(index, v)) for v in offsets)
-        return Poly.total(a[at] * k[v] for at, v in zip(reads, offsets))
+            reads = ((tuple(x + u for x, u in zip(index, v)), v) for v in offsets(index))
+        return Poly.sum_of_products((a[at], k[v]) for at, v in reads)
 
     return Grid.build(shape, cell)
 
