@@ -1,7 +1,8 @@
 """The layer families, one folder each; ``FAMILIES`` is the list the rest of symderiv reads.
 
 Adding a family: a folder here with the same stage files as the others and a ``FAMILY``
-record in its ``__init__``, its templates, and one line below.
+record in its ``__init__``, its templates, and one line below. Imports: ``render`` and ``core``;
+a family never imports another (``tests/test_architecture.py`` checks both).
 """
 
 from __future__ import annotations
