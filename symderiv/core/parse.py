@@ -1,114 +1,201 @@
 """The one parser family: sizes such as ``3x3``, ``4x5`` or a bare ``3``, and per-axis values
-(stride, padding, dilation) in the same syntax, from the command line or a Python caller."""
+(stride, padding, dilation) in the same syntax, from the command line or a Python caller.
+
+A Python caller may pass Python or NumPy integers (anything ``operator.index`` accepts), tuples
+or lists of them, or the command line's text. Every bad value is a ``SymderivError`` naming the
+option and the value (shortened when it is long), never another exception.
+"""
 
 from __future__ import annotations
 
+import operator
 import re
+from fractions import Fraction
 
 from .errors import SymderivError
 
 _PATTERN = {1: "N", 2: "HxW", 3: "DxHxW"}
+_INTEGER = re.compile(r"[+-]?\d+")
 
-
-def parse_size(text: str, option: str, axes: int = 2) -> tuple[int, ...]:
-    """``"4x5"`` -> ``(4, 5)``; a bare number is used on every axis."""
-    parts = text.strip().split("x") if text.strip() else [""]
-    if len(parts) == 1:
-        parts = parts * axes
-    if len(parts) != axes or not all(re.fullmatch(r"[+-]?\d+", p.strip()) for p in parts):
-        raise SymderivError(
-            f"{option}: invalid size {text!r}; expected {_PATTERN[axes]} or a single N "
-            f"with positive integers, e.g. {'x'.join('3' * axes)}"
-        )
-    return check_size(tuple(int(p) for p in parts), option, text)
-
-
-def check_size(size: tuple[int, ...], option: str, shown: object = None) -> tuple[int, ...]:
-    shown = size if shown is None else shown
-    if any(n < 1 for n in size):
-        raise SymderivError(f"{option}: invalid size {shown!r}; every dimension must be at least 1")
-    return size
-
-
-def coerce_size(value: object, option: str, axes: int = 2) -> tuple[int, ...]:
-    """Accept what a Python caller is likely to pass: ``3``, ``(4, 5)`` or ``"4x5"``."""
-    if isinstance(value, str):
-        return parse_size(value, option, axes)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return check_size((value,) * axes, option, value)
-    if (
-        isinstance(value, (tuple, list))
-        and len(value) == axes
-        and all(isinstance(n, int) and not isinstance(n, bool) for n in value)
-    ):
-        return check_size(tuple(value), option, value)
-    raise SymderivError(
-        f"{option}: invalid size {value!r}; expected an integer, a tuple of {axes} integers "
-        f"or a string such as {'x'.join('3' * axes)}"
-    )
-
-
-def format_size(size: tuple[int, ...]) -> str:
-    return "x".join(str(n) for n in size)
-
+LARGEST = 10**9 - 1
+"""No size, stride, padding or dilation is larger: work limits refuse far smaller ones, and
+the numbers stay small enough to compute with in constant time."""
 
 Axes = tuple[int, ...]
 
 
+def shown(value: object, limit: int = 40) -> str:
+    """``repr(value)`` for a one-line message: long values keep their start and their length."""
+    text = repr(value)
+    if len(text) <= limit and "\n" not in text:
+        return text
+    return f"{text[:limit].splitlines()[0]}… ({len(text):,} characters)"
+
+
+def _split(text: str) -> list[str]:
+    """``4x5``, ``4X5`` and ``4 x 5`` alike; an empty text is one empty part."""
+    return [p.strip() for p in re.split(r"[xX]", text.strip())] if text.strip() else [""]
+
+
+def _integers(parts: list[str], option: str, text: str) -> tuple[int, ...] | None:
+    """The parts as integers, or None when one is not an integer; too long is an error."""
+    if not all(_INTEGER.fullmatch(p) for p in parts):
+        return None
+    if any(len(p.lstrip("+-")) > len(str(LARGEST)) for p in parts):
+        raise SymderivError(f"{option}: {shown(text)} is too large; at most {LARGEST:,}")
+    return tuple(int(p) for p in parts)
+
+
+def _bounded(values: Axes, option: str, value: object) -> Axes:
+    if any(abs(v) > LARGEST for v in values):
+        raise SymderivError(f"{option}: {shown(value)} is too large; at most {LARGEST:,}")
+    return values
+
+
+def whole(value: object) -> int | None:
+    """A Python or NumPy integer as an int (not a bool); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def _whole_numbers(value: object) -> tuple[int, ...] | None:
+    """An integer, or a tuple or list of integers, as a tuple; None for anything else."""
+    single = whole(value)
+    if single is not None:
+        return (single,)
+    if isinstance(value, (tuple, list)):
+        numbers = [whole(v) for v in value]
+        if all(n is not None for n in numbers):
+            return tuple(n for n in numbers if n is not None)
+    return None
+
+
+def parse_size(text: str, option: str, axes: int = 2) -> Axes:
+    """``"4x5"`` -> ``(4, 5)``; a bare number is used on every axis."""
+    parts = _split(text)
+    if len(parts) == 1:
+        parts = parts * axes
+    values = _integers(parts, option, text) if len(parts) == axes else None
+    if values is None:
+        raise SymderivError(
+            f"{option}: invalid size {shown(text)}; expected {_PATTERN[axes]} or a single N "
+            f"with positive integers, e.g. {'x'.join('3' * axes)}"
+        )
+    return check_size(values, option, text)
+
+
+def check_size(size: Axes, option: str, value: object = None) -> Axes:
+    value = size if value is None else value
+    if any(n < 1 for n in size):
+        raise SymderivError(
+            f"{option}: invalid size {shown(value)}; every dimension must be at least 1"
+        )
+    return _bounded(size, option, value)
+
+
+def coerce_size(value: object, option: str, axes: int = 2) -> Axes:
+    """Accept what a Python caller is likely to pass: ``3``, ``(4, 5)`` or ``"4x5"``."""
+    if isinstance(value, str):
+        return parse_size(value, option, axes)
+    numbers = _whole_numbers(value)
+    if numbers is not None and len(numbers) == 1 and whole(value) is not None:
+        return check_size(numbers * axes, option, value)
+    if numbers is not None and len(numbers) == axes:
+        return check_size(numbers, option, value)
+    raise SymderivError(
+        f"{option}: invalid size {shown(value)}; expected an integer, a tuple of {axes} "
+        f"integers or a string such as {'x'.join('3' * axes)}"
+    )
+
+
+def format_size(size: Axes) -> str:
+    return "x".join(str(n) for n in size)
+
+
 def parse_axes(text: str, option: str, axes: int) -> Axes:
     """``"2"`` -> ``(2, 2)``, ``"2x1"`` -> ``(2, 1)``; ranges are checked by the spec."""
-    parts = text.strip().split("x")
-    if not all(re.fullmatch(r"[+-]?\d+", p.strip()) for p in parts):
+    values = _integers(_split(text), option, text)
+    if values is None:
         raise SymderivError(
-            f"{option}: invalid value {text!r}; expected one integer or one per spatial axis "
-            f"such as {'x'.join('1' * axes)}"
+            f"{option}: invalid value {shown(text)}; expected one integer or one per spatial "
+            f"axis such as {'x'.join('1' * axes)}"
         )
-    values = tuple(int(p) for p in parts)
     return expand_axes(values, option, axes, text)
 
 
-def expand_axes(values: Axes, option: str, axes: int, shown: object = None) -> Axes:
+def expand_axes(values: Axes, option: str, axes: int, value: object = None) -> Axes:
+    value = values if value is None else value
     if len(values) == 1:
-        return values * axes
+        return _bounded(values * axes, option, value)
     if len(values) != axes:
         raise SymderivError(
-            f"{option}: {shown if shown is not None else values!r} gives {len(values)} values "
-            f"for {axes} spatial axes; give one value, or exactly one per axis"
+            f"{option}: {shown(value)} gives {len(values)} values for {axes} spatial axes; "
+            "give one value, or exactly one per axis"
         )
-    return values
+    return _bounded(values, option, value)
 
 
 def coerce_axes(value: object, option: str, axes: int) -> Axes:
     """What a Python caller is likely to pass: ``2``, ``(2, 1)`` or ``"2x1"``."""
     if isinstance(value, str):
         return parse_axes(value, option, axes)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * axes
-    if isinstance(value, (tuple, list)) and all(
-        isinstance(n, int) and not isinstance(n, bool) for n in value
-    ):
-        return expand_axes(tuple(value), option, axes, value)
+    numbers = _whole_numbers(value)
+    if numbers is not None and numbers:
+        return expand_axes(numbers, option, axes, value)
     raise SymderivError(
-        f"{option}: invalid value {value!r}; expected an integer, a tuple of {axes} integers or "
-        f"a string such as {'x'.join('1' * axes)}"
+        f"{option}: invalid value {shown(value)}; expected an integer, a tuple of {axes} "
+        f"integers or a string such as {'x'.join('1' * axes)}"
     )
 
 
-def coerce_offsets(value: object, option: str, axes: int) -> tuple[int, ...]:
+def coerce_offsets(value: object, option: str, axes: int) -> Axes:
     """Like ``coerce_size`` but zero is allowed (padding): ``1``, ``(1, 0)`` or ``"1x0"``."""
     if isinstance(value, str):
-        parts = value.strip().split("x")
-        if all(re.fullmatch(r"\d+", p.strip()) for p in parts) and len(parts) in (1, axes):
-            value = tuple(int(p) for p in parts) * (axes if len(parts) == 1 else 1)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        value = (value,) * axes
+        parts = _split(value)
+        numbers = _integers(parts, option, value) if len(parts) in (1, axes) else None
+    else:
+        numbers = _whole_numbers(value)
     if (
-        isinstance(value, (tuple, list))
-        and len(value) == axes
-        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
+        numbers is not None
+        and len(numbers) == 1
+        and (isinstance(value, str) or whole(value) is not None)
     ):
-        return tuple(value)
+        numbers = numbers * axes
+    if numbers is not None and len(numbers) == axes and all(v >= 0 for v in numbers):
+        return _bounded(numbers, option, value)
     raise SymderivError(
-        f"{option}: invalid value {value!r}; expected a non-negative integer, or one per axis "
-        f"such as {'x'.join('1' * axes)}"
+        f"{option}: invalid value {shown(value)}; expected a non-negative integer, or one per "
+        f"axis such as {'x'.join('1' * axes)}"
     )
+
+
+_DECIMAL = re.compile(r"[+-]?(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:[eE]([+-]?\d+))?")
+EXPONENT_RANGE = 300
+"""Decimal exponents allowed in exact numbers: within float64's range, which torch works in."""
+
+
+def exact_decimal(text: str, option: str) -> Fraction:
+    """A decimal number such as ``0.1``, ``-3`` or ``1e-5`` as an exact fraction; at most 30
+    digits and an exponent within +-300 (so that float64, torch's type, holds it too)."""
+    token = text.strip()
+    match = _DECIMAL.fullmatch(token)
+    if match is None:
+        finite = token.lower().lstrip("+-") not in ("nan", "inf", "infinity")
+        problem = "is not a number" if finite else "is not finite; exact numbers are finite"
+        raise SymderivError(f"{option}: {shown(text)} {problem}")
+    digits = "".join(g or "" for g in match.groups()[:3]).lstrip("0")
+    exponent = match.group(4)
+    if len(digits) > 30 or (exponent is not None and len(exponent.lstrip("+-")) > 4):
+        raise SymderivError(f"{option}: {shown(text)} has too many digits; at most 30")
+    value = Fraction(token)
+    bound = Fraction(10) ** EXPONENT_RANGE
+    if value and not 1 / bound <= abs(value) <= bound:
+        raise SymderivError(
+            f"{option}: {shown(text)} is outside float64's range (1e-{EXPONENT_RANGE} to "
+            f"1e{EXPONENT_RANGE} in magnitude)"
+        )
+    return value

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from ...core.errors import SymderivError
 from ...core.grid import Index, indices
-from ...core.parse import format_size
+from ...core.parse import exact_decimal, format_size, shown
 
 KINDS = ("batchnorm", "layernorm", "groupnorm", "instancenorm")
 TORCH_FUNCTION = {
@@ -200,8 +200,10 @@ def parse_eps(text: str) -> Fraction | None:
     if cleaned in ("symbolic", "eps", "epsilon"):
         return None
     try:
-        return Fraction(cleaned)
-    except (ValueError, ZeroDivisionError):
+        return exact_decimal(cleaned, "--eps")
+    except SymderivError as error:
+        if "is not a number" not in str(error):
+            raise
         raise SymderivError(
-            f"--eps: invalid value {text!r}; expected a number such as 1e-5, or 'symbolic'"
+            f"--eps: invalid value {shown(text)}; expected a number such as 1e-5, or 'symbolic'"
         ) from None

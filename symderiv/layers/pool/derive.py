@@ -119,15 +119,20 @@ def values_text(values: object, axes: int) -> str:
 
 
 def select(window: Window, values: Grid[Value]) -> Selection:
-    """PyTorch's scan: row-major, the first value strictly greater than the running maximum."""
+    """PyTorch's scan in float64, its type here: row-major, the first value strictly greater
+    than the running maximum; values that differ exactly but are equal in float64 tie."""
     seen = tuple(None if c is None else values[c] for c in window.cells)
-    best: Fraction | None = None
+    best: float | None = None
     winner = None
     for cell, v in zip(window.cells, seen):
-        if cell is not None and v is not None and (best is None or v > best):
-            best, winner = v, cell
+        if cell is not None and v is not None and (best is None or float(v) > best):
+            best, winner = float(v), cell
     assert winner is not None  # PoolGeometry rejects windows of padding only
-    tied = tuple(c for c, v in zip(window.cells, seen) if c is not None and v == best)
+    tied = tuple(
+        c
+        for c, v in zip(window.cells, seen)
+        if c is not None and v is not None and float(v) == best
+    )
     return Selection(window, seen, winner, tied)
 
 

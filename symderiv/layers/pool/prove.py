@@ -9,7 +9,7 @@ gradient the chain rule gave, as exact polynomials:
 * the full cross-correlation of the dilated dL/dO with J/K: dL/dX_a is 1/K times the sum of
   dL/dO_o over the windows o that cover a, those with s*o <= a + p < s*o + k on every axis;
 * max pooling's switches are found again from the input values (the first maximum of each
-  window in row-major order, padding never chosen): the scatter adds dL/dO_o to the switch of
+  window in row-major order, compared in float64 as torch does; padding never chosen): the scatter adds dL/dO_o to the switch of
   window o; the masked upsampling is the switch mask times the upsampled dL/dO.
 """
 
@@ -27,12 +27,13 @@ from .windows import PoolGeometry
 
 
 def switches(geometry: PoolGeometry, values: Grid[Fraction]) -> dict[Index, Index]:
-    """Each window's switch, read off the values: its first maximum in row-major order."""
+    """Each window's switch, read off the values: its first maximum in row-major order, the
+    values compared in float64 as torch compares them."""
     chosen: dict[Index, Index] = {}
     for output in itertools.product(*(range(n) for n in geometry.output)):
         best: Index | None = None
         for cell in geometry.window(output).cells:
-            if cell is not None and (best is None or values[cell] > values[best]):
+            if cell is not None and (best is None or float(values[cell]) > float(values[best])):
                 best = cell
         assert best is not None, "every window PyTorch accepts holds a real cell"
         chosen[output] = best

@@ -8,13 +8,12 @@ window's maximum is exact.
 
 from __future__ import annotations
 
-import math
 import random
 from fractions import Fraction
 
 from ...core.errors import SymderivError
 from ...core.grid import Grid
-from ...core.parse import format_size
+from ...core.parse import exact_decimal, format_size
 
 Value = Fraction
 
@@ -45,16 +44,9 @@ def parse_values(text: str, axes: int) -> Grid[Value]:
 
 
 def _number(entry: str) -> Value:
-    token = entry.strip()
-    if not token:
+    if not entry.strip():
         raise SymderivError("--values: empty entry (two separators in a row, or one at an end)")
-    try:
-        as_float = float(token)
-    except ValueError:
-        raise SymderivError(f"--values: {token!r} is not a number") from None
-    if not math.isfinite(as_float):
-        raise SymderivError(f"--values: {token!r} is not finite; pooling needs finite values")
-    return Fraction(token)
+    return exact_decimal(entry, "--values")
 
 
 def seeded_values(shape: tuple[int, ...], seed: int) -> Grid[Value]:

@@ -102,6 +102,8 @@ class MaxContext(PoolCommon, CropWords):
     values: list[str]
     outputs: list[str]
     windows: list[str]
+    float_ties: bool
+    """Some tie holds in float64 between values that differ exactly."""
     ties: list[Context]
     mask: list[str]
     shared: list[Context]
@@ -295,6 +297,9 @@ def build_max(d: PoolDerivation) -> MaxContext:
         "values": tensor_lines("X", d.values.map(number)),
         "outputs": tensor_lines("O", outputs.map(number)),
         "windows": [_window_line(s, notation, o_symbols, x.symbols) for s in d.selections],
+        "float_ties": any(
+            len({s.values[s.window.cells.index(c)] for c in s.tied}) > 1 for s in d.selections
+        ),
         "ties": [
             {
                 "output": notation.symbol(o_symbols[s.window.output]),
