@@ -9,8 +9,9 @@ gradient the chain rule gave, as exact polynomials:
 * the full cross-correlation of the dilated dL/dO with J/K: dL/dX_a is 1/K times the sum of
   dL/dO_o over the windows o that cover a, those with s*o <= a + p < s*o + k on every axis;
 * max pooling's switches are found again from the input values (the first maximum of each
-  window in row-major order, compared in float64 as torch does; padding never chosen): the scatter adds dL/dO_o to the switch of
-  window o; the masked upsampling is the switch mask times the upsampled dL/dO.
+  window in row-major order, compared in float64 as torch does; padding never chosen): the
+  scatter adds dL/dO_o to the switch of window o; the masked upsampling is the switch mask
+  times the upsampled dL/dO.
 """
 
 from __future__ import annotations
