@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ...core.grid import Grid, Index
-from ...core.ops import Mode, correlate, correlate_cell, flip, insert_zeros, zero_pad
+from ...core.ops import flip, insert_zeros, zero_pad
 from ...core.poly import Poly
 
 Axes = tuple[int, ...]
@@ -48,13 +48,44 @@ def stack(shape: Axes, blocks: Sequence[Grid[Poly]]) -> Grid[Poly]:
     return Grid(shape, tuple(c for block in blocks for c in block.cells))
 
 
-def sampled(a: Grid[Poly], k: Grid[Poly], steps: Axes, shape: Axes) -> Grid[Poly]:
-    """The valid cross-correlation of ``a`` with ``k`` kept at every ``step``-th position only:
-    the positions a stride (or dilation) keeps, without computing the ones it drops."""
-    return Grid.build(
-        shape,
-        lambda i: correlate_cell(a, k, Mode.VALID, tuple(s * n for s, n in zip(steps, i))),
-    )
+def sampled(
+    a: Grid[Poly], k: Grid[Poly], steps: Axes, shape: Axes, start: Axes | None = None
+) -> Grid[Poly]:
+    """The valid cross-correlation of ``a`` with ``k`` at positions ``start + step * i`` only:
+    R[i] = sum_u a[start + step*i + u] k[u], the positions a stride, dilation or crop keeps.
+
+    The prepared operands are mostly zeros (padding, inserted zeros), so only products of two
+    non-zero entries are formed: gathered per kept position, or scattered from the non-zero
+    entries of ``a``, whichever forms fewer pairs. Either way the work is that of the products
+    themselves, not of the zeros around them."""
+    offset = start or tuple(0 for _ in steps)
+    weights = [(u, w) for u, w in k.items() if w]
+    entries = [(t, v) for t, v in a.items() if v]
+    pairs: dict[Index, list[tuple[Poly, Poly]]] = {}
+    kept = 1
+    for n in shape:
+        kept *= n
+    if kept <= len(entries):
+        for i in itertools.product(*(range(n) for n in shape)):
+            base = tuple(o + s * x for o, s, x in zip(offset, steps, i))
+            found = []
+            for u, w in weights:
+                at = tuple(b + v for b, v in zip(base, u))
+                if a.contains(at) and a[at]:
+                    found.append((a[at], w))
+            pairs[i] = found
+    else:
+        for t, v in entries:
+            for u, w in weights:
+                target: list[int] = []
+                for x, shift, o, s, n in zip(t, u, offset, steps, shape):
+                    q, r = divmod(x - shift - o, s)
+                    if r or not 0 <= q < n:
+                        break
+                    target.append(q)
+                else:
+                    pairs.setdefault(tuple(target), []).append((v, w))
+    return Grid.build(shape, lambda i: Poly.sum_of_products(pairs.get(i, ())))
 
 
 def every(g: Grid[Poly], steps: Axes, shape: Axes, start: Axes | None = None) -> Grid[Poly]:
@@ -64,6 +95,11 @@ def every(g: Grid[Poly], steps: Axes, shape: Axes, start: Axes | None = None) ->
 
 
 # --- the search's spelling: one output element from the index formula --------------------------
+
+
+def _reading(start: int, d: int, m: int, h: int) -> range:
+    """The offsets u < m whose position start + d*u lies in 0..h-1: an interval, in O(1)."""
+    return range(max(0, -(start // d)), min(m - 1, (h - 1 - start) // d) + 1)
 
 
 def _taps(positions: Iterator[tuple[int, int]], flipped: bool, k: int) -> list[tuple[int, int]]:
@@ -80,11 +116,7 @@ def conv_cell(a: Grid[Poly], k: Grid[Poly], geo: Geometry, flipped: bool, index:
     per_group_in, kernel = k.shape[1], k.shape[2:]
     base = (o // (k.shape[0] // geo.groups)) * per_group_in
     axes = [
-        _taps(
-            ((s * i + d * u - p, u) for u in range(m) if 0 <= s * i + d * u - p < h),
-            flipped,
-            m,
-        )
+        _taps(((s * i + d * u - p, u) for u in _reading(s * i - p, d, m, h)), flipped, m)
         for i, m, h, s, p, d in zip(out, kernel, a.shape[2:], geo.stride, geo.padding, geo.dilation)
     ]
     return _sum(
@@ -109,9 +141,10 @@ def conv_transpose_cell(
     axes = []
     for y, m, h, s, p, d in zip(out, kernel, a.shape[2:], geo.stride, geo.padding, geo.dilation):
         found = []
-        for u in range(m):
+        # s*i = y + p - d*u with 0 <= i < h bounds u to an interval; only multiples of s count.
+        for u in range(max(0, -((s * (h - 1) - y - p) // d)), min(m - 1, (y + p) // d) + 1):
             t = y + p - d * u
-            if t % s == 0 and 0 <= t // s < h:
+            if t % s == 0:
                 found.append((t // s, u))
         axes.append(_taps(iter(found), flipped, m))
     return _sum(
@@ -271,8 +304,9 @@ def explicit_conv_transpose(
                 kernel = channel(k, c, local)
                 kernel = flip(insert_zeros(flip(kernel) if flipped else kernel, geo.dilation))
                 steps = steps or Steps(spread, kernel, tuple(zip(reach, after)))
-                dense = correlate(spread, kernel, Mode.VALID)
-                parts.append(every(dense, tuple(1 for _ in reach), shape[2:], geo.padding))
+                parts.append(
+                    sampled(spread, kernel, tuple(1 for _ in reach), shape[2:], geo.padding)
+                )
             block = _add(parts, shape[2:])
             if bias is not None:
                 block = _plus(block, bias.cells[o])

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...core.errors import SymderivError
-from ...core.parse import Axes, format_size
+from ...core.parse import Axes, format_size, shown, whole
 
 DEFAULT_MAX_TERMS = 120_000
 """About ten seconds of work; beyond it a derivation is refused unless the limit is raised."""
@@ -50,11 +50,25 @@ class ConvSpec:
         self._check_ranges()
         self._check_groups()
         self._check_output()
-        if self.terms > self.max_terms:
+        if whole(self.max_terms) is None or self.max_terms < 1:
+            raise SymderivError(
+                f"--max-terms: invalid value {shown(self.max_terms)}; expected a positive integer"
+            )
+        # Checked in constant time from the sizes before the exact count, which takes a step
+        # per position, and before any array is built.
+        if self.cells + self.candidates > self.max_terms:
+            raise SymderivError(
+                f"input {format_size(self.input)} with kernel {format_size(self.kernel)}, stride "
+                f"{_text(self.stride)} and padding {_text(self.padding)} needs arrays of about "
+                f"{self.cells:,} cells and {self.candidates:,} candidate forms, over the limit "
+                f"of {self.max_terms:,}; raise it with --max-terms (max_terms= in Python)"
+            )
+        if self.work > self.max_terms:
+            twice = ", searched and proven twice (plain arrays and whole layer)"
             raise SymderivError(
                 f"input {format_size(self.input)} with kernel {format_size(self.kernel)} needs "
-                f"{self.terms:,} product terms, over the limit of {self.max_terms:,}; "
-                "raise it with --max-terms (max_terms= in Python)"
+                f"{self.terms:,} product terms{twice if self.passes == 2 else ''}, over the "
+                f"limit of {self.max_terms:,}; raise it with --max-terms (max_terms= in Python)"
             )
 
     def _per_axis(self) -> list[tuple[str, Axes]]:
@@ -271,12 +285,48 @@ class ConvSpec:
             self.padding[axis],
             self.dilation[axis],
         )
-        if self.transposed:
-            out = self.output[axis]
-            return sum(1 for i in range(n) for u in range(k) if 0 <= s * i - p + d * u < out)
-        return sum(
-            1 for i in range(self.output[axis]) for u in range(k) if 0 <= s * i + d * u - p < n
-        )
+        # For each position i on the scattering side, the offsets u with 0 <= s*i - p + d*u <
+        # length form one interval: counted in closed form, one step per position.
+        sources, length = (n, self.output[axis]) if self.transposed else (self.output[axis], n)
+        count = 0
+        for i in range(sources):
+            start = s * i - p
+            first = max(0, -(start // d))  # ceil(-start / d)
+            last = min(k - 1, (length - 1 - start) // d)
+            count += max(0, last - first + 1)
+        return count
+
+    @property
+    def passes(self) -> int:
+        """How many searches and proofs each result goes through: the plain-array one and the
+        whole-layer one both run for a single channel at stride 1 beyond the 2-D example."""
+        return 2 if self.single_channel_unit_stride and not self.plain_correlation_2d else 1
+
+    @property
+    def work(self) -> int:
+        """The unit the term limit counts: product terms, once per search they go through."""
+        return self.terms * self.passes
+
+    @property
+    def cells(self) -> int:
+        """An upper bound on the cells of the largest arrays a derivation builds: the tensors,
+        the zero-padded input, the stride-dilated gradients the proofs rebuild."""
+        count = self.n * (self.c_in + self.c_out)
+        for n, k, s, p, d, o in zip(
+            self.input, self.kernel, self.stride, self.padding, self.dilation, self.output
+        ):
+            reach = 2 * d * (k - 1) + 1
+            count *= max(n + 2 * p, o + 2 * p, (n - 1) * s + reach, (o - 1) * s + reach)
+        return count
+
+    @property
+    def candidates(self) -> int:
+        """How many whole-layer forms the search may try: every output padding a transposed
+        convolution allows, per result and operand order."""
+        count = 12
+        for s, d in zip(self.stride, self.dilation):
+            count *= max(s, d)
+        return count
 
     @property
     def terms(self) -> int:
