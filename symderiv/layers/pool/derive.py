@@ -176,10 +176,16 @@ def max_pool(
     ceil_mode: bool = False,
     values: object = None,
     seed: int | None = None,
+    max_terms: int = DEFAULT_MAX_TERMS,
 ) -> PoolDerivation:
+    if values is None:
+        # The values are drawn for the input's shape: check the work before drawing them.
+        shape = DEFAULT_INPUT[axes] if input is None else input
+        geometry(axes, shape, kernel, stride, padding, dilation, ceil_mode).check_work(max_terms)
     grid, source = input_values(axes, input, values, seed)
     used_seed = None if source != "seed" else (0 if seed is None else seed)
     g = geometry(axes, grid.shape, kernel, stride, padding, dilation, ceil_mode)
+    g.check_work(max_terms)
     return derive_max(MaxPoolSpec(g, grid, source, used_seed), f"maxpool{axes}d")
 
 
@@ -193,12 +199,13 @@ def maxpool1d(
     ceil_mode: bool = False,
     values: object = None,
     seed: int | None = None,
+    max_terms: int = DEFAULT_MAX_TERMS,
 ) -> PoolDerivation:
     """``torch.nn.functional.max_pool1d`` on concrete values (``values="1,3,2"`` or ``seed=N``).
 
     ``stride`` defaults to the kernel, as in PyTorch; ``input`` to the shape of ``values``.
     """
-    return max_pool(1, input, kernel, stride, padding, dilation, ceil_mode, values, seed)
+    return max_pool(1, input, kernel, stride, padding, dilation, ceil_mode, values, seed, max_terms)
 
 
 @checked_keywords
@@ -211,12 +218,13 @@ def maxpool2d(
     ceil_mode: bool = False,
     values: object = None,
     seed: int | None = None,
+    max_terms: int = DEFAULT_MAX_TERMS,
 ) -> PoolDerivation:
     """``torch.nn.functional.max_pool2d`` on concrete values (``values="1,3;2,4"``, ``seed=N``).
 
     ``stride`` defaults to the kernel, as in PyTorch; ``input`` to the shape of ``values``.
     """
-    return max_pool(2, input, kernel, stride, padding, dilation, ceil_mode, values, seed)
+    return max_pool(2, input, kernel, stride, padding, dilation, ceil_mode, values, seed, max_terms)
 
 
 @checked_keywords
@@ -229,12 +237,13 @@ def maxpool3d(
     ceil_mode: bool = False,
     values: object = None,
     seed: int | None = None,
+    max_terms: int = DEFAULT_MAX_TERMS,
 ) -> PoolDerivation:
     """``torch.nn.functional.max_pool3d``; ``values`` separates depth slices with ``|``.
 
     ``stride`` defaults to the kernel, as in PyTorch; ``input`` to the shape of ``values``.
     """
-    return max_pool(3, input, kernel, stride, padding, dilation, ceil_mode, values, seed)
+    return max_pool(3, input, kernel, stride, padding, dilation, ceil_mode, values, seed, max_terms)
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,16 +257,14 @@ class AvgPoolSpec:
     max_terms: int = DEFAULT_MAX_TERMS
 
     def __post_init__(self) -> None:
-        if self.terms > self.max_terms:
+        self.geometry.check_work(self.max_terms)
+        g = self.geometry
+        if len(g.input) == 3 and any(n < k for n, k in zip(g.input, g.kernel)):
             raise SymderivError(
-                f"input {format_size(self.geometry.input)} with kernel "
-                f"{format_size(self.geometry.kernel)} needs {self.terms:,} terms, over the limit "
-                f"of {self.max_terms:,}; raise it with --max-terms (max_terms= in Python)"
+                f"input {format_size(g.input)} is smaller than the kernel {format_size(g.kernel)}"
+                " on an axis: torch's avg_pool3d requires every input size to be at least the "
+                "kernel's, padding or not"
             )
-
-    @property
-    def terms(self) -> int:
-        return sum(len(w.real) for w in self.geometry.windows())
 
     def options(self) -> tuple[tuple[str, object], ...]:
         g = self.geometry

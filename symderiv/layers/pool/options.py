@@ -67,6 +67,7 @@ def max_pool_options(axes: int) -> tuple[Option, ...]:
             "Draw the input as integers 0..9 from this seed (with --input for the size).",
             minimum=0,
         ),
+        max_terms(DEFAULT_MAX_TERMS),
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ...core.errors import SymderivError
 from ...core.grid import Index, indices
-from ...core.parse import format_size
+from ...core.parse import format_size, shown, whole
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,17 @@ class PoolGeometry:
                 f"larger than input {format_size(self.input)} padded by "
                 f"{format_size(self.padding)}: the output would be {format_size(output)}"
             )
-        for window in self.windows():
-            if not window.real:
-                raise SymderivError(
-                    f"window {format_size(tuple(i + 1 for i in window.output))} covers only "
-                    f"padding (dilation {format_size(self.dilation)}, padding "
-                    f"{format_size(self.padding)}); PyTorch would output -inf there"
-                )
+        # A window's cells are a product over the axes, so it holds a real cell exactly when
+        # it does on every axis: one step per output position, not per window.
+        for axis, length in enumerate(output):
+            for i in range(length):
+                if not any(0 <= c < self.input[axis] for c in self.positions(axis, i)):
+                    window = tuple(i + 1 if a == axis else 1 for a in range(len(output)))
+                    raise SymderivError(
+                        f"window {format_size(window)} covers only padding (dilation "
+                        f"{format_size(self.dilation)}, padding {format_size(self.padding)}); "
+                        "PyTorch would output -inf there"
+                    )
 
     def _per_axis(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
         return (
@@ -108,6 +112,39 @@ class PoolGeometry:
 
     def windows(self) -> tuple[Window, ...]:
         return tuple(self.window(i) for i in indices(self.output))
+
+    @property
+    def visits(self) -> int:
+        """Window cells, padding included: what building every window costs."""
+        count = 1
+        for o, k in zip(self.output, self.kernel):
+            count *= o * k
+        return count
+
+    @property
+    def extent(self) -> int:
+        """Cells of the largest array a derivation builds: the input, the upsampled or
+        zero-inserted upstream gradient, its full correlation with the window."""
+        count = 1
+        for n, k, s, p, d, o in zip(
+            self.input, self.kernel, self.stride, self.padding, self.dilation, self.output
+        ):
+            count *= max(n + 2 * p, o * s, (o - 1) * s + d * (k - 1) + 1)
+        return count
+
+    def check_work(self, limit: object) -> None:
+        """Refuse, in constant time from the sizes, work over ``limit`` (--max-terms)."""
+        if whole(limit) is None or limit < 1:  # type: ignore[operator]
+            raise SymderivError(
+                f"--max-terms: invalid value {shown(limit)}; expected a positive integer"
+            )
+        if self.visits + self.extent > limit:  # type: ignore[operator]
+            raise SymderivError(
+                f"input {format_size(self.input)} with kernel {format_size(self.kernel)} and "
+                f"stride {format_size(self.stride)} needs {self.visits + self.extent:,} steps "
+                f"({self.visits:,} window cells, arrays of up to {self.extent:,} cells), over "
+                f"the limit of {limit:,}; raise it with --max-terms (max_terms= in Python)"
+            )
 
     @property
     def overlapping(self) -> bool:
