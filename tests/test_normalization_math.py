@@ -49,6 +49,9 @@ CASES: list[tuple[str, Callable[..., NormDerivation], dict[str, Any]]] = [
     ("gn-default", groupnorm, {}),
     ("gn-6c3g", groupnorm, {"batch": 2, "channels": 6, "groups": 3, "spatial": "1x2"}),
     ("gn-1group", groupnorm, {"channels": 3, "groups": 1, "spatial": 2}),
+    # M = 1, which torch accepts for layer and group norm: y = beta and dL/dx = 0.
+    ("gn-single", groupnorm, {"batch": 2, "channels": 2, "groups": 2, "spatial": 1}),
+    ("ln-single", layernorm, {"normalized_shape": 1}),
     ("in-default", instancenorm, {}),
     ("in-2x2x3", instancenorm, {"batch": 2, "channels": 2, "spatial": 3}),
     ("in-eval", instancenorm, {"batch": 2, "channels": 2, "spatial": "1x2", "mode": "eval"}),
@@ -251,7 +254,9 @@ def test_property_gradients_match_torch(
     try:
         d = _property_derivation(kind, batch, channels, length)
     except SymderivError:
-        return  # M < 2: refused, as torch refuses batch_norm on one value per channel
+        # M = 1 where torch refuses it too: batch and instance norm, group norm of one sample.
+        assert kind in ("batchnorm", "instancenorm") or (kind == "groupnorm" and batch == 1)
+        return
     values = random_values(d, np.random.default_rng(seed))
     expected = torch_gradients(d, values, eps)
     got = ours(d, values, eps)
@@ -266,7 +271,7 @@ def _property_derivation(kind: str, batch: int, channels: int, length: int) -> N
     if kind == "layernorm":
         return layernorm(batch=batch, normalized_shape=(channels, length))
     if kind == "groupnorm":
-        return groupnorm(batch=batch, channels=2 * channels, groups=channels, spatial=length)
+        return groupnorm(batch=batch, channels=channels, groups=channels, spatial=length)
     return instancenorm(batch=batch, channels=channels, spatial=(length, 2))
 
 

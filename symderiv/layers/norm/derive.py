@@ -38,7 +38,7 @@ from ...core.symbols import (
 )
 from .prove import prove_identities
 from .result import NormDerivation, Statistic
-from .spec import KINDS, NormSpec, parse_eps
+from .spec import DEFAULT_MAX_WORK, KINDS, NormSpec, parse_eps
 from .view import VIEW
 
 
@@ -207,10 +207,13 @@ def batchnorm(
     *,
     mode: str = "train",
     eps: object = None,
+    max_terms: int = DEFAULT_MAX_WORK,
 ) -> NormDerivation:
     """``torch.nn.functional.batch_norm``: each channel over M = N·H·W values."""
     shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
-    return derive(NormSpec("batchnorm", shape, training=_mode(mode), eps=_eps(eps)))
+    return derive(
+        NormSpec("batchnorm", shape, training=_mode(mode), eps=_eps(eps), max_terms=max_terms)
+    )
 
 
 @checked_keywords
@@ -221,10 +224,13 @@ def instancenorm(
     *,
     mode: str = "train",
     eps: object = None,
+    max_terms: int = DEFAULT_MAX_WORK,
 ) -> NormDerivation:
     """``torch.nn.functional.instance_norm``: each (sample, channel) over M = H·W values."""
     shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
-    return derive(NormSpec("instancenorm", shape, training=_mode(mode), eps=_eps(eps)))
+    return derive(
+        NormSpec("instancenorm", shape, training=_mode(mode), eps=_eps(eps), max_terms=max_terms)
+    )
 
 
 @checked_keywords
@@ -235,22 +241,39 @@ def groupnorm(
     spatial: object = (2,),
     *,
     eps: object = None,
+    max_terms: int = DEFAULT_MAX_WORK,
 ) -> NormDerivation:
     """``torch.nn.functional.group_norm``: each (sample, group) over M = (C/G)·H·W values."""
     shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
-    return derive(NormSpec("groupnorm", shape, groups=_count(groups, "--groups"), eps=_eps(eps)))
+    return derive(
+        NormSpec(
+            "groupnorm",
+            shape,
+            groups=_count(groups, "--groups"),
+            eps=_eps(eps),
+            max_terms=max_terms,
+        )
+    )
 
 
 @checked_keywords
 def layernorm(
-    batch: int = 2, normalized_shape: object = (4,), *, eps: object = None
+    batch: int = 2,
+    normalized_shape: object = (4,),
+    *,
+    eps: object = None,
+    max_terms: int = DEFAULT_MAX_WORK,
 ) -> NormDerivation:
     """``torch.nn.functional.layer_norm``: each sample over its trailing ``normalized_shape``."""
     normalized = _spatial(normalized_shape)
     if not normalized:
         raise SymderivError("--normalized-shape: expected at least one axis, e.g. 4 or 2x3")
     shape = (_count(batch, "--batch"), *normalized)
-    return derive(NormSpec("layernorm", shape, normalized_ndim=len(normalized), eps=_eps(eps)))
+    return derive(
+        NormSpec(
+            "layernorm", shape, normalized_ndim=len(normalized), eps=_eps(eps), max_terms=max_terms
+        )
+    )
 
 
 __all__ = ["KINDS", "NormDerivation", "batchnorm", "groupnorm", "instancenorm", "layernorm"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ...core.errors import SymderivError
-from ...core.options import Option, count
+from ...core.options import Option, count, max_terms
 from ...core.parse import parse_size
-from .spec import parse_eps
+from .spec import DEFAULT_MAX_WORK, parse_eps
 
 
 def _shape(text: str, option: str) -> tuple[int, ...]:
@@ -56,14 +56,23 @@ NORMALIZED_SHAPE = Option(
     default="4",
 )
 
-BATCHNORM = (count("--batch", 4, BATCH), count("--channels", 1, CHANNELS), spatial(None), MODE, EPS)
-LAYERNORM = (count("--batch", 2, BATCH), NORMALIZED_SHAPE, EPS)
+WORK = max_terms(DEFAULT_MAX_WORK)
+BATCHNORM = (
+    count("--batch", 4, BATCH),
+    count("--channels", 1, CHANNELS),
+    spatial(None),
+    MODE,
+    EPS,
+    WORK,
+)
+LAYERNORM = (count("--batch", 2, BATCH), NORMALIZED_SHAPE, EPS, WORK)
 GROUPNORM = (
     count("--batch", 1, BATCH),
     count("--channels", 4, CHANNELS),
     count("--groups", 2, "Number of groups G; must divide C."),
     spatial("2"),
     EPS,
+    WORK,
 )
 INSTANCENORM = (
     count("--batch", 1, BATCH),
@@ -71,4 +80,5 @@ INSTANCENORM = (
     spatial("2x2"),
     MODE,
     EPS,
+    WORK,
 )

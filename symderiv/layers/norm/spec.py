@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from ...core.errors import SymderivError
 from ...core.grid import Index, indices
-from ...core.parse import exact_decimal, format_size, shown
+from ...core.parse import exact_decimal, format_size, shown, whole
 
 KINDS = ("batchnorm", "layernorm", "groupnorm", "instancenorm")
 TORCH_FUNCTION = {
@@ -27,7 +27,10 @@ RUNNING_STATISTICS = ("batchnorm", "instancenorm")
 """The layers that keep running statistics and so have an eval mode that uses them."""
 
 MAX_ELEMENTS = 4096
-"""Beyond this the derivation takes more than a few seconds; nobody reads that many equations."""
+"""Beyond this nobody reads the equations; the work limit below usually binds first."""
+DEFAULT_MAX_WORK = 4000
+"""M^2 summed over the groups: each group's proof expands products of its M values, about
+2.5 ms per unit here, so the default keeps a derivation near ten seconds."""
 
 _SPATIAL_NAMES = {0: (), 1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
@@ -42,6 +45,7 @@ class NormSpec:
     training: bool = True
     eps: Fraction | None = None
     """None keeps epsilon as a symbol."""
+    max_terms: int = DEFAULT_MAX_WORK
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -70,17 +74,39 @@ class NormSpec:
                 f"--groups {self.groups} does not divide --channels {self.channels}: each group "
                 "must hold the same number of channels"
             )
-        if self.training and self.m < 2:
+        if self.kind == "groupnorm" and self.shape[0] * self.m == 1:
+            raise SymderivError(
+                f"groupnorm of a single sample with M = {self.m_formula} = 1: torch refuses it "
+                "(it checks N*M > 1, 'Expected more than 1 value per channel when training'); "
+                "give --batch 2 or more values per group"
+            )
+        if self.training and self.m < 2 and self.kind in RUNNING_STATISTICS:
             raise SymderivError(
                 f"{self.kind} in training mode needs at least 2 values per group, got "
                 f"M = {self.m_formula} = {self.m}: the variance of a single value is undefined "
                 "(its unbiased estimate divides by M - 1 = 0; torch refuses it too)"
+            )
+        if whole(self.max_terms) is None or self.max_terms < 1:
+            raise SymderivError(
+                f"--max-terms: invalid value {shown(self.max_terms)}; expected a positive integer"
+            )
+        groups = math.prod(self.statistics_shape)
+        if self.work > self.max_terms:
+            raise SymderivError(
+                f"{self.kind}: {groups:,} group{'s' if groups != 1 else ''} of M = {self.m:,} "
+                f"values need {self.work:,} steps (M^2 per group), over the limit of "
+                f"{self.max_terms:,}; raise it with --max-terms (max_terms= in Python)"
             )
         if self.elements > MAX_ELEMENTS:
             raise SymderivError(
                 f"input {format_size(self.shape)} has {self.elements:,} elements, over the "
                 f"limit of {MAX_ELEMENTS:,}"
             )
+
+    @property
+    def work(self) -> int:
+        """What the term limit counts here: M^2 for each group (one statistic each)."""
+        return math.prod(self.statistics_shape) * self.m * self.m
 
     @property
     def elements(self) -> int:

@@ -66,6 +66,8 @@ class NormBase(TypedDict):
     eps: str
     eps_symbolic: bool
     elided: bool
+    single_value: bool
+    """M = 1 (layer or group norm): x-hat is 0, y = beta, dL/dx = 0."""
     general: Context
     verified: bool
     verification: list[Context]
@@ -299,6 +301,7 @@ def build(d: NormDerivation) -> NormContext:
         "eps": spell(d.epsilon),
         "eps_symbolic": spec.eps is None,
         "elided": len(shown) < len(members),
+        "single_value": spec.m == 1,
         "general": _general(d),
         "verified": d.verified,
         "verification": [
