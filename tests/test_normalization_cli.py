@@ -30,7 +30,7 @@ BAD_INPUT = [
     (["batchnorm", "--mode", "test"], "'test'", "--mode"),
     (["layernorm", "--mode", "eval"], "--mode", "No such option"),
     (["verify", "groupnorm", "--groups", "3"], "--groups 3", "does not divide"),
-    (["batchnorm", "--batch", "5000"], "5,000 elements", "limit"),
+    (["batchnorm", "--batch", "5000"], "M = 5,000 values need 25,000,000 steps", "limit"),
 ]
 
 
