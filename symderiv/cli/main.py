@@ -6,6 +6,8 @@ the renderer's. Every failure is one line on standard error and exit code 2.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 
 import click
@@ -22,9 +24,13 @@ def cli() -> None:
     """Derive, prove and typeset the backward pass of a neural-network layer."""
 
 
-@cli.group("verify")
-def verify_group() -> None:
+@cli.group("verify", invoke_without_command=True)
+@click.pass_context
+def verify_group(context: click.Context) -> None:
     """Re-derive a layer and check every identity; exit 0 when all hold, 1 otherwise."""
+    if context.invoked_subcommand is None:
+        # A script that forgot the layer must not pass: name the layers, exit 2.
+        raise click.UsageError(f"verify needs a layer: one of {FAMILIES.names()}")
 
 
 for _command in FAMILIES.commands():
@@ -33,25 +39,55 @@ for _command in FAMILIES.commands():
 cli.add_command(notes_command(FAMILIES))
 
 
+class Stopped(Exception):
+    """SIGINT or SIGTERM, raised where the program is so that every writer cleans up on the
+    way out (not KeyboardInterrupt, which click would report with a line of its own)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
+def one_line(message: str) -> str:
+    """Control characters (a newline in a stray argument) shown escaped: one line, always."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: every failure is one line on standard error and exit code 2."""
+    """Entry point: every failure is one line on standard error and exit code 2; an
+    interruption is one line and 130 (SIGINT) or 143 (SIGTERM), with nothing left behind."""
+    previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         result = cli.main(args=argv, prog_name="symderiv", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as help_:
         click.echo(help_.format_message())
         return 0
     except click.ClickException as error:
-        click.echo(f"symderiv: error: {error.format_message()}", err=True)
-        return 2
+        return fail(error.format_message())
     except SymderivError as error:
-        click.echo(f"symderiv: error: {error}", err=True)
-        return 2
-    except click.exceptions.Abort:
-        click.echo("symderiv: aborted", err=True)
-        return 1
+        return fail(str(error))
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        return fail("interrupted", 130)
+    except Stopped as stop:
+        interrupted = stop.signum == signal.SIGINT
+        return fail("interrupted" if interrupted else "terminated", 128 + stop.signum)
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     return result if isinstance(result, int) else 0
+
+
+def fail(message: str, code: int = 2) -> int:
+    # If standard error is gone too, the exit code still says it.
+    with contextlib.suppress(OSError):
+        click.echo(f"symderiv: error: {one_line(message)}", err=True)
+    return code
 
 
 if __name__ == "__main__":

@@ -1,17 +1,24 @@
-"""Output: standard output, one file, or a set of files written all or nothing.
+"""Output: standard output, one file, or a set of files, written all or nothing.
 
-One file is written to a temporary file beside it and renamed into place; several files go into
-a temporary directory beside the target and are then moved in, so a failed run leaves nothing
-half-written.
+Every file is first written to a temporary file in its own target's directory (so the rename
+that puts it in place never crosses a filesystem), then all of them are renamed into place; an
+existing file is moved aside first and put back if a later step fails, so a failed or
+interrupted run (SIGINT, SIGTERM) leaves every target as it was and no temporary behind.
+
+A symlink is written through to its target; a FIFO or a character device (``/dev/null``) is
+written directly, since renaming onto it would replace the node itself; a directory is refused.
+A new file gets the mode a plain ``open()`` gives under the umask; a replaced one keeps its own.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
+import stat
+import sys
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -20,34 +27,29 @@ from ..core.errors import SymderivError
 from ..render.documents import Document
 
 
-def write(text: str, output: Path | None) -> None:
-    """Write to standard output, or atomically to a file: a temporary file beside it, renamed."""
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    directory = output.parent if str(output.parent) else Path(".")
-    if not directory.is_dir():
-        raise SymderivError(
-            f"cannot write {str(output)!r}: directory {str(directory)!r} does not exist"
-        )
-    try:
-        handle, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{output.name}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise SymderivError(f"cannot write {str(output)!r}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, output)
-    except OSError as error:
-        os.unlink(temporary)
-        raise SymderivError(f"cannot write {str(output)!r}: {error.strerror}") from None
-
-
 def check_destination(output: Path | None, output_dir: Path | None) -> None:
     if output is not None and output_dir is not None:
         raise click.UsageError("give either -o/--output or --output-dir, not both")
+
+
+def to_standard_output(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as error:
+        # Nothing more can reach standard output; keep the interpreter's final flush quiet.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+        raise SymderivError(f"cannot write to standard output: {error.strerror}") from None
+
+
+def write(text: str, output: Path | None) -> None:
+    """Standard output, or one file written all or nothing."""
+    if output is None:
+        to_standard_output(text)
+        return
+    _parent_must_exist(output)
+    commit({output: text}, shown=str(output))
 
 
 def write_document(
@@ -62,81 +64,159 @@ def write_document(
                 "Markdown figures are SVG files written beside the document: "
                 "give -o FILE or --output-dir DIR"
             )
-        click.echo(document.text, nl=False)
+        to_standard_output(document.text)
         return
-    files = {name if output is None else output.name: document.text, **dict(document.files)}
     if output is not None:
-        directory = output.parent if str(output.parent) else Path(".")
-        if not directory.is_dir():
-            raise SymderivError(
-                f"cannot write {str(output)!r}: directory {str(directory)!r} does not exist"
-            )
-        write_all(directory, files)
+        _parent_must_exist(output)
+        directory = output.parent
+        files = {output: document.text}
     else:
         assert output_dir is not None
-        write_all(output_dir, files)
+        directory = output_dir
+        files = {output_dir / name: document.text}
+    files.update({directory / file_name: text for file_name, text in document.files})
+    commit(files, shown=str(output or output_dir), directory=output_dir)
 
 
-def write_all(directory: Path, files: Mapping[str, str]) -> None:
-    """Write every file or none: into a temporary directory beside ``directory``, then moved in
-    (the whole directory when it is new, file by file with atomic renames when it exists)."""
+def _parent_must_exist(output: Path) -> None:
+    directory = output.parent if str(output.parent) else Path(".")
+    if not _is_dir(directory, str(output)):
+        raise SymderivError(
+            f"cannot write {str(output)!r}: directory {str(directory)!r} does not exist"
+        )
+
+
+def _is_dir(path: Path, shown: str) -> bool:
+    try:
+        return path.is_dir()
+    except OSError as error:  # a name too long, say
+        raise SymderivError(f"cannot write {shown!r}: {error.strerror}") from None
+
+
+@dataclass
+class _Target:
+    path: Path
+    """Where the text finally goes, symlinks resolved."""
+    text: str
+    direct: bool = False
+    """A FIFO or device: written in place, never renamed onto."""
+    temporary: Path | None = None
+    backup: Path | None = None
+    placed: bool = False
+
+
+def commit(files: Mapping[Path, str], shown: str, directory: Path | None = None) -> None:
+    """Write every file or none. ``directory`` (``--output-dir``) is created when missing, with
+    its missing parents, and removed again if the run fails."""
+    created: list[Path] = []
+    targets: list[_Target] = []
+    try:
+        if directory is not None:
+            created = _make_directories(directory)
+        targets = [_target(path, text) for path, text in files.items()]
+        for target in targets:
+            if not target.direct:
+                target.temporary = _temporary(target.path.parent, target.path.name)
+                with open(target.temporary, "w", encoding="utf-8", newline="\n") as stream:
+                    stream.write(target.text)
+                mode = _existing_mode(target.path)
+                if mode is not None:
+                    os.chmod(target.temporary, mode)
+        for target in targets:
+            if target.direct:
+                continue
+            if target.path.exists():
+                target.backup = _temporary(target.path.parent, target.path.name, reserve=False)
+                os.replace(target.path, target.backup)
+            assert target.temporary is not None
+            os.replace(target.temporary, target.path)
+            target.temporary, target.placed = None, True
+        for target in targets:
+            if target.direct:
+                with open(target.path, "w", encoding="utf-8", newline="\n") as stream:
+                    stream.write(target.text)
+    except BaseException as error:
+        _roll_back(targets, created)
+        if isinstance(error, OSError):
+            raise SymderivError(f"cannot write {shown!r}: {error.strerror}") from None
+        if isinstance(error, UnicodeError):
+            raise SymderivError(f"cannot write {shown!r}: the name is not valid text") from None
+        raise
+    for target in targets:
+        if target.backup is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(target.backup)
+
+
+def _target(path: Path, text: str) -> _Target:
+    resolved = Path(os.path.realpath(path))
+    try:
+        info = os.stat(resolved)
+    except FileNotFoundError:
+        return _Target(resolved, text)
+    if stat.S_ISDIR(info.st_mode):
+        raise SymderivError(f"cannot write {str(path)!r}: it is a directory")
+    return _Target(resolved, text, direct=not stat.S_ISREG(info.st_mode))
+
+
+def _existing_mode(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return None
+
+
+def _temporary(directory: Path, name: str, reserve: bool = True) -> Path:
+    """A new hidden name beside the target; created (empty, under the umask) when reserved."""
+    handle, path = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+    os.close(handle)
+    os.chmod(path, 0o666 & ~_umask())
+    if not reserve:
+        os.unlink(path)
+    return Path(path)
+
+
+def _roll_back(targets: list[_Target], created: list[Path]) -> None:
+    for target in reversed(targets):
+        with contextlib.suppress(OSError):
+            if target.placed:
+                if target.backup is not None:
+                    os.replace(target.backup, target.path)
+                else:
+                    os.unlink(target.path)
+            elif target.backup is not None and target.backup.exists():
+                os.replace(target.backup, target.path)
+            if target.temporary is not None:
+                os.unlink(target.temporary)
+    for path in reversed(created):
+        with contextlib.suppress(OSError):
+            path.rmdir()
+
+
+def _make_directories(directory: Path) -> list[Path]:
+    """Create ``directory`` and its missing parents; return them, outermost first."""
     shown = str(directory)
     if directory.exists() and not directory.is_dir():
         raise SymderivError(f"cannot create output directory {shown!r}: a file has that name")
-    new = not directory.is_dir()
-    created = _make_parents(directory)
-    temporary: Path | None = None
-    try:
-        temporary = Path(
-            tempfile.mkdtemp(dir=directory.absolute().parent, prefix=f".{directory.name}.")
-        )
-        for file_name, text in files.items():
-            with open(temporary / file_name, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-        if not new:
-            for file_name in files:
-                os.replace(temporary / file_name, directory / file_name)
-            temporary.rmdir()
-        else:
-            os.chmod(temporary, 0o777 & ~_umask())
-            os.rename(temporary, directory)
-    except OSError as error:
-        if temporary is not None:
-            shutil.rmtree(temporary, ignore_errors=True)
-        for parent in reversed(created):
-            _remove_quietly(parent)
-        what = "create output directory" if new else "write into"
-        raise SymderivError(f"cannot {what} {shown!r}: {error.strerror}") from None
-
-
-def _make_parents(directory: Path) -> list[Path]:
-    """Create the missing parents of ``directory`` (not itself); return them, outermost first."""
     missing: list[Path] = []
-    parent = directory.absolute().parent
-    while not parent.exists() and parent != parent.parent:
-        missing.append(parent)
-        parent = parent.parent
+    path = directory.absolute()
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
     created: list[Path] = []
-    for path in reversed(missing):
-        try:
+    try:
+        for path in reversed(missing):
             path.mkdir()
-        except OSError as error:
-            for made in reversed(created):
-                _remove_quietly(made)
-            raise SymderivError(
-                f"cannot create output directory {str(directory)!r}: {error.strerror}"
-            ) from None
-        created.append(path)
+            created.append(path)
+    except OSError as error:
+        for made in reversed(created):
+            with contextlib.suppress(OSError):
+                made.rmdir()
+        raise SymderivError(f"cannot create output directory {shown!r}: {error.strerror}") from None
     return created
 
 
-def _remove_quietly(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.rmdir()
-
-
 def _umask() -> int:
-    """mkdtemp makes a private directory; a new output directory gets the usual permissions."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

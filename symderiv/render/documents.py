@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from ..core.figures import AnyFigure, GraphFigure, plain_text
 from ..core.protocol import LayerDerivation
@@ -44,10 +45,18 @@ def place(
         if fmt == "latex":
             entry["tikz"] = tikz.draw(figure)
         else:
-            entry["path"] = f"{prefix}-{figure.name}.svg"
-            files.append((entry["path"], svg.draw(figure)))
+            name = f"{prefix}-{figure.name}.svg"
+            entry["path"] = link(name)
+            files.append((name, svg.draw(figure)))
         context[key] = entry
     return context, files
+
+
+def link(name: str) -> str:
+    """A file name as a relative link that is valid and inert whatever the name holds: every
+    byte outside letters, digits and ``-._~`` percent-encoded (``a b.svg`` -> ``a%20b.svg``);
+    a name that is not valid UTF-8 keeps its bytes."""
+    return quote(name.encode("utf-8", "surrogateescape"), safe="")
 
 
 def _alt(figure: AnyFigure) -> str:
@@ -71,4 +80,4 @@ def render_layer(
 def referenced(files: list[tuple[str, str]], text: str) -> tuple[tuple[str, str], ...]:
     """Only the figure files the text links to: a template may show fewer figures than its
     layer has (the general convolution template shows the windows only)."""
-    return tuple((name, content) for name, content in files if f"]({name})" in text)
+    return tuple((name, content) for name, content in files if f"]({link(name)})" in text)
