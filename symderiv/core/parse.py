@@ -62,6 +62,13 @@ def whole(value: object) -> int | None:
         return None
 
 
+def flag(value: object, option: str) -> bool:
+    """True or False (NumPy's bools too); anything else is a mistake worth naming."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    raise SymderivError(f"{option}: invalid value {shown(value)}; expected True or False")
+
+
 def _whole_numbers(value: object) -> tuple[int, ...] | None:
     """An integer, or a tuple or list of integers, as a tuple; None for anything else."""
     single = whole(value)

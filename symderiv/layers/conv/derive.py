@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from ...core.chain_rule import chain_rule
 from ...core.errors import SymderivError, checked_keywords
 from ...core.grid import Grid, Index
-from ...core.parse import coerce_axes, coerce_size
+from ...core.parse import coerce_axes, coerce_size, flag, shown, whole
 from ...core.perf import without_cycle_collection
 from ...core.poly import Poly
 from ...core.results import Expansion, Role, Tensor
@@ -205,8 +205,8 @@ def make_spec(
         ("out-channels", out_channels),
         ("batch", batch),
     ):
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise SymderivError(f"--{name}: invalid value {value!r}; expected an integer")
+        if (value is not None or name == "groups") and whole(value) is None:
+            raise SymderivError(f"--{name}: invalid value {shown(value)}; expected an integer")
     return ConvSpec(
         input=coerce_size(input, "--input", dims),
         kernel=coerce_size(kernel, "--kernel", dims),
@@ -214,11 +214,11 @@ def make_spec(
         padding=coerce_axes(padding, "--padding", dims),
         dilation=coerce_axes(dilation, "--dilation", dims),
         output_padding=coerce_axes(output_padding, "--output-padding", dims),
-        groups=groups,
-        in_channels=in_channels,
-        out_channels=out_channels,
-        batch=batch,
-        bias=bias,
+        groups=whole(groups) or 0,
+        in_channels=whole(in_channels),
+        out_channels=whole(out_channels),
+        batch=whole(batch),
+        bias=flag(bias, "--bias"),
         transposed=transposed,
         max_terms=max_terms,
     )
@@ -266,11 +266,11 @@ def conv1d(
         stride=stride,
         padding=padding,
         dilation=dilation,
-        groups=groups,
-        in_channels=in_channels,
-        out_channels=out_channels,
-        batch=batch,
-        bias=bias,
+        groups=whole(groups) or 0,
+        in_channels=whole(in_channels),
+        out_channels=whole(out_channels),
+        batch=whole(batch),
+        bias=flag(bias, "--bias"),
         max_terms=max_terms,
         all_equations=all_equations,
     )
@@ -308,11 +308,11 @@ def conv2d(
         stride=stride,
         padding=padding,
         dilation=dilation,
-        groups=groups,
-        in_channels=in_channels,
-        out_channels=out_channels,
-        batch=batch,
-        bias=bias,
+        groups=whole(groups) or 0,
+        in_channels=whole(in_channels),
+        out_channels=whole(out_channels),
+        batch=whole(batch),
+        bias=flag(bias, "--bias"),
         max_terms=max_terms,
         all_equations=all_equations,
     )
@@ -348,11 +348,11 @@ def conv3d(
         stride=stride,
         padding=padding,
         dilation=dilation,
-        groups=groups,
-        in_channels=in_channels,
-        out_channels=out_channels,
-        batch=batch,
-        bias=bias,
+        groups=whole(groups) or 0,
+        in_channels=whole(in_channels),
+        out_channels=whole(out_channels),
+        batch=whole(batch),
+        bias=flag(bias, "--bias"),
         max_terms=max_terms,
         all_equations=all_equations,
     )
@@ -391,11 +391,11 @@ def conv_transpose1d(
         padding=padding,
         dilation=dilation,
         output_padding=output_padding,
-        groups=groups,
-        in_channels=in_channels,
-        out_channels=out_channels,
-        batch=batch,
-        bias=bias,
+        groups=whole(groups) or 0,
+        in_channels=whole(in_channels),
+        out_channels=whole(out_channels),
+        batch=whole(batch),
+        bias=flag(bias, "--bias"),
         max_terms=max_terms,
         all_equations=all_equations,
     )
@@ -434,11 +434,11 @@ def conv_transpose2d(
         padding=padding,
         dilation=dilation,
         output_padding=output_padding,
-        groups=groups,
-        in_channels=in_channels,
-        out_channels=out_channels,
-        batch=batch,
-        bias=bias,
+        groups=whole(groups) or 0,
+        in_channels=whole(in_channels),
+        out_channels=whole(out_channels),
+        batch=whole(batch),
+        bias=flag(bias, "--bias"),
         max_terms=max_terms,
         all_equations=all_equations,
     )
@@ -477,11 +477,11 @@ def conv_transpose3d(
         padding=padding,
         dilation=dilation,
         output_padding=output_padding,
-        groups=groups,
-        in_channels=in_channels,
-        out_channels=out_channels,
-        batch=batch,
-        bias=bias,
+        groups=whole(groups) or 0,
+        in_channels=whole(in_channels),
+        out_channels=whole(out_channels),
+        batch=whole(batch),
+        bias=flag(bias, "--bias"),
         max_terms=max_terms,
         all_equations=all_equations,
     )

@@ -10,6 +10,8 @@ normalises with the running statistics, which are constants.
 from __future__ import annotations
 
 import dataclasses
+import re
+import sys
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -18,7 +20,7 @@ import sympy as sp
 from ...core.errors import SymderivError, checked_keywords
 from ...core.graph import Node, backward
 from ...core.grid import Grid, Index
-from ...core.parse import coerce_size
+from ...core.parse import LARGEST, coerce_size, exact_decimal, shown, whole
 from ...core.perf import without_cycle_collection
 from ...core.results import Role, Tensor
 from ...core.symbols import (
@@ -168,29 +170,46 @@ def _rational(value: Fraction) -> sp.Rational:
 
 
 def _eps(value: object) -> Fraction | None:
+    """None or 'symbolic' keeps the symbol; a Python or NumPy number as the decimal it prints
+    as (1e-5 means 1/100000, not its nearest binary fraction); finite and within range."""
     if value is None or isinstance(value, str):
         return None if value is None else parse_eps(value)
-    if isinstance(value, float):
-        return Fraction(repr(value))  # 1e-5 means 1/100000, not its nearest binary fraction
-    if isinstance(value, (int, Fraction)) and not isinstance(value, bool):
-        return Fraction(value)
-    raise SymderivError(f"--eps: invalid value {value!r}; expected a number or 'symbolic'")
+    if isinstance(value, Fraction):
+        return value
+    number = whole(value)
+    if number is not None:
+        return Fraction(number)
+    if isinstance(value, (float, np_floating_types())) and not isinstance(value, bool):
+        return exact_decimal(repr(float(value)), "--eps")  # type: ignore[arg-type]
+    raise SymderivError(f"--eps: invalid value {shown(value)}; expected a number or 'symbolic'")
+
+
+def np_floating_types() -> tuple[type, ...]:
+    """NumPy's float types when NumPy is there (symderiv does not need it)."""
+    numpy = sys.modules.get("numpy")
+    return (numpy.floating,) if numpy is not None else ()
 
 
 def _spatial(value: object) -> tuple[int, ...]:
-    if value is None or value == () or value == "":
+    if value is None or (isinstance(value, (tuple, list, str)) and not value):
         return ()
     if isinstance(value, str):
-        return coerce_size(value, "--spatial", len(value.split("x")))
-    if isinstance(value, int):
+        return coerce_size(value, "--spatial", len(re.split(r"[xX]", value)))
+    if whole(value) is not None:
         return coerce_size(value, "--spatial", 1)
-    return coerce_size(value, "--spatial", len(value))  # type: ignore[arg-type]
+    if isinstance(value, (tuple, list)):
+        return coerce_size(value, "--spatial", len(value))
+    raise SymderivError(
+        f"--spatial: invalid value {shown(value)}; expected an integer, a tuple of integers or "
+        "a string such as 2x2"
+    )
 
 
 def _count(value: object, option: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise SymderivError(f"{option}: invalid value {value!r}; expected a positive integer")
-    return value
+    number = whole(value)
+    if number is None or number < 1 or number > LARGEST:
+        raise SymderivError(f"{option}: invalid value {shown(value)}; expected a positive integer")
+    return number
 
 
 def _mode(mode: str) -> bool:

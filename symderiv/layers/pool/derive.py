@@ -16,7 +16,7 @@ from fractions import Fraction
 from ...core.chain_rule import chain_rule
 from ...core.errors import SymderivError, checked_keywords
 from ...core.grid import Grid
-from ...core.parse import coerce_offsets, coerce_size, format_size
+from ...core.parse import coerce_offsets, coerce_size, flag, format_size, shown, whole
 from ...core.perf import without_cycle_collection
 from ...core.poly import Poly
 from ...core.results import Expansion, Role, Tensor
@@ -58,7 +58,7 @@ def geometry(
         stride=kernel_size if stride is None else coerce_size(stride, "--stride", axes),
         padding=coerce_offsets(padding, "--padding", axes),
         dilation=coerce_size(dilation, "--dilation", axes),
-        ceil_mode=bool(ceil_mode),
+        ceil_mode=flag(ceil_mode, "--ceil-mode"),
     )
 
 
@@ -93,6 +93,9 @@ def input_values(
     """The values and where they came from: ``--values``, ``--seed``, or the built-in example."""
     if values is not None and seed is not None:
         raise SymderivError("--values and --seed: give one or the other, not both")
+    if seed is not None and (whole(seed) is None or whole(seed) < 0):  # type: ignore[operator]
+        raise SymderivError(f"--seed: invalid value {shown(seed)}; expected an integer >= 0")
+    seed = whole(seed) if seed is not None else None
     shape = None if input is None else coerce_size(input, "--input", axes)
     if values is not None:
         text = values if isinstance(values, str) else values_text(values, axes)
@@ -326,7 +329,9 @@ def avg_pool(
 ) -> PoolDerivation:
     size = DEFAULT_INPUT[axes] if input is None else input
     g = geometry(axes, size, kernel, stride, padding, 1, ceil_mode)
-    return derive_average(AvgPoolSpec(g, bool(count_include_pad), max_terms), f"avgpool{axes}d")
+    return derive_average(
+        AvgPoolSpec(g, flag(count_include_pad, "--count-include-pad"), max_terms), f"avgpool{axes}d"
+    )
 
 
 @checked_keywords
