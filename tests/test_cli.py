@@ -185,3 +185,15 @@ def test_every_option_and_command_has_help(command: click.Command) -> None:
     for parameter in command.params:
         if isinstance(parameter, click.Option):
             assert parameter.help, parameter.name
+
+
+def test_help_fits_a_screen() -> None:
+    """Every command's one-line description is whole, and the notes' help is a screen long
+    (its per-section options are listed by --help-sections)."""
+    top = CliRunner().invoke(cli, ["--help"], terminal_width=80).output
+    commands = top[top.index("Commands:") :].splitlines()[1:]
+    assert len(commands) >= 20 and not [line for line in commands if line.endswith("...")]
+    notes = CliRunner().invoke(cli, ["notes", "--help"], terminal_width=80).output
+    assert len(notes.splitlines()) <= 50 and "--help-sections" in notes
+    sections = CliRunner().invoke(cli, ["notes", "--help-sections"]).output
+    assert "--conv2d-input" in sections and "--batchnorm-eps" in sections

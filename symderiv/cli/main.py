@@ -24,7 +24,9 @@ def cli() -> None:
     """Derive, prove and typeset the backward pass of a neural-network layer."""
 
 
-@cli.group("verify", invoke_without_command=True)
+@cli.group(
+    "verify", invoke_without_command=True, short_help="Re-derive a layer and check its identities"
+)
 @click.pass_context
 def verify_group(context: click.Context) -> None:
     """Re-derive a layer and check every identity; exit 0 when all hold, 1 otherwise."""

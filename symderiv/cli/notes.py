@@ -84,7 +84,8 @@ def notes_command(registry: Registry) -> click.Command:
         help="Course notes: the chain-rule primer and a section per layer in one article, with "
         "a table of contents, numbered equations, figures and a summary of the identities."
         f"\n\nSections: {names}. Each section takes its layer's options, prefixed with its "
-        "name (--conv2d-input 4x4).",
+        "name (--conv2d-input 4x4); --help-sections lists them.",
+        short_help="Course notes: the primer and a section per layer",
     )
     own = [
         click.Option(
@@ -106,6 +107,37 @@ def notes_command(registry: Registry) -> click.Command:
         ),
     ]
 
+    def list_sections(context: click.Context, _: click.Parameter, value: bool) -> None:
+        if not value or context.resilient_parsing:
+            return
+        formatter = context.make_formatter()
+        for section in offered:
+            rows = []
+            for o in section_options:
+                if o.section == section.name:
+                    o.option.hidden = False  # hidden from --help only
+                    record = o.option.get_help_record(context)
+                    o.option.hidden = True
+                    if record is not None:
+                        rows.append(record)
+            if rows:
+                with formatter.section(f"Options of section {section.name}"):
+                    formatter.write_dl(rows)
+        click.echo(formatter.getvalue(), nl=False)
+        context.exit()
+
+    own.append(
+        click.Option(
+            ["--help-sections"],
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=list_sections,
+            help="List every section's options (prefixed with its name) and exit.",
+        )
+    )
+    for option in section_options:
+        option.option.hidden = True  # listed by --help-sections, so that --help fits a screen
     command.params = [*output_options(), *own, *(o.option for o in section_options)]
     return command
 

@@ -17,6 +17,7 @@ COMMANDS = (
         "and checked by SymPy on concrete functions, and the gate view that the layers rely on.",
         options=(),
         derive=derive.chain_rule,
+        short_help="The chain rule: one path, two paths, a gate",
     ),
 )
 

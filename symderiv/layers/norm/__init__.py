@@ -21,6 +21,7 @@ COMMANDS = (
         "running statistics.",
         options=options.BATCHNORM,
         derive=derive.batchnorm,
+        short_help="Batch normalisation (batch_norm)",
     ),
     Command(
         name="layernorm",
@@ -29,6 +30,7 @@ COMMANDS = (
         "compact formula, with one gamma and beta per normalised position.",
         options=options.LAYERNORM,
         derive=derive.layernorm,
+        short_help="Layer normalisation (layer_norm)",
     ),
     Command(
         name="groupnorm",
@@ -37,6 +39,7 @@ COMMANDS = (
         "the compact formula.",
         options=options.GROUPNORM,
         derive=derive.groupnorm,
+        short_help="Group normalisation (group_norm)",
     ),
     Command(
         name="instancenorm",
@@ -45,6 +48,7 @@ COMMANDS = (
         "formula; eval mode uses running statistics (track_running_stats=True).",
         options=options.INSTANCENORM,
         derive=derive.instancenorm,
+        short_help="Instance normalisation (instance_norm)",
     ),
 )
 

@@ -23,6 +23,7 @@ COMMANDS = (
             "window and its maximum, ties, the switch mask, and dL/dX in the dL/dO symbols.",
             options=options.max_pool_options(n),
             derive=function,
+            short_help=f"{n}-D max pooling on values (max_pool{n}d)",
         )
         for n, function in _MAX.items()
     ),
@@ -33,6 +34,7 @@ COMMANDS = (
             "Derives dL/dX with PyTorch's divisors and finds and proves its compact form.",
             options=options.avg_pool_options(n),
             derive=function,
+            short_help=f"{n}-D average pooling (avg_pool{n}d)",
         )
         for n, function in _AVG.items()
     ),
@@ -41,6 +43,7 @@ COMMANDS = (
         help="Global 2-D average pooling (adaptive_avg_pool2d to 1x1), symbolically.",
         options=options.global_avg_pool_options(),
         derive=derive.global_avgpool,
+        short_help="Global average pooling (adaptive_avg_pool2d to 1x1)",
     ),
 )
 
