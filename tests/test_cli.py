@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from symderiv.cli.main import cli, main
 from symderiv.core.results import Search
