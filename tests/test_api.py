@@ -89,3 +89,11 @@ def test_chain_rule_after_a_plain_import() -> None:
 
 def test_the_package_is_typed() -> None:
     assert (Path(symderiv.__file__).parent / "py.typed").is_file()
+
+
+@pytest.mark.parametrize("name", ["conv2d", "maxpool2d", "avgpool2d", "batchnorm", "chain_rule"])
+def test_repr_is_a_one_line_summary(name: str) -> None:
+    d = getattr(symderiv, name)()
+    text = repr(d)
+    assert "\n" not in text and len(text) < 200 and d.layer.replace("_", "-") in text
+    assert f"{len(d.identities)} of {len(d.identities)} identities proven, verified" in text

@@ -132,6 +132,11 @@ class ExpansionViews:
     identities: tuple[Proven, ...]
 
     @property
+    def tensor_shapes(self) -> str:
+        """``X 3x3, F 2x2, O 2x2``: for a one-line summary."""
+        return ", ".join(f"{t.key} {'x'.join(map(str, t.shape))}" for t in self.expansion.tensors)
+
+    @property
     def verified(self) -> bool:
         """True when every search found an identity and every identity was proven."""
         return all(d.found for d in self.detections) and all(i.proof.holds for i in self.identities)

@@ -94,3 +94,14 @@ class Renders:
 
     def _repr_markdown_(self: LayerDerivation) -> str:
         return render(self, "md")
+
+    def __repr__(self: LayerDerivation) -> str:
+        """One line: the layer, its shapes, how many identities hold (the data is the
+        object's fields; ``to_json()`` shows everything)."""
+        proven = sum(1 for i in self.identities if i.proof.holds)
+        shapes = f" ({self.tensor_shapes})" if self.tensor_shapes else ""
+        verdict = "verified" if self.verified else "NOT verified"
+        return (
+            f"<{type(self).__name__} {self.layer}{shapes}: "
+            f"{proven} of {len(self.identities)} identities proven, {verdict}>"
+        )

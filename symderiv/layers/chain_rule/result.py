@@ -75,7 +75,7 @@ class Gate:
     statement: str = "dL/dx = dL/dz * dz/dx (for every input of a gate)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PrimerDerivation(Renders):
     """The chain-rule primer, shaped like a layer's derivation for the command line and views."""
 
@@ -87,6 +87,9 @@ class PrimerDerivation(Renders):
     """The primer searches for nothing: its checks are its identities."""
     view: Viewer = field(kw_only=True, repr=False, compare=False)
     """How it is shown: the family's view, given by the derive step."""
+
+    tensor_shapes: str = field(default="", repr=False)
+    """The primer has no tensors."""
 
     @property
     def identities(self) -> tuple[Identity[str, Case | Gate], ...]:

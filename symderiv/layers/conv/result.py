@@ -11,7 +11,7 @@ from .candidates import ConvIdentity, ConvSearch
 from .spec import ConvSpec
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Derivation(Renders, ExpansionViews):
     layer: str
     options: tuple[tuple[str, object], ...]

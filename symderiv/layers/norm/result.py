@@ -34,7 +34,7 @@ class Statistic:
     variance: sp.Symbol
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class NormDerivation(Renders):
     spec: NormSpec
     tensors: tuple[Tensor, ...]
@@ -48,6 +48,11 @@ class NormDerivation(Renders):
     detections: tuple[()] = ()
     view: Viewer = field(kw_only=True, repr=False, compare=False)
     """How it is shown: the family's view, given by the derive step."""
+
+    @property
+    def tensor_shapes(self) -> str:
+        """``x 4x1, gamma 1, ...``: for a one-line summary."""
+        return ", ".join(f"{t.key} {'x'.join(map(str, t.shape))}" for t in self.tensors)
 
     @property
     def layer(self) -> str:

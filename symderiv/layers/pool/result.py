@@ -45,7 +45,7 @@ class Selection:
         return self.values[self.window.cells.index(self.winner)]  # type: ignore[return-value]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PoolDerivation(Renders, ExpansionViews):
     layer: str
     kind: str
