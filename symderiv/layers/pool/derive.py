@@ -187,7 +187,17 @@ def max_pool(
         geometry(axes, shape, kernel, stride, padding, dilation, ceil_mode).check_work(max_terms)
     grid, source = input_values(axes, input, values, seed)
     used_seed = None if source != "seed" else (0 if seed is None else seed)
-    g = geometry(axes, grid.shape, kernel, stride, padding, dilation, ceil_mode)
+    try:
+        g = geometry(axes, grid.shape, kernel, stride, padding, dilation, ceil_mode)
+    except SymderivError as error:
+        if source != "values" or "the output would be" not in str(error):
+            raise
+        # The values' shape is what was read: say how it was read, and how to write rows.
+        rows = "';' between rows" + (", '|' between depth slices" if axes == 3 else "")
+        raise SymderivError(
+            f"--values gives a {format_size(grid.shape)} input (',' between entries, {rows}): "
+            f"{error}"
+        ) from None
     g.check_work(max_terms)
     return derive_max(MaxPoolSpec(g, grid, source, used_seed), f"maxpool{axes}d")
 
