@@ -271,3 +271,14 @@ def test_same_bytes_whatever_the_hash_seed(tmp_path: Path) -> None:
 
 
 NAMES = {c.name for c in notes.available(FAMILIES)}
+
+
+def test_the_sections_work_is_capped_as_a_whole(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each section under its own limit, together over the notes' limit: refused before any
+    derivation, naming the limit's option; raised, the same sections pass the check."""
+    big = ["--sections", "conv2d,avgpool2d", "--conv2d-input", "100", "--conv2d-kernel", "3"]
+    big += ["--avgpool2d-input", "200"]
+    assert main(["notes", *big]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--max-work" in err and "conv2d 0." in err
+    assert main(["notes", *big, "--max-work", "0.001", "--format", "json"]) == 2

@@ -53,6 +53,7 @@ def notes_command(registry: Registry) -> click.Command:
         figures: bool | None,
         output_dir: Path | None,
         sections: str | None,
+        max_work: float,
         **options: Any,
     ) -> None:
         if standalone and fmt != "latex":
@@ -69,6 +70,7 @@ def notes_command(registry: Registry) -> click.Command:
         _refuse_options_of_left_out_sections(options, by_name, {c.name for c in chosen})
         with_figures = _figures_wanted(figures, fmt, output, output_dir)
         check_figures(fmt, with_figures, output, output_dir)
+        _check_total_work(chosen, options, by_name, max_work)
         parts = [
             notes.Part(c.name, c.derive(**_options_of(c.name, options, by_name))) for c in chosen
         ]
@@ -105,6 +107,14 @@ def notes_command(registry: Registry) -> click.Command:
             help="Write notes.md (or .tex, .json) and its figures into this directory "
             "(created if missing): all files or none.",
         ),
+        click.Option(
+            ["--max-work"],
+            type=click.FloatRange(min=0, min_open=True, max=1e6),
+            default=DEFAULT_MAX_WORK,
+            show_default=True,
+            help="Refuse notes whose sections add up to more work than this many "
+            "default-sized derivations (one is about ten seconds here).",
+        ),
     ]
 
     def list_sections(context: click.Context, _: click.Parameter, value: bool) -> None:
@@ -140,6 +150,29 @@ def notes_command(registry: Registry) -> click.Command:
         option.option.hidden = True  # listed by --help-sections, so that --help fits a screen
     command.params = [*output_options(), *own, *(o.option for o in section_options)]
     return command
+
+
+DEFAULT_MAX_WORK = 1.5
+"""Sections of the default notes add up to about 0.05; three sections each just under their
+own limit would be 3."""
+
+
+def _check_total_work(
+    chosen: tuple[Command, ...],
+    options: dict[str, Any],
+    by_name: dict[str, SectionOption],
+    limit: float,
+) -> None:
+    """Every section's work, in constant time from its sizes, added up before any derivation."""
+    shares = [(c.name, c.cost(**_options_of(c.name, options, by_name))) for c in chosen]
+    total = sum(share for _, share in shares)
+    if total > limit:
+        largest = sorted(shares, key=lambda s: -s[1])[:3]
+        named = ", ".join(f"{name} {share:.2f}" for name, share in largest)
+        raise SymderivError(
+            f"the sections add up to {total:.2f} default-sized derivations of work ({named}), "
+            f"over the limit of {limit:g}; raise it with --max-work"
+        )
 
 
 def _refuse_options_of_left_out_sections(

@@ -73,6 +73,9 @@ class Command:
     derive: Callable[..., LayerDerivation]
     """Called with the parsed options as keyword arguments."""
     short_help: str = ""
+    cost: Callable[..., float] = lambda **options: 0.0
+    """The same keywords: the work the derivation will do, in constant time from the sizes, as
+    a share of what its default limit allows (1.0 is about ten seconds here)."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ COMMANDS = tuple(
         help=options.help_text(dims, transposed),
         options=options.options(dims, transposed),
         derive=functools.partial(derive.command, dims, transposed),
+        cost=functools.partial(derive.cost, dims, transposed),
         short_help=f"{dims}-D transposed convolution (conv_transpose{dims}d)"
         if transposed
         else f"{dims}-D convolution (conv{dims}d)",

@@ -487,6 +487,13 @@ def conv_transpose3d(
     )
 
 
+def cost(dims: int, transposed: bool, **options: object) -> float:
+    """The work ``command`` will do, as a share of the default limit's."""
+    options.pop("all_equations", None)
+    spec = make_spec(dims, transposed, **options)  # type: ignore[arg-type]
+    return (spec.work + spec.cells + spec.candidates) / DEFAULT_MAX_TERMS
+
+
 def command(dims: int, transposed: bool, **options: object) -> Derivation:
     """What ``symderiv convNd`` / ``conv-transposeNd`` run: the CLI's options as keywords."""
     return _layer(dims, transposed, **options)

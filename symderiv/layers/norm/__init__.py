@@ -9,6 +9,8 @@ Imports: ``core`` and ``render`` only.
 
 from __future__ import annotations
 
+import functools
+
 from ...core.family import Command, Family
 from . import derive, options
 
@@ -21,6 +23,7 @@ COMMANDS = (
         "running statistics.",
         options=options.BATCHNORM,
         derive=derive.batchnorm,
+        cost=functools.partial(derive.cost, derive.batchnorm_spec),
         short_help="Batch normalisation (batch_norm)",
     ),
     Command(
@@ -30,6 +33,7 @@ COMMANDS = (
         "compact formula, with one gamma and beta per normalised position.",
         options=options.LAYERNORM,
         derive=derive.layernorm,
+        cost=functools.partial(derive.cost, derive.layernorm_spec),
         short_help="Layer normalisation (layer_norm)",
     ),
     Command(
@@ -39,6 +43,7 @@ COMMANDS = (
         "the compact formula.",
         options=options.GROUPNORM,
         derive=derive.groupnorm,
+        cost=functools.partial(derive.cost, derive.groupnorm_spec),
         short_help="Group normalisation (group_norm)",
     ),
     Command(
@@ -48,6 +53,7 @@ COMMANDS = (
         "formula; eval mode uses running statistics (track_running_stats=True).",
         options=options.INSTANCENORM,
         derive=derive.instancenorm,
+        cost=functools.partial(derive.cost, derive.instancenorm_spec),
         short_help="Instance normalisation (instance_norm)",
     ),
 )

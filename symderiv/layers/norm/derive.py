@@ -218,6 +218,49 @@ def _mode(mode: str) -> bool:
     return mode == "train"
 
 
+# The specs of the four layers, from what a Python caller or the command line passes; the
+# public functions below give the defaults, and ``cost`` reads the work off a spec alone.
+
+
+def batchnorm_spec(
+    batch: object, channels: object, spatial: object, mode: str, eps: object, max_terms: int
+) -> NormSpec:
+    shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
+    return NormSpec("batchnorm", shape, training=_mode(mode), eps=_eps(eps), max_terms=max_terms)
+
+
+def instancenorm_spec(
+    batch: object, channels: object, spatial: object, mode: str, eps: object, max_terms: int
+) -> NormSpec:
+    shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
+    return NormSpec("instancenorm", shape, training=_mode(mode), eps=_eps(eps), max_terms=max_terms)
+
+
+def groupnorm_spec(
+    batch: object, channels: object, groups: object, spatial: object, eps: object, max_terms: int
+) -> NormSpec:
+    shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
+    groups_count = _count(groups, "--groups")
+    return NormSpec("groupnorm", shape, groups=groups_count, eps=_eps(eps), max_terms=max_terms)
+
+
+def layernorm_spec(
+    batch: object, normalized_shape: object, eps: object, max_terms: int
+) -> NormSpec:
+    normalized = _spatial(normalized_shape)
+    if not normalized:
+        raise SymderivError("--normalized-shape: expected at least one axis, e.g. 4 or 2x3")
+    shape = (_count(batch, "--batch"), *normalized)
+    return NormSpec(
+        "layernorm", shape, normalized_ndim=len(normalized), eps=_eps(eps), max_terms=max_terms
+    )
+
+
+def cost(spec: Callable[..., NormSpec], **options: object) -> float:
+    """The work a normalisation command will do, as a share of the default limit's."""
+    return spec(**options).work / DEFAULT_MAX_WORK
+
+
 @checked_keywords
 def batchnorm(
     batch: int = 4,
@@ -229,10 +272,7 @@ def batchnorm(
     max_terms: int = DEFAULT_MAX_WORK,
 ) -> NormDerivation:
     """``torch.nn.functional.batch_norm``: each channel over M = N·H·W values."""
-    shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
-    return derive(
-        NormSpec("batchnorm", shape, training=_mode(mode), eps=_eps(eps), max_terms=max_terms)
-    )
+    return derive(batchnorm_spec(batch, channels, spatial, mode, eps, max_terms))
 
 
 @checked_keywords
@@ -246,10 +286,7 @@ def instancenorm(
     max_terms: int = DEFAULT_MAX_WORK,
 ) -> NormDerivation:
     """``torch.nn.functional.instance_norm``: each (sample, channel) over M = H·W values."""
-    shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
-    return derive(
-        NormSpec("instancenorm", shape, training=_mode(mode), eps=_eps(eps), max_terms=max_terms)
-    )
+    return derive(instancenorm_spec(batch, channels, spatial, mode, eps, max_terms))
 
 
 @checked_keywords
@@ -263,16 +300,7 @@ def groupnorm(
     max_terms: int = DEFAULT_MAX_WORK,
 ) -> NormDerivation:
     """``torch.nn.functional.group_norm``: each (sample, group) over M = (C/G)·H·W values."""
-    shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
-    return derive(
-        NormSpec(
-            "groupnorm",
-            shape,
-            groups=_count(groups, "--groups"),
-            eps=_eps(eps),
-            max_terms=max_terms,
-        )
-    )
+    return derive(groupnorm_spec(batch, channels, groups, spatial, eps, max_terms))
 
 
 @checked_keywords
@@ -284,15 +312,7 @@ def layernorm(
     max_terms: int = DEFAULT_MAX_WORK,
 ) -> NormDerivation:
     """``torch.nn.functional.layer_norm``: each sample over its trailing ``normalized_shape``."""
-    normalized = _spatial(normalized_shape)
-    if not normalized:
-        raise SymderivError("--normalized-shape: expected at least one axis, e.g. 4 or 2x3")
-    shape = (_count(batch, "--batch"), *normalized)
-    return derive(
-        NormSpec(
-            "layernorm", shape, normalized_ndim=len(normalized), eps=_eps(eps), max_terms=max_terms
-        )
-    )
+    return derive(layernorm_spec(batch, normalized_shape, eps, max_terms))
 
 
 __all__ = ["KINDS", "NormDerivation", "batchnorm", "groupnorm", "instancenorm", "layernorm"]

@@ -8,6 +8,8 @@ dL/dX), ``prove`` (each match recomputed independently), ``result``, ``view`` (`
 
 from __future__ import annotations
 
+import functools
+
 from ...core.family import Command, Family
 from . import derive, options
 
@@ -24,6 +26,7 @@ COMMANDS = (
             options=options.max_pool_options(n),
             derive=function,
             short_help=f"{n}-D max pooling on values (max_pool{n}d)",
+            cost=functools.partial(derive.cost, n),
         )
         for n, function in _MAX.items()
     ),
@@ -35,6 +38,7 @@ COMMANDS = (
             options=options.avg_pool_options(n),
             derive=function,
             short_help=f"{n}-D average pooling (avg_pool{n}d)",
+            cost=functools.partial(derive.cost, n),
         )
         for n, function in _AVG.items()
     ),
@@ -44,6 +48,7 @@ COMMANDS = (
         options=options.global_avg_pool_options(),
         derive=derive.global_avgpool,
         short_help="Global average pooling (adaptive_avg_pool2d to 1x1)",
+        cost=lambda input="4x4", **_: derive.cost(2, input=input, kernel=input, stride=input),
     ),
 )
 

@@ -169,6 +169,24 @@ def derive_max(spec: MaxPoolSpec, layer: str) -> PoolDerivation:
     )
 
 
+def cost(axes: int, **options: object) -> float:
+    """The work a pooling command will do, as a share of the default limit's."""
+    shape = options.get("input")
+    values = options.get("values")
+    if shape is None:
+        shape = parse_values(values, axes).shape if isinstance(values, str) else DEFAULT_INPUT[axes]
+    g = geometry(
+        axes,
+        shape,
+        options.get("kernel", 2),
+        options.get("stride"),
+        options.get("padding", 0),
+        options.get("dilation", 1),
+        bool(options.get("ceil_mode", False)),
+    )
+    return (g.visits + g.extent) / DEFAULT_MAX_TERMS
+
+
 def max_pool(
     axes: int,
     input: object = None,
