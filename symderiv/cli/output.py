@@ -24,7 +24,13 @@ from pathlib import Path
 import click
 
 from ..core.errors import SymderivError
+from ..core.parse import shown
 from ..render.documents import Document
+
+
+def _short(path: str) -> str:
+    """A path for a one-line message: long ones keep their start and their length."""
+    return shown(path, limit=120)
 
 
 def check_destination(output: Path | None, output_dir: Path | None) -> None:
@@ -49,7 +55,7 @@ def write(text: str, output: Path | None) -> None:
         to_standard_output(text)
         return
     _parent_must_exist(output)
-    commit({output: text}, shown=str(output))
+    commit({output: text}, named=str(output))
 
 
 def write_document(
@@ -75,22 +81,22 @@ def write_document(
         directory = output_dir
         files = {output_dir / name: document.text}
     files.update({directory / file_name: text for file_name, text in document.files})
-    commit(files, shown=str(output or output_dir), directory=output_dir)
+    commit(files, named=str(output or output_dir), directory=output_dir)
 
 
 def _parent_must_exist(output: Path) -> None:
     directory = output.parent if str(output.parent) else Path(".")
     if not _is_dir(directory, str(output)):
         raise SymderivError(
-            f"cannot write {str(output)!r}: directory {str(directory)!r} does not exist"
+            f"cannot write {_short(str(output))}: directory {_short(str(directory))} does not exist"
         )
 
 
-def _is_dir(path: Path, shown: str) -> bool:
+def _is_dir(path: Path, named: str) -> bool:
     try:
         return path.is_dir()
     except OSError as error:  # a name too long, say
-        raise SymderivError(f"cannot write {shown!r}: {error.strerror}") from None
+        raise SymderivError(f"cannot write {_short(named)}: {error.strerror}") from None
 
 
 @dataclass
@@ -105,7 +111,7 @@ class _Target:
     placed: bool = False
 
 
-def commit(files: Mapping[Path, str], shown: str, directory: Path | None = None) -> None:
+def commit(files: Mapping[Path, str], named: str, directory: Path | None = None) -> None:
     """Write every file or none. ``directory`` (``--output-dir``) is created when missing, with
     its missing parents, and removed again if the run fails."""
     created: list[Path] = []
@@ -138,9 +144,9 @@ def commit(files: Mapping[Path, str], shown: str, directory: Path | None = None)
     except BaseException as error:
         _roll_back(targets, created)
         if isinstance(error, OSError):
-            raise SymderivError(f"cannot write {shown!r}: {error.strerror}") from None
+            raise SymderivError(f"cannot write {_short(named)}: {error.strerror}") from None
         if isinstance(error, UnicodeError):
-            raise SymderivError(f"cannot write {shown!r}: the name is not valid text") from None
+            raise SymderivError(f"cannot write {_short(named)}: the name is not text") from None
         raise
     for target in targets:
         if target.backup is not None:
@@ -155,7 +161,7 @@ def _target(path: Path, text: str) -> _Target:
     except FileNotFoundError:
         return _Target(resolved, text)
     if stat.S_ISDIR(info.st_mode):
-        raise SymderivError(f"cannot write {str(path)!r}: it is a directory")
+        raise SymderivError(f"cannot write {_short(str(path))}: it is a directory")
     return _Target(resolved, text, direct=not stat.S_ISREG(info.st_mode))
 
 
@@ -195,9 +201,9 @@ def _roll_back(targets: list[_Target], created: list[Path]) -> None:
 
 def _make_directories(directory: Path) -> list[Path]:
     """Create ``directory`` and its missing parents; return them, outermost first."""
-    shown = str(directory)
+    named = str(directory)
     if directory.exists() and not directory.is_dir():
-        raise SymderivError(f"cannot create output directory {shown!r}: a file has that name")
+        raise SymderivError(f"cannot create output directory {_short(named)}: a file has that name")
     missing: list[Path] = []
     path = directory.absolute()
     while not path.exists() and path != path.parent:
@@ -212,7 +218,9 @@ def _make_directories(directory: Path) -> list[Path]:
         for made in reversed(created):
             with contextlib.suppress(OSError):
                 made.rmdir()
-        raise SymderivError(f"cannot create output directory {shown!r}: {error.strerror}") from None
+        raise SymderivError(
+            f"cannot create output directory {_short(shown)}: {error.strerror}"
+        ) from None
     return created
 
 
