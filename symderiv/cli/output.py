@@ -219,7 +219,7 @@ def _make_directories(directory: Path) -> list[Path]:
             with contextlib.suppress(OSError):
                 made.rmdir()
         raise SymderivError(
-            f"cannot create output directory {_short(shown)}: {error.strerror}"
+            f"cannot create output directory {_short(named)}: {error.strerror}"
         ) from None
     return created
 
