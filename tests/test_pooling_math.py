@@ -477,3 +477,16 @@ def test_values_as_nested_lists_equal_values_as_text() -> None:
     assert from_lists.expansion.gradient("X") == from_text.expansion.gradient("X")
     three_d = max_pool(3, values=[[[1, 2], [3, 4]], [[5, 6], [7, 8]]], kernel=1)
     assert three_d.values == max_pool(3, values="1,2;3,4|5,6;7,8", kernel=1).values
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "values",
+    ["0.1,0.10000000000000001", "0,1e-400", "9007199254740992,9007199254740993", "1,3,3,2"],
+)
+def test_max_pooling_selects_as_torch_does_in_float64(values: str) -> None:
+    """Exact values that are equal in float64 tie, and torch's first maximum takes them."""
+    d = maxpool1d(values=values, kernel=2, stride=1)
+    x = torch.tensor([[[float(v) for v in values.split(",")]]], dtype=torch.float64)
+    _, indices = torch.nn.functional.max_pool1d(x, 2, 1, return_indices=True)
+    assert [s.winner[0] for s in d.selections] == indices.flatten().tolist()

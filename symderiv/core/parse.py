@@ -181,13 +181,16 @@ def coerce_offsets(value: object, option: str, axes: int) -> Axes:
 
 
 _DECIMAL = re.compile(r"[+-]?(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:[eE]([+-]?\d+))?")
-EXPONENT_RANGE = 300
-"""Decimal exponents allowed in exact numbers: within float64's range, which torch works in."""
+LARGEST_EXACT = 300
+"""Exact numbers stay below 1e300 in magnitude, inside float64's range, which torch works in."""
+SMALLEST_EXACT = 1000
+"""and above 1e-1000: smaller ones are 0 in float64 (as torch reads them), and their exact
+digits would outgrow what the documents can print."""
 
 
 def exact_decimal(text: str, option: str) -> Fraction:
-    """A decimal number such as ``0.1``, ``-3`` or ``1e-5`` as an exact fraction; at most 30
-    digits and an exponent within +-300 (so that float64, torch's type, holds it too)."""
+    """A decimal number such as ``0.1``, ``-3`` or ``1e-5`` as an exact fraction, with at most
+    30 digits and a magnitude between 1e-1000 and 1e300."""
     token = text.strip()
     match = _DECIMAL.fullmatch(token)
     if match is None:
@@ -199,10 +202,9 @@ def exact_decimal(text: str, option: str) -> Fraction:
     if len(digits) > 30 or (exponent is not None and len(exponent.lstrip("+-")) > 4):
         raise SymderivError(f"{option}: {shown(text)} has too many digits; at most 30")
     value = Fraction(token)
-    bound = Fraction(10) ** EXPONENT_RANGE
-    if value and not 1 / bound <= abs(value) <= bound:
+    if value and not Fraction(1, 10**SMALLEST_EXACT) <= abs(value) <= 10**LARGEST_EXACT:
         raise SymderivError(
-            f"{option}: {shown(text)} is outside float64's range (1e-{EXPONENT_RANGE} to "
-            f"1e{EXPONENT_RANGE} in magnitude)"
+            f"{option}: {shown(text)} is out of range: exact numbers lie between "
+            f"1e-{SMALLEST_EXACT} and 1e{LARGEST_EXACT} in magnitude"
         )
     return value
