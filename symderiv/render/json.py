@@ -3,13 +3,26 @@ polynomial expansion, and the verification block of a proof."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..core.poly import Poly
-from ..core.results import Expansion, Proof
+from ..core.results import Expansion, Proof, Tensor
 from .latex import Notation
 
 SCHEMA_VERSION = 1
+
+
+def tensors_json(tensors: Iterable[Tensor]) -> dict[str, Any]:
+    """Each tensor's role, shape (PyTorch's layout) and symbol names, by key."""
+    return {
+        t.key: {
+            "role": t.role.value,
+            "shape": list(t.shape),
+            "symbols": t.symbols.map(lambda s: s.name).nested(),
+        }
+        for t in tensors
+    }
 
 
 def expansion_json(expansion: Expansion) -> dict[str, Any]:
@@ -20,14 +33,7 @@ def expansion_json(expansion: Expansion) -> dict[str, Any]:
         return p.to_str(notation.sort_key)
 
     return {
-        "tensors": {
-            t.key: {
-                "role": t.role.value,
-                "shape": list(t.shape),
-                "symbols": t.symbols.map(lambda s: s.name).nested(),
-            }
-            for t in expansion.tensors
-        },
+        "tensors": tensors_json(expansion.tensors),
         "forward": {expansion.output: expansion.forward.map(expression).nested()},
         "gradients": {key: grid.map(expression).nested() for key, grid in expansion.gradients},
     }

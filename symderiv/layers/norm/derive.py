@@ -225,15 +225,27 @@ def _mode(mode: str) -> bool:
 def batchnorm_spec(
     batch: object, channels: object, spatial: object, mode: str, eps: object, max_terms: int
 ) -> NormSpec:
-    shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
-    return NormSpec("batchnorm", shape, training=_mode(mode), eps=_eps(eps), max_terms=max_terms)
+    return _per_channel_spec("batchnorm", batch, channels, spatial, mode, eps, max_terms)
 
 
 def instancenorm_spec(
     batch: object, channels: object, spatial: object, mode: str, eps: object, max_terms: int
 ) -> NormSpec:
+    return _per_channel_spec("instancenorm", batch, channels, spatial, mode, eps, max_terms)
+
+
+def _per_channel_spec(
+    kind: str,
+    batch: object,
+    channels: object,
+    spatial: object,
+    mode: str,
+    eps: object,
+    max_terms: int,
+) -> NormSpec:
+    """Batch and instance norm: (N, C, *spatial), in train or eval mode."""
     shape = (_count(batch, "--batch"), _count(channels, "--channels"), *_spatial(spatial))
-    return NormSpec("instancenorm", shape, training=_mode(mode), eps=_eps(eps), max_terms=max_terms)
+    return NormSpec(kind, shape, training=_mode(mode), eps=_eps(eps), max_terms=max_terms)
 
 
 def groupnorm_spec(

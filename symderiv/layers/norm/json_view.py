@@ -12,7 +12,7 @@ from typing import Any
 import sympy as sp
 
 from ...core.symbols import BETA, GAMMA, NORMALIZED, element_symbol
-from ...render.json import SCHEMA_VERSION, verification
+from ...render.json import SCHEMA_VERSION, tensors_json, verification
 from .result import NormDerivation
 
 
@@ -39,14 +39,7 @@ def build(d: NormDerivation) -> dict[str, Any]:
             "groups": len(d.statistics),
         },
         "epsilon": str(d.epsilon),
-        "tensors": {
-            t.key: {
-                "role": t.role.value,
-                "shape": list(t.shape),
-                "symbols": t.symbols.map(lambda s: s.name).nested(),
-            }
-            for t in d.tensors
-        },
+        "tensors": tensors_json(d.tensors),
         "statistics": [
             {
                 "group": [k + 1 for k in stat.key],
