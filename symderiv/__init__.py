@@ -13,37 +13,103 @@ shorter names of the command line (``maxpool2d``, ``batchnorm``) are the same fu
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from .core.errors import SymderivError
-from .layers.chain_rule.derive import chain_rule
-from .layers.chain_rule.result import PrimerDerivation
-from .layers.conv.derive import (
-    conv1d,
-    conv2d,
-    conv3d,
-    conv_transpose1d,
-    conv_transpose2d,
-    conv_transpose3d,
-)
-from .layers.conv.result import Derivation
-from .layers.norm.derive import batchnorm, groupnorm, instancenorm, layernorm
-from .layers.norm.result import NormDerivation
-from .layers.pool.derive import (
-    avgpool1d,
-    avgpool2d,
-    avgpool3d,
-    global_avgpool,
-    maxpool1d,
-    maxpool2d,
-    maxpool3d,
-)
-from .layers.pool.result import PoolDerivation
 
 __version__ = "0.1.0"
 
+# The layer functions load SymPy; they are imported on first use (PEP 562), so that the
+# command line's --help and its one-line errors do not wait for SymPy.
+_PUBLIC = {
+    "chain_rule": "layers.chain_rule.derive",
+    "PrimerDerivation": "layers.chain_rule.result",
+    **dict.fromkeys(
+        (
+            "conv1d",
+            "conv2d",
+            "conv3d",
+            "conv_transpose1d",
+            "conv_transpose2d",
+            "conv_transpose3d",
+        ),
+        "layers.conv.derive",
+    ),
+    "Derivation": "layers.conv.result",
+    **dict.fromkeys(("batchnorm", "groupnorm", "instancenorm", "layernorm"), "layers.norm.derive"),
+    "NormDerivation": "layers.norm.result",
+    **dict.fromkeys(
+        (
+            "avgpool1d",
+            "avgpool2d",
+            "avgpool3d",
+            "global_avgpool",
+            "maxpool1d",
+            "maxpool2d",
+            "maxpool3d",
+        ),
+        "layers.pool.derive",
+    ),
+    "PoolDerivation": "layers.pool.result",
+}
 # torch.nn.functional's names for the same functions.
-max_pool1d, max_pool2d, max_pool3d = maxpool1d, maxpool2d, maxpool3d
-avg_pool1d, avg_pool2d, avg_pool3d = avgpool1d, avgpool2d, avgpool3d
-batch_norm, layer_norm, group_norm, instance_norm = batchnorm, layernorm, groupnorm, instancenorm
+_ALIASES = {
+    "max_pool1d": "maxpool1d",
+    "max_pool2d": "maxpool2d",
+    "max_pool3d": "maxpool3d",
+    "avg_pool1d": "avgpool1d",
+    "avg_pool2d": "avgpool2d",
+    "avg_pool3d": "avgpool3d",
+    "batch_norm": "batchnorm",
+    "layer_norm": "layernorm",
+    "group_norm": "groupnorm",
+    "instance_norm": "instancenorm",
+}
+
+
+def __getattr__(name: str) -> object:
+    target = _ALIASES.get(name, name)
+    if target not in _PUBLIC:
+        raise AttributeError(f"module 'symderiv' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_PUBLIC[target]}", __name__), target)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from .layers.chain_rule.derive import chain_rule
+    from .layers.chain_rule.result import PrimerDerivation
+    from .layers.conv.derive import (
+        conv1d,
+        conv2d,
+        conv3d,
+        conv_transpose1d,
+        conv_transpose2d,
+        conv_transpose3d,
+    )
+    from .layers.conv.result import Derivation
+    from .layers.norm.derive import batchnorm, groupnorm, instancenorm, layernorm
+    from .layers.norm.result import NormDerivation
+    from .layers.pool.derive import (
+        avgpool1d,
+        avgpool2d,
+        avgpool3d,
+        global_avgpool,
+        maxpool1d,
+        maxpool2d,
+        maxpool3d,
+    )
+    from .layers.pool.result import PoolDerivation
+
+    max_pool1d, max_pool2d, max_pool3d = maxpool1d, maxpool2d, maxpool3d
+    avg_pool1d, avg_pool2d, avg_pool3d = avgpool1d, avgpool2d, avgpool3d
+    batch_norm, layer_norm = batchnorm, layernorm
+    group_norm, instance_norm = groupnorm, instancenorm
 
 __all__ = [
     "Derivation",

@@ -198,3 +198,15 @@ def test_help_fits_a_screen() -> None:
     assert len(notes.splitlines()) <= 50 and "--help-sections" in notes
     sections = CliRunner().invoke(cli, ["notes", "--help-sections"]).output
     assert "--conv2d-input" in sections and "--batchnorm-eps" in sections
+
+
+def test_help_and_bad_input_do_not_load_sympy_or_jinja() -> None:
+    """--help and a one-line error answer at once: SymPy and Jinja load with the first
+    derivation and the first rendering, not with the command line."""
+    code = (
+        "import sys; from symderiv.cli.main import main; "
+        "codes = [main(['--help']), main(['conv2d', '--help']), main(['conv2d', '--input', '0'])]; "
+        "print(codes, 'sympy' in sys.modules, 'jinja2' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stderr.splitlines()[-1] == "[0, 0, 2] False False"

@@ -14,7 +14,7 @@ from symderiv.core.family import Command, Family
 from symderiv.core.protocol import LayerDerivation
 from symderiv.layers import FAMILIES
 from symderiv.render.engine import LANGUAGES, templates_dir
-from symderiv.render.notes import available
+from symderiv.render.sections import available
 
 from .regenerate_golden import CASES, REGENERATE
 

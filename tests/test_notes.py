@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from symderiv.cli.main import cli, main
 from symderiv.core.family import Registry
 from symderiv.layers import FAMILIES
-from symderiv.render import notes
+from symderiv.render.sections import available
 
 BASIC = ["--sections", "chain-rule,conv2d"]
 
@@ -24,19 +24,19 @@ def run(args: list[str]) -> tuple[int, str]:
 
 
 def test_sections_follow_the_registry() -> None:
-    names = [c.name for c in notes.available(FAMILIES)]
+    names = [c.name for c in available(FAMILIES)]
     assert names[0] == "chain-rule" and "conv2d" in names
     assert names == ["chain-rule"] + [c.name for c in FAMILIES.commands() if c.name != "chain-rule"]
     # A family that stays out of the notes is not offered; the others keep their order.
     kept = Registry(tuple(replace(f, in_notes=f.name != "conv") for f in FAMILIES.families))
-    offered = [c.name for c in notes.available(kept)]
+    offered = [c.name for c in available(kept)]
     assert "conv2d" not in offered and offered[0] == "chain-rule" and "maxpool2d" in offered
 
 
 def test_every_layer_command_option_has_a_prefixed_copy() -> None:
     command = cli.commands["notes"]
     opts = {o for p in command.params for o in getattr(p, "opts", []) + p.secondary_opts}
-    for layer in notes.available(FAMILIES):
+    for layer in available(FAMILIES):
         for option in layer.options:
             for flag in option.flag.split("/"):
                 assert f"--{layer.name}-{flag[2:]}" in opts
@@ -220,7 +220,7 @@ def test_every_registered_section_together() -> None:
     code, markdown = run([])
     assert code == 0
     anchors = re.findall(r'<a id="section-([^"]+)"></a>', markdown)
-    assert anchors == [c.name for c in notes.available(FAMILIES)]
+    assert anchors == [c.name for c in available(FAMILIES)]
     tags = [int(t) for t in re.findall(r"\\tag\{(\d+)\}", markdown)]
     assert tags == list(range(1, len(tags) + 1))
     summary = markdown[markdown.index("## Summary") :]
@@ -270,7 +270,7 @@ def test_same_bytes_whatever_the_hash_seed(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1] and len(outputs[0]) >= 4
 
 
-NAMES = {c.name for c in notes.available(FAMILIES)}
+NAMES = {c.name for c in available(FAMILIES)}
 
 
 def test_the_sections_work_is_capped_as_a_whole(capsys: pytest.CaptureFixture[str]) -> None:

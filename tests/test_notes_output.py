@@ -22,7 +22,7 @@ from symderiv.layers.chain_rule import derive as primer
 from symderiv.layers.chain_rule import figures as primer_figures
 from symderiv.layers.conv import figures as conv_figures
 from symderiv.layers.pool import figures as pool_figures
-from symderiv.render.notes import available
+from symderiv.render.sections import available
 
 from .test_output_checks import (
     ENGINE,

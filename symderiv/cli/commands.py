@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..core.family import Command
-from ..core.protocol import LayerDerivation
-from ..render.documents import EXTENSIONS, render_layer
-from ..render.engine import render
+from ..render.formats import EXTENSIONS
 from .figure_options import check_figures, figure_options
 from .options import click_option, output_options
 from .output import write, write_document
+
+if TYPE_CHECKING:
+    from ..core.protocol import LayerDerivation
 
 
 def layer_command(command: Command) -> click.Command:
@@ -29,6 +30,10 @@ def layer_command(command: Command) -> click.Command:
         if standalone and fmt != "latex":
             raise click.BadParameter("only applies to --format latex", param_hint="--standalone")
         check_figures(fmt, figures, output, output_dir)
+        # The renderer loads Jinja: only once there is something to render.
+        from ..render.documents import render_layer
+        from ..render.engine import render
+
         derivation = command.derive(**options)
         if figures or output_dir is not None:
             stem = output.stem if output is not None else command.name

@@ -16,8 +16,8 @@ from click.core import ParameterSource
 
 from ..core.errors import SymderivError
 from ..core.family import Command, Registry
-from ..render import notes
-from ..render.documents import EXTENSIONS
+from ..render.formats import EXTENSIONS
+from ..render.sections import available, choose
 from .figure_options import check_figures
 from .options import click_option, output_options
 from .output import write_document
@@ -40,7 +40,7 @@ def _section_options(command: Command) -> list[SectionOption]:
 
 
 def notes_command(registry: Registry) -> click.Command:
-    offered = notes.available(registry)
+    offered = available(registry)
     section_options = [o for c in offered for o in _section_options(c)]
     by_name = {o.option.name: o for o in section_options}
     names = ", ".join(c.name for c in offered)
@@ -60,7 +60,7 @@ def notes_command(registry: Registry) -> click.Command:
             raise click.BadParameter("only applies to --format latex", param_hint="--standalone")
         requested = [s.strip() for s in sections.split(",")] if sections is not None else None
         try:
-            chosen = notes.choose(
+            chosen = choose(
                 registry, requested if requested is not None else [c.name for c in offered]
             )
         except SymderivError as error:
@@ -71,6 +71,8 @@ def notes_command(registry: Registry) -> click.Command:
         with_figures = _figures_wanted(figures, fmt, output, output_dir)
         check_figures(fmt, with_figures, output, output_dir)
         _check_total_work(chosen, options, by_name, max_work)
+        from ..render import notes  # the renderer loads Jinja: only once there is work
+
         parts = [
             notes.Part(c.name, c.derive(**_options_of(c.name, options, by_name))) for c in chosen
         ]

@@ -14,7 +14,7 @@ import click
 
 from ..core.errors import SymderivError
 from ..core.options import Option, Parser
-from ..render.engine import FORMATS, LANGUAGES
+from ..render.formats import FORMATS, LANGUAGES
 
 
 class Parsed(click.ParamType):  # type: ignore[type-arg]

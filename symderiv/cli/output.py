@@ -20,12 +20,15 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..core.errors import SymderivError
 from ..core.parse import shown
-from ..render.documents import Document
+
+if TYPE_CHECKING:
+    from ..render.documents import Document
 
 
 def _short(path: str) -> str:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from .errors import SymderivError
-from .figures import AnyFigure
 from .options import Option
-from .protocol import Context, KeyEquation, LayerDerivation
+
+if TYPE_CHECKING:  # types only: the registry loads without SymPy, so --help is quick
+    from .figures import AnyFigure
+    from .protocol import Context, KeyEquation, LayerDerivation
 
 D = TypeVar("D")
 

@@ -16,8 +16,6 @@ from ..core.protocol import LayerDerivation
 from . import svg, tikz
 from .engine import render
 
-EXTENSIONS = {"md": "md", "latex": "tex", "json": "json"}
-
 
 @dataclass(frozen=True)
 class Document:

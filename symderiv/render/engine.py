@@ -16,9 +16,7 @@ import jinja2
 from ..core.errors import SymderivError
 from ..core.perf import without_cycle_collection
 from ..core.protocol import LayerDerivation
-
-FORMATS = ("md", "latex", "json")
-LANGUAGES = ("en", "zh")
+from .formats import FORMATS, LANGUAGES
 
 
 def templates_dir() -> Path:

@@ -16,41 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.errors import SymderivError
-from ..core.family import Command, Registry
 from ..core.protocol import LayerDerivation
 from .documents import Document, figures_of, place, referenced
-from .engine import FORMATS, LANGUAGES, _tidy, environment
+from .engine import _tidy, environment
+from .formats import FORMATS, LANGUAGES
 from .json import SCHEMA_VERSION
-
-PRIMER = "chain-rule"
-"""The section every other one builds on: it opens the notes whatever order is asked for."""
-
-
-def available(registry: Registry) -> tuple[Command, ...]:
-    """The layer commands that can be a section, in the families' order; the primer first."""
-    offered = [c for f in registry.families if f.in_notes for c in f.commands]
-    return tuple(sorted(offered, key=lambda c: c.name != PRIMER))
-
-
-def choose(registry: Registry, requested: Sequence[str]) -> tuple[Command, ...]:
-    """The sections asked for, in the article's order; an unknown or repeated name is an error."""
-    offered = {c.name: c for c in available(registry)}
-    seen: set[str] = set()
-    for name in requested:
-        if name not in offered:
-            raise SymderivError(
-                f"--sections: unknown section {name!r}; choose from {', '.join(offered)}"
-            )
-        if name in seen:
-            raise SymderivError(f"--sections: section {name!r} is listed twice")
-        seen.add(name)
-    if not seen:
-        raise SymderivError("--sections: no section given")
-    return tuple(c for c in available(registry) if c.name in seen)
-
-
-# --------------------------------------------------------------------------------------------
-# Assembly
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,19 @@ primer states the rule and checks it. Imports: ``core`` and ``render`` only.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...core.family import Command, Family
-from . import derive
+
+if TYPE_CHECKING:
+    from ...core.protocol import LayerDerivation
+
+
+def _derive() -> LayerDerivation:
+    from .derive import chain_rule  # SymPy loads with the first derivation, not with --help
+
+    return chain_rule()
+
 
 COMMANDS = (
     Command(
@@ -16,7 +27,7 @@ COMMANDS = (
         help="The chain rule on its own: one path (a composition) and two paths, each derived "
         "and checked by SymPy on concrete functions, and the gate view that the layers rely on.",
         options=(),
-        derive=derive.chain_rule,
+        derive=_derive,
         short_help="The chain rule: one path, two paths, a gate",
     ),
 )

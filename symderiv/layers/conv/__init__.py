@@ -9,17 +9,34 @@ context; ``json_view``, ``figures``), ``options``. Imports: ``core`` and ``rende
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from ...core.family import Command, Family
-from . import derive, options
+from . import options
+
+if TYPE_CHECKING:
+    from ...core.protocol import LayerDerivation
+
+
+def _derive(dims: int, transposed: bool, **chosen: object) -> LayerDerivation:
+    from .derive import command  # SymPy loads with the first derivation, not with --help
+
+    return command(dims, transposed, **chosen)
+
+
+def _cost(dims: int, transposed: bool, **chosen: object) -> float:
+    from .derive import cost
+
+    return cost(dims, transposed, **chosen)
+
 
 COMMANDS = tuple(
     Command(
         name=f"conv-transpose{dims}d" if transposed else f"conv{dims}d",
         help=options.help_text(dims, transposed),
         options=options.options(dims, transposed),
-        derive=functools.partial(derive.command, dims, transposed),
-        cost=functools.partial(derive.cost, dims, transposed),
+        derive=functools.partial(_derive, dims, transposed),
+        cost=functools.partial(_cost, dims, transposed),
         short_help=f"{dims}-D transposed convolution (conv_transpose{dims}d)"
         if transposed
         else f"{dims}-D convolution (conv{dims}d)",

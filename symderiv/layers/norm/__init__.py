@@ -10,9 +10,27 @@ Imports: ``core`` and ``render`` only.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from ...core.family import Command, Family
-from . import derive, options
+from . import options
+
+if TYPE_CHECKING:
+    from ...core.protocol import LayerDerivation
+
+
+def _derive(function: str, **chosen: object) -> LayerDerivation:
+    from . import derive  # SymPy loads with the first derivation, not with --help
+
+    result: LayerDerivation = getattr(derive, function)(**chosen)
+    return result
+
+
+def _cost(function: str, **chosen: object) -> float:
+    from . import derive
+
+    return derive.cost(getattr(derive, f"{function}_spec"), **chosen)
+
 
 COMMANDS = (
     Command(
@@ -22,8 +40,8 @@ COMMANDS = (
         "mu, sigma^2 and xhat, and proves the compact formula for dL/dx; eval mode uses the "
         "running statistics.",
         options=options.BATCHNORM,
-        derive=derive.batchnorm,
-        cost=functools.partial(derive.cost, derive.batchnorm_spec),
+        derive=functools.partial(_derive, "batchnorm"),
+        cost=functools.partial(_cost, "batchnorm"),
         short_help="Batch normalisation (batch_norm)",
     ),
     Command(
@@ -32,8 +50,8 @@ COMMANDS = (
         "trailing normalized_shape axes.\n\nDerives the staged backward pass and proves the "
         "compact formula, with one gamma and beta per normalised position.",
         options=options.LAYERNORM,
-        derive=derive.layernorm,
-        cost=functools.partial(derive.cost, derive.layernorm_spec),
+        derive=functools.partial(_derive, "layernorm"),
+        cost=functools.partial(_cost, "layernorm"),
         short_help="Layer normalisation (layer_norm)",
     ),
     Command(
@@ -42,8 +60,8 @@ COMMANDS = (
         "C/G channels over M = (C/G)*H*W values.\n\nDerives the staged backward pass and proves "
         "the compact formula.",
         options=options.GROUPNORM,
-        derive=derive.groupnorm,
-        cost=functools.partial(derive.cost, derive.groupnorm_spec),
+        derive=functools.partial(_derive, "groupnorm"),
+        cost=functools.partial(_cost, "groupnorm"),
         short_help="Group normalisation (group_norm)",
     ),
     Command(
@@ -52,8 +70,8 @@ COMMANDS = (
         "sample over M = H*W values.\n\nDerives the staged backward pass and proves the compact "
         "formula; eval mode uses running statistics (track_running_stats=True).",
         options=options.INSTANCENORM,
-        derive=derive.instancenorm,
-        cost=functools.partial(derive.cost, derive.instancenorm_spec),
+        derive=functools.partial(_derive, "instancenorm"),
+        cost=functools.partial(_cost, "instancenorm"),
         short_help="Instance normalisation (instance_norm)",
     ),
 )

@@ -9,12 +9,30 @@ dL/dX), ``prove`` (each match recomputed independently), ``result``, ``view`` (`
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 from ...core.family import Command, Family
-from . import derive, options
+from . import options
 
-_MAX = {1: derive.maxpool1d, 2: derive.maxpool2d, 3: derive.maxpool3d}
-_AVG = {1: derive.avgpool1d, 2: derive.avgpool2d, 3: derive.avgpool3d}
+if TYPE_CHECKING:
+    from ...core.protocol import LayerDerivation
+
+
+def _derive(function: str, **chosen: object) -> LayerDerivation:
+    from . import derive  # SymPy loads with the first derivation, not with --help
+
+    result: LayerDerivation = getattr(derive, function)(**chosen)
+    return result
+
+
+def _cost(axes: int, **chosen: object) -> float:
+    from .derive import cost
+
+    return cost(axes, **chosen)
+
+
+_MAX = {n: functools.partial(_derive, f"maxpool{n}d") for n in (1, 2, 3)}
+_AVG = {n: functools.partial(_derive, f"avgpool{n}d") for n in (1, 2, 3)}
 
 COMMANDS = (
     *(
@@ -26,7 +44,7 @@ COMMANDS = (
             options=options.max_pool_options(n),
             derive=function,
             short_help=f"{n}-D max pooling on values (max_pool{n}d)",
-            cost=functools.partial(derive.cost, n),
+            cost=functools.partial(_cost, n),
         )
         for n, function in _MAX.items()
     ),
@@ -38,7 +56,7 @@ COMMANDS = (
             options=options.avg_pool_options(n),
             derive=function,
             short_help=f"{n}-D average pooling (avg_pool{n}d)",
-            cost=functools.partial(derive.cost, n),
+            cost=functools.partial(_cost, n),
         )
         for n, function in _AVG.items()
     ),
@@ -46,9 +64,9 @@ COMMANDS = (
         name="global-avgpool",
         help="Global 2-D average pooling (adaptive_avg_pool2d to 1x1), symbolically.",
         options=options.global_avg_pool_options(),
-        derive=derive.global_avgpool,
+        derive=functools.partial(_derive, "global_avgpool"),
         short_help="Global average pooling (adaptive_avg_pool2d to 1x1)",
-        cost=lambda input="4x4", **_: derive.cost(2, input=input, kernel=input, stride=input),
+        cost=lambda input="4x4", **_: _cost(2, input=input, kernel=input, stride=input),
     ),
 )
 

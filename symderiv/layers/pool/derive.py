@@ -26,10 +26,7 @@ from .result import PoolDerivation, Selection
 from .search import AVERAGE_CANDIDATES, MAX_CANDIDATES, search
 from .values import Value, check_shape, parse_values, seeded_values
 from .view import AVG_VIEW, MAX_VIEW
-from .windows import PoolGeometry, Window
-
-DEFAULT_MAX_TERMS = 120_000
-"""Average pooling: terms of the expanded forward pass allowed before a derivation is refused."""
+from .windows import DEFAULT_MAX_TERMS, PoolGeometry, Window
 
 EXAMPLE_VALUES = {
     1: "2,5,5,1,4,4,0,3",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...core.options import Option, count, max_terms, offsets, sizes
-from .derive import DEFAULT_MAX_TERMS
+from .windows import DEFAULT_MAX_TERMS
 
 _EXAMPLE = {1: "3", 2: "3x3", 3: "2x3x3"}
 

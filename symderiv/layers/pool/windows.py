@@ -18,6 +18,9 @@ from ...core.errors import SymderivError
 from ...core.grid import Index, indices
 from ...core.parse import format_size, shown, whole
 
+DEFAULT_MAX_TERMS = 120_000
+"""Work allowed by default (window cells and the largest array): about ten seconds here."""
+
 
 @dataclass(frozen=True)
 class Window:
