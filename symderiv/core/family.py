@@ -8,7 +8,7 @@ check that every part (templates in both languages, golden files, a notes entry)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -106,14 +106,5 @@ class Registry:
     def commands(self) -> tuple[Command, ...]:
         return tuple(c for f in self.families for c in f.commands)
 
-    def command(self, name: str) -> Command:
-        for command in self.commands():
-            if command.name == name:
-                return command
-        raise SymderivError(f"unknown layer {name!r}; choose one of {self.names()}")
-
-    def names(self, commands: Sequence[Command] | None = None) -> str:
-        return ", ".join(c.name for c in (self.commands() if commands is None else commands))
-
-    def family_of(self, name: str) -> Family:
-        return next(f for f in self.families if any(c.name == name for c in f.commands))
+    def names(self) -> str:
+        return ", ".join(c.name for c in self.commands())

@@ -98,12 +98,6 @@ def scalar_symbol(key: str) -> sp.Symbol:
     return sp.Symbol(symbol_prefix(key))
 
 
-def generic_symbol(key: str, index: str) -> sp.Symbol:
-    """An element with a letter for its index, for formulas that hold for every element:
-    ``x_i``; its LaTeX comes from ``generic_latex``."""
-    return sp.Symbol(f"{symbol_prefix(key)}_{index}")
-
-
 def generic_latex(key: str, index: str) -> str:
     base = gradient_of(key)
     plain = f"{latex_base(base or key)}_{{{index}}}" if index else latex_base(base or key)
