@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
+import threading
 
 import click
 
@@ -62,7 +63,10 @@ def one_line(message: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every failure is one line on standard error and exit code 2; an
     interruption is one line and 130 (SIGINT) or 143 (SIGTERM), with nothing left behind."""
-    previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    # Signal handlers can only be set from the main thread; elsewhere the defaults stay.
+    in_main = threading.current_thread() is threading.main_thread()
+    signals = (signal.SIGINT, signal.SIGTERM) if in_main else ()
+    previous = {s: signal.signal(s, _stop) for s in signals}
     try:
         result = cli.main(args=argv, prog_name="symderiv", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as help_:
