@@ -1,10 +1,13 @@
-"""Time the conv2d pipeline and compare it with differentiating the loss once per variable.
+"""Time the conv2d pipeline side by side with a plain-Python floor and with naive SymPy.
 
     python scripts/benchmark.py            # the figures quoted in README.md
 
-Each figure is the best of several runs of the whole pipeline as the CLI runs it: derive, detect,
-verify and render Markdown. The naive baseline builds the same loss with plain SymPy and calls
-sympy.diff once per input and kernel element.
+Each figure is the best of several runs, in one process: the plain-Python floor (the same
+forward and gradient terms spelled as strings, nothing proven), symderiv's derive + search +
+proof, and the whole pipeline as the CLI runs it (with Markdown). The ratio column divides
+derive + search + proof by the floor. Peak memory is tracemalloc's, for the whole pipeline. The
+naive baseline builds the same loss with plain SymPy and calls sympy.diff once per input and
+kernel element.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+import tracemalloc
+from collections.abc import Callable
 
 import sympy as sp
 
@@ -31,6 +36,39 @@ def best_of(runs: int, work) -> float:
 
 def pipeline(n: int, k: int) -> None:
     symderiv.conv2d(input=n, kernel=k, max_terms=10**7).to_markdown()
+
+
+def proven(n: int, k: int) -> None:
+    derive(make_spec(2, False, n, k, max_terms=10**7))
+
+
+def floor(n: int, k: int) -> None:
+    """The same terms as strings: O_ij = sum F_uv X_(i+u)(j+v), dL/dF_uv and dL/dX_ab as
+    sums of dL/dO_ij times the other factor. The least any tool that writes them out must do."""
+    m = n - k + 1
+    forward: list[list[str]] = [[] for _ in range(m * m)]
+    d_kernel: list[list[str]] = [[] for _ in range(k * k)]
+    d_input: list[list[str]] = [[] for _ in range(n * n)]
+    for i in range(m):
+        for j in range(m):
+            upstream = f"dL_dO_{i + 1}_{j + 1}"
+            for u in range(k):
+                for v in range(k):
+                    x = f"X_{i + u + 1}_{j + v + 1}"
+                    w = f"F_{u + 1}_{v + 1}"
+                    forward[i * m + j].append(f"{w}*{x}")
+                    d_kernel[u * k + v].append(f"{upstream}*{x}")
+                    d_input[(i + u) * n + j + v].append(f"{upstream}*{w}")
+    for terms in (forward, d_kernel, d_input):
+        "\n".join(" + ".join(t) for t in terms)
+
+
+def peak_mib(work: Callable[[], object]) -> float:
+    tracemalloc.start()
+    work()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
 
 
 def naive(n: int, k: int) -> None:
@@ -73,17 +111,33 @@ def general(runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: tuple(int(v) for v in text.split("x")),
+        nargs="*",
+        default=[(8, 3), (16, 3), (32, 3), (48, 3), (64, 3), (32, 5)],
+        help="input x kernel pairs such as 128x3 (default: 8x3 ... 64x3 and 32x5)",
+    )
     args = parser.parse_args()
     print(
         f"# {platform.processor() or platform.machine()}, Python {platform.python_version()},"
         f" SymPy {sp.__version__}"
     )
-    print("| input | kernel | product terms | pipeline (s) | µs per term |")
-    print("|---|---|---:|---:|---:|")
-    for n, k in ((8, 3), (16, 3), (32, 3), (48, 3), (64, 3), (32, 5)):
+    print(
+        "| input | kernel | product terms | floor (s) | derive + search + proof (s) |"
+        " × floor | pipeline (s) | µs per term | peak (MiB) |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for n, k in args.sizes:
         terms = ConvSpec((n, n), (k, k), max_terms=10**7).terms
+        base = best_of(args.runs, lambda n=n, k=k: floor(n, k))
+        ours = best_of(args.runs, lambda n=n, k=k: proven(n, k))
         seconds = best_of(args.runs, lambda n=n, k=k: pipeline(n, k))
-        print(f"| {n}x{n} | {k}x{k} | {terms:,} | {seconds:.2f} | {seconds / terms * 1e6:.1f} |")
+        peak = peak_mib(lambda n=n, k=k: pipeline(n, k))
+        print(
+            f"| {n}x{n} | {k}x{k} | {terms:,} | {base:.4f} | {ours:.2f} | {ours / base:.0f} |"
+            f" {seconds:.2f} | {seconds / terms * 1e6:.1f} | {peak:.0f} |"
+        )
     general(args.runs)
     n, k = 16, 3
     ours = best_of(args.runs, lambda: pipeline(n, k))

@@ -362,12 +362,15 @@ def _chain_letters(spec: ConvSpec, key: str) -> tuple[str, str, str]:
     if key == "X":
         parts = [*ls.lead(cg.IN_CHANNEL), *ls.input]
     elif key == "b":
-        parts = [cg.OUT_CHANNEL]
+        # b_o only reaches the outputs of channel o: the sum runs over the other indices. The
+        # plain layout has one output channel and one bias, b_1.
+        parts = [cg.OUT_CHANNEL if spec.channelled else "1"]
     elif spec.transposed:
         parts = ls.weight(cg.IN_CHANNEL, cg.OUT_CHANNEL + "'")
     else:
         parts = ls.weight(cg.OUT_CHANNEL + "'", cg.IN_CHANNEL)
-    ranges = [(cg.BATCH, spec.n), (cg.OUT_CHANNEL, spec.c_out)] if spec.channelled else []
+    channels = [] if key == "b" else [(cg.OUT_CHANNEL, spec.c_out)]
+    ranges = [(cg.BATCH, spec.n), *channels] if spec.channelled else []
     ranges += list(zip(ls.out, spec.output))
     name = "b" if key == "b" else key
     return cg.element(name, parts), cg.element("O", o_parts), cg._sums(ranges)
@@ -434,6 +437,7 @@ def _general(derivation: Derivation, notation: Notation, context: ReplacedContex
     layer_statements = [g["primary"]["statement"] for g in context["identities"] if g["found"]]
     return {
         "function": spec.function,
+        "single_axis": spec.dims == 1 and not spec.channelled,
         "transposed": spec.transposed,
         "dims": spec.dims,
         "weight": spec.weight,
@@ -458,6 +462,17 @@ def _general(derivation: Derivation, notation: Notation, context: ReplacedContex
         "remainders": [r for r in spec.remainder] if not spec.transposed else [],
         "has_remainder": not spec.transposed and any(spec.remainder),
         "remainder": cg.axes_text(spec.remainder),
+        # Of the last r padded positions past the last window, those that are input positions
+        # (the rest is padding): exactly these lose their gradient to the stride.
+        "unreached": cg.axes_text(
+            [max(0, min(r - p, n)) for r, p, n in zip(spec.remainder, spec.padding, spec.input)]
+        )
+        if not spec.transposed
+        else "0",
+        "unreached_any": not spec.transposed
+        and any(r > p for r, p in zip(spec.remainder, spec.padding)),
+        "unreached_one": not spec.transposed
+        and all(min(r - p, n) == 1 for r, p, n in zip(spec.remainder, spec.padding, spec.input)),
         "padded_input": padded,
         "channel_groups": cg.channel_groups(spec) if spec.groups > 1 else [],
         "zeros": cg.zeros(derivation, notation),

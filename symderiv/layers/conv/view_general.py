@@ -110,7 +110,7 @@ def forward_definition(spec: ConvSpec) -> str:
     """The forward pass over 1-based indices, with the numbers of this spec."""
     ls = Letters(spec)
     w = spec.weight
-    bias = f"b_{{{OUT_CHANNEL}}} + " if spec.bias else ""
+    bias = f"b_{{{OUT_CHANNEL if spec.channelled else 1}}} + " if spec.bias else ""
     kernel_sums = list(zip(ls.kernel, spec.kernel))
     if not spec.transposed:
         channel_sum = [(IN_CHANNEL, spec.c_in // spec.groups)] if spec.channelled else []
@@ -144,7 +144,8 @@ def gradient_formulas(spec: ConvSpec) -> dict[str, str]:
     formulas: dict[str, str] = {}
     if spec.bias:
         formulas["b"] = (
-            f"\\frac{{\\partial L}}{{\\partial b_{{{OUT_CHANNEL}}}}} = {_sums(batch + out_sums)} "
+            f"\\frac{{\\partial L}}{{\\partial b_{{{OUT_CHANNEL if spec.channelled else 1}}}}} = "
+            f"{_sums(batch + out_sums)} "
             f"{loss('O', [*ls.lead(OUT_CHANNEL), *ls.out])}"
         )
     if not spec.transposed:
