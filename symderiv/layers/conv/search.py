@@ -74,8 +74,18 @@ def search(target: str, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -
     if len(keys) != 2:
         raise ValueError(f"a search needs two operands, got {keys}")
     tried = list(candidates((keys[0], keys[1])))
-    found = tuple(c for c in tried if matches(c, value, operands))
-    return Search(target, keys, len(tried), found)
+    # A convolution is a cross-correlation with the kernel flipped: candidates that prepare the
+    # same two arrays in the same mode are one computation, compared once.
+    verdicts: dict[tuple[str, str, bool, Mode], bool] = {}
+    found = []
+    for c in tried:
+        flipped = c.rotate_second != (c.operation is Operation.CONVOLUTION)
+        key = (c.first, c.second, flipped, c.mode)
+        if key not in verdicts:
+            verdicts[key] = matches(c, value, operands)
+        if verdicts[key]:
+            found.append(c)
+    return Search(target, keys, len(tried), tuple(found))
 
 
 # --- whole-layer candidates: stride, padding, dilation, channels, groups, transposition ---------
