@@ -49,7 +49,9 @@ class Option:
 AXIS_NAMES = {1: "N", 2: "HxW", 3: "DxHxW"}
 
 
-def sizes(flag: str, axes: int, help: str, default: object = None, **more: object) -> Option:
+def sizes(
+    flag: str, axes: int, help: str, default: object = None, show_default: bool = True
+) -> Option:
     """Positive sizes, one per axis (``4x5``), or a single N for every axis."""
     return Option(
         flag,
@@ -57,7 +59,7 @@ def sizes(flag: str, axes: int, help: str, default: object = None, **more: objec
         parse=lambda text, option: parse_size(text, option, axes),
         metavar=AXIS_NAMES[axes],
         default=default,
-        **more,  # type: ignore[arg-type]
+        show_default=show_default,
     )
 
 

@@ -10,8 +10,8 @@ normalises with the running statistics, which are constants.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import re
-import sys
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -179,15 +179,9 @@ def _eps(value: object) -> Fraction | None:
     number = whole(value)
     if number is not None:
         return Fraction(number)
-    if isinstance(value, (float, np_floating_types())) and not isinstance(value, bool):
-        return exact_decimal(repr(float(value)), "--eps")  # type: ignore[arg-type]
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return exact_decimal(repr(float(value)), "--eps")  # NumPy's floats are Reals too
     raise SymderivError(f"--eps: invalid value {shown(value)}; expected a number or 'symbolic'")
-
-
-def np_floating_types() -> tuple[type, ...]:
-    """NumPy's float types when NumPy is there (symderiv does not need it)."""
-    numpy = sys.modules.get("numpy")
-    return (numpy.floating,) if numpy is not None else ()
 
 
 def _spatial(value: object) -> tuple[int, ...]:

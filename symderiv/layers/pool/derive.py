@@ -90,9 +90,11 @@ def input_values(
     """The values and where they came from: ``--values``, ``--seed``, or the built-in example."""
     if values is not None and seed is not None:
         raise SymderivError("--values and --seed: give one or the other, not both")
-    if seed is not None and (whole(seed) is None or whole(seed) < 0):  # type: ignore[operator]
-        raise SymderivError(f"--seed: invalid value {shown(seed)}; expected an integer >= 0")
-    seed = whole(seed) if seed is not None else None
+    if seed is not None:
+        number = whole(seed)
+        if number is None or number < 0:
+            raise SymderivError(f"--seed: invalid value {shown(seed)}; expected an integer >= 0")
+        seed = number
     shape = None if input is None else coerce_size(input, "--input", axes)
     if values is not None:
         text = values if isinstance(values, str) else values_text(values, axes)

@@ -137,11 +137,12 @@ class PoolGeometry:
 
     def check_work(self, limit: object) -> None:
         """Refuse, in constant time from the sizes, work over ``limit`` (--max-terms)."""
-        if whole(limit) is None or limit < 1:  # type: ignore[operator]
+        number = whole(limit)
+        if number is None or number < 1:
             raise SymderivError(
                 f"--max-terms: invalid value {shown(limit)}; expected a positive integer"
             )
-        if self.visits + self.extent > limit:  # type: ignore[operator]
+        if self.visits + self.extent > number:
             raise SymderivError(
                 f"input {format_size(self.input)} with kernel {format_size(self.kernel)} and "
                 f"stride {format_size(self.stride)} needs {self.visits + self.extent:,} steps "
