@@ -52,6 +52,8 @@ _PUBLIC = {
         "layers.pool.derive",
     ),
     "PoolDerivation": "layers.pool.result",
+    "linear": "layers.linear.derive",
+    "LinearDerivation": "layers.linear.result",
 }
 # torch.nn.functional's names for the same functions.
 _ALIASES = {
@@ -104,6 +106,8 @@ if TYPE_CHECKING:
         maxpool2d,
         maxpool3d,
     )
+    from .layers.linear.derive import linear
+    from .layers.linear.result import LinearDerivation
     from .layers.pool.result import PoolDerivation
 
     max_pool1d, max_pool2d, max_pool3d = maxpool1d, maxpool2d, maxpool3d
@@ -113,6 +117,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Derivation",
+    "LinearDerivation",
     "NormDerivation",
     "PoolDerivation",
     "PrimerDerivation",
@@ -140,6 +145,7 @@ __all__ = [
     "instancenorm",
     "layer_norm",
     "layernorm",
+    "linear",
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",

@@ -67,6 +67,11 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("layernorm", ["layernorm"]),
     ("groupnorm", ["groupnorm"]),
     ("instancenorm", ["instancenorm"]),
+    ("linear", ["linear"]),
+    (
+        "linear-sequence",
+        ["linear", "--batch", "2x3", "--in-features", "2", "--out-features", "4", "--no-bias"],
+    ),
     ("notes", ["notes"]),
     ("notes-short", ["notes", "--sections", "chain-rule,conv2d,maxpool2d,batchnorm"]),
 ]

@@ -8,6 +8,6 @@ a family never imports another (``tests/test_architecture.py`` checks both).
 from __future__ import annotations
 
 from ..core.family import Registry
-from . import chain_rule, conv, norm, pool
+from . import chain_rule, conv, linear, norm, pool
 
-FAMILIES = Registry((conv.FAMILY, pool.FAMILY, chain_rule.FAMILY, norm.FAMILY))
+FAMILIES = Registry((conv.FAMILY, pool.FAMILY, chain_rule.FAMILY, norm.FAMILY, linear.FAMILY))
