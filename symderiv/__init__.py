@@ -95,6 +95,8 @@ if TYPE_CHECKING:
         conv_transpose3d,
     )
     from .layers.conv.result import Derivation
+    from .layers.linear.derive import linear
+    from .layers.linear.result import LinearDerivation
     from .layers.norm.derive import batchnorm, groupnorm, instancenorm, layernorm
     from .layers.norm.result import NormDerivation
     from .layers.pool.derive import (
@@ -106,8 +108,6 @@ if TYPE_CHECKING:
         maxpool2d,
         maxpool3d,
     )
-    from .layers.linear.derive import linear
-    from .layers.linear.result import LinearDerivation
     from .layers.pool.result import PoolDerivation
 
     max_pool1d, max_pool2d, max_pool3d = maxpool1d, maxpool2d, maxpool3d

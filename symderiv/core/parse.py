@@ -62,6 +62,16 @@ def whole(value: object) -> int | None:
         return None
 
 
+def work_limit(value: object) -> int:
+    """A ``--max-terms`` value: a positive whole number, Python's or NumPy's."""
+    number = whole(value)
+    if number is None or number < 1:
+        raise SymderivError(
+            f"--max-terms: invalid value {shown(value)}; expected a positive integer"
+        )
+    return number
+
+
 def flag(value: object, option: str) -> bool:
     """True or False (NumPy's bools too); anything else is a mistake worth naming."""
     if isinstance(value, bool) or type(value).__name__ == "bool_":

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...core.errors import SymderivError
-from ...core.parse import Axes, format_size, shown, whole
+from ...core.parse import Axes, format_size, work_limit
 
 DEFAULT_MAX_TERMS = 120_000
 """About ten seconds of work; beyond it a derivation is refused unless the limit is raised."""
@@ -50,10 +50,7 @@ class ConvSpec:
         self._check_ranges()
         self._check_groups()
         self._check_output()
-        if whole(self.max_terms) is None or self.max_terms < 1:
-            raise SymderivError(
-                f"--max-terms: invalid value {shown(self.max_terms)}; expected a positive integer"
-            )
+        work_limit(self.max_terms)
         # Checked in constant time from the sizes before the exact count, which takes a step
         # per position, and before any array is built.
         if self.cells + self.candidates > self.max_terms:

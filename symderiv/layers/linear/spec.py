@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ...core.errors import SymderivError
-from ...core.parse import coerce_size, format_size, shown, whole
+from ...core.parse import coerce_size, format_size, shown, work_limit
 
 DEFAULT_MAX_TERMS = 120_000
 """Products x * w in the expanded forward pass: about ten seconds of work here."""
@@ -30,11 +30,7 @@ class LinearSpec:
         for name, value in (("in-features", self.in_features), ("out-features", self.out_features)):
             if value < 1:
                 raise SymderivError(f"--{name}: invalid value {value}; it must be at least 1")
-        number = whole(self.max_terms)
-        if number is None or number < 1:
-            raise SymderivError(
-                f"--max-terms: invalid value {shown(self.max_terms)}; expected a positive integer"
-            )
+        number = work_limit(self.max_terms)
         if self.terms + self.cells > number:
             raise SymderivError(
                 f"input {format_size(self.input_shape)} with {self.out_features} output features "

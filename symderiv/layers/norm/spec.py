@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from ...core.errors import SymderivError
 from ...core.grid import Index, indices
-from ...core.parse import exact_decimal, format_size, shown, whole
+from ...core.parse import exact_decimal, format_size, shown, work_limit
 
 KINDS = ("batchnorm", "layernorm", "groupnorm", "instancenorm")
 TORCH_FUNCTION = {
@@ -86,10 +86,7 @@ class NormSpec:
                 f"M = {self.m_formula} = {self.m}: the variance of a single value is undefined "
                 "(its unbiased estimate divides by M - 1 = 0; torch refuses it too)"
             )
-        if whole(self.max_terms) is None or self.max_terms < 1:
-            raise SymderivError(
-                f"--max-terms: invalid value {shown(self.max_terms)}; expected a positive integer"
-            )
+        work_limit(self.max_terms)
         groups = math.prod(self.statistics_shape)
         if self.work > self.max_terms:
             raise SymderivError(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ...core.errors import SymderivError
 from ...core.grid import Index, indices
-from ...core.parse import format_size, shown, whole
+from ...core.parse import format_size, work_limit
 
 DEFAULT_MAX_TERMS = 120_000
 """Work allowed by default (window cells and the largest array): about ten seconds here."""
@@ -137,11 +137,7 @@ class PoolGeometry:
 
     def check_work(self, limit: object) -> None:
         """Refuse, in constant time from the sizes, work over ``limit`` (--max-terms)."""
-        number = whole(limit)
-        if number is None or number < 1:
-            raise SymderivError(
-                f"--max-terms: invalid value {shown(limit)}; expected a positive integer"
-            )
+        number = work_limit(limit)
         if self.visits + self.extent > number:
             raise SymderivError(
                 f"input {format_size(self.input)} with kernel {format_size(self.kernel)} and "
