@@ -18,8 +18,6 @@ from .search import LinearIdentity, Product, RowSum
 Context = dict[str, Any]
 SHOWN = 12
 """Element equations shown per result before the rest is left to --format json."""
-WRITTEN_OUT = 4
-"""Matrices up to this many rows and columns are written out in the identities."""
 
 
 class LinearContext(TypedDict):
@@ -63,14 +61,14 @@ def _operand(name: str, transposed: bool) -> str:
     return f"\\left({tex}\\right)^{{\\top}}" if "/" in name else f"{tex}^{{\\top}}"
 
 
-def _identity(d: LinearDerivation, notation: Notation, identity: LinearIdentity) -> Context:
+def _identity(d: LinearDerivation, identity: LinearIdentity) -> Context:
     form = identity.form
     target = tensor_latex(identity.target)
     if isinstance(form, RowSum):
         up = tensor_latex(form.first)
         rows = d.spec.rows
         tex = f"{target} = \\sum_{{n=1}}^{{{rows}}} \\left({up}\\right)_{{n,:}}"
-        return {"target": target, "statement": tex, "kind": "sum", "written_out": ""}
+        return {"target": target, "statement": tex}
     first = _operand(form.first, form.transpose_first)
     rhs = f"{first} \\, {_operand(form.second, form.transpose_second)}"
     if form.bias:
@@ -78,8 +76,6 @@ def _identity(d: LinearDerivation, notation: Notation, identity: LinearIdentity)
     return {
         "target": target,
         "statement": f"{target} = {rhs}",
-        "kind": "product",
-        "written_out": "",
     }
 
 
@@ -115,11 +111,11 @@ def build(d: LinearDerivation) -> LinearContext:
         "tensors": tensors,
         "forward": [_equations(notation, expansion.forward, y)],
         "gradients": gradients,
-        "identities": [_identity(d, notation, i) for i in d.identities if i.proof.holds],
+        "identities": [_identity(d, i) for i in d.identities if i.proof.holds],
         "verified": d.verified,
         "verification": [
             {
-                "statement": _identity(d, notation, i)["statement"],
+                "statement": _identity(d, i)["statement"],
                 "elements": i.proof.elements,
                 "holds": i.proof.holds,
             }
