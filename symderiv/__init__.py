@@ -53,6 +53,8 @@ _PUBLIC = {
     ),
     "PoolDerivation": "layers.pool.result",
     "linear": "layers.linear.derive",
+    "flatten": "layers.flatten.derive",
+    "FlattenDerivation": "layers.flatten.result",
     "LinearDerivation": "layers.linear.result",
 }
 # torch.nn.functional's names for the same functions.
@@ -95,6 +97,8 @@ if TYPE_CHECKING:
         conv_transpose3d,
     )
     from .layers.conv.result import Derivation
+    from .layers.flatten.derive import flatten
+    from .layers.flatten.result import FlattenDerivation
     from .layers.linear.derive import linear
     from .layers.linear.result import LinearDerivation
     from .layers.norm.derive import batchnorm, groupnorm, instancenorm, layernorm
@@ -117,6 +121,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Derivation",
+    "FlattenDerivation",
     "LinearDerivation",
     "NormDerivation",
     "PoolDerivation",
@@ -138,6 +143,7 @@ __all__ = [
     "conv_transpose1d",
     "conv_transpose2d",
     "conv_transpose3d",
+    "flatten",
     "global_avgpool",
     "group_norm",
     "groupnorm",

@@ -72,6 +72,8 @@ COMMANDS: list[tuple[str, list[str]]] = [
         "linear-sequence",
         ["linear", "--batch", "2x3", "--in-features", "2", "--out-features", "4", "--no-bias"],
     ),
+    ("flatten", ["flatten"]),
+    ("flatten-channels", ["flatten", "--input", "2x3x4", "--start-dim", "1"]),
     ("notes", ["notes"]),
     ("notes-short", ["notes", "--sections", "chain-rule,conv2d,maxpool2d,batchnorm"]),
 ]

@@ -97,3 +97,11 @@ def test_repr_is_a_one_line_summary(name: str) -> None:
     text = repr(d)
     assert "\n" not in text and len(text) < 200 and d.layer.replace("_", "-") in text
     assert f"{len(d.identities)} of {len(d.identities)} identities proven, verified" in text
+
+
+def test_every_public_name_resolves() -> None:
+    """__all__ lists exactly what the package resolves on first use, and each name loads."""
+    lazy = {*symderiv._PUBLIC, *symderiv._ALIASES}
+    assert set(symderiv.__all__) == {"SymderivError", "__version__", *lazy}
+    for name in sorted(lazy):
+        assert getattr(symderiv, name) is not None, name

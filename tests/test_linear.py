@@ -1,5 +1,5 @@
-"""The linear layer: gradients against torch autograd (float64), the identities the search finds
-and proves, a wrong gradient refused, and bad input in one line."""
+"""The linear layer and flatten: gradients against torch autograd (float64), the identities the
+search finds and proves, a wrong gradient refused, and bad input in one line."""
 
 from __future__ import annotations
 
@@ -144,3 +144,30 @@ def test_torch_name_and_keywords() -> None:
     assert symderiv.linear is linear
     with pytest.raises(symderiv.SymderivError, match="unknown keyword 'in_feature'"):
         symderiv.linear(in_feature=3)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    ("shape", "start", "end"),
+    [((1, 2, 2, 2), 0, -1), ((2, 3, 4), 1, -1), ((2, 3, 4, 2), 1, 2), ((3,), 0, 0)],
+)
+def test_flatten_backward_matches_torch(shape: tuple[int, ...], start: int, end: int) -> None:
+    """torch.flatten's gradient is the upstream gradient reshaped back; so is the derivation's."""
+    d = symderiv.flatten(input=shape, start_dim=start, end_dim=end)
+    assert d.verified
+    x = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+    y = torch.flatten(x, start, end)
+    assert tuple(y.shape) == d.spec.output
+    g = torch.arange(1, y.numel() + 1, dtype=torch.float64).reshape(y.shape)
+    (y * g).sum().backward()
+    assert x.grad is not None
+    values = dict(zip(d.expansion.tensor("dL/dY").symbols.cells, g.flatten().tolist()))
+    ours = [float(p.to_sympy().xreplace(values)) for p in d.expansion.gradient("X").cells]
+    assert ours == x.grad.flatten().tolist()
+
+
+def test_flatten_bad_dims_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["flatten", "--start-dim", "5"]) == 2
+    assert main(["flatten", "--start-dim", "2", "--end-dim", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2 and "--start-dim" in err

@@ -112,6 +112,8 @@ API = {
     "batchnorm": ["batch", "channels", "spatial", "mode", "eps", "max_terms"],
     "layernorm": ["batch", "normalized_shape", "eps"],
     "groupnorm": ["batch", "channels", "groups", "spatial", "eps"],
+    "linear": ["batch", "in_features", "out_features", "bias", "max_terms"],
+    "flatten": ["input", "start_dim", "end_dim", "max_terms"],
 }
 ODD_VALUES = st.one_of(
     st.sampled_from(ODD_TEXT),
@@ -124,9 +126,7 @@ ODD_VALUES = st.one_of(
 
 @SETTINGS
 @given(function=st.sampled_from(sorted(API)), data=st.data())
-def test_the_api_raises_only_its_own_error_in_one_line(
-    function: str, data: st.DataObject
-) -> None:
+def test_the_api_raises_only_its_own_error_in_one_line(function: str, data: st.DataObject) -> None:
     keyword = data.draw(st.sampled_from(API[function] + ["no_such_option"]))
     value = data.draw(ODD_VALUES)
     try:

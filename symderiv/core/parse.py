@@ -129,6 +129,20 @@ def coerce_size(value: object, option: str, axes: int = 2) -> Axes:
     )
 
 
+def coerce_shape(value: object, option: str, most: int) -> Axes:
+    """A shape of one to ``most`` axes, as many as the value gives: ``3``, ``(2, 3)`` or
+    ``"2x3"``."""
+    if isinstance(value, str):
+        axes = len(_split(value))
+    elif isinstance(value, (tuple, list)):
+        axes = len(value)
+    else:
+        axes = 1
+    if not 1 <= axes <= most:
+        raise SymderivError(f"{option}: {shown(value)} has {axes} axes; give one to {most}")
+    return coerce_size(value, option, axes)
+
+
 def format_size(size: Axes) -> str:
     return "x".join(str(n) for n in size)
 

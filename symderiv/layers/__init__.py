@@ -8,6 +8,8 @@ a family never imports another (``tests/test_architecture.py`` checks both).
 from __future__ import annotations
 
 from ..core.family import Registry
-from . import chain_rule, conv, linear, norm, pool
+from . import chain_rule, conv, flatten, linear, norm, pool
 
-FAMILIES = Registry((conv.FAMILY, pool.FAMILY, chain_rule.FAMILY, norm.FAMILY, linear.FAMILY))
+FAMILIES = Registry(
+    (conv.FAMILY, pool.FAMILY, chain_rule.FAMILY, norm.FAMILY, linear.FAMILY, flatten.FAMILY)
+)

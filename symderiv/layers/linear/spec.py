@@ -7,11 +7,10 @@ in_features); the bias, when there is one, (out_features,). Checked once, here.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 from ...core.errors import SymderivError
-from ...core.parse import coerce_size, format_size, shown, work_limit
+from ...core.parse import coerce_shape, format_size, work_limit
 
 DEFAULT_MAX_TERMS = 120_000
 """Products x * w in the expanded forward pass: about ten seconds of work here."""
@@ -75,12 +74,4 @@ class LinearSpec:
 
 def leading_axes(value: object, option: str = "--batch") -> tuple[int, ...]:
     """The input's leading axes: ``2``, ``(2, 3)`` or ``"2x3"`` (one to three of them)."""
-    if isinstance(value, str):
-        axes = len(re.split(r"[xX]", value.strip()))
-    elif isinstance(value, (tuple, list)):
-        axes = len(value)
-    else:
-        axes = 1
-    if not 1 <= axes <= 3:
-        raise SymderivError(f"{option}: {shown(value)} has {axes} axes; give one to three")
-    return coerce_size(value, option, axes)
+    return coerce_shape(value, option, 3)
