@@ -183,6 +183,29 @@ def _local_gradients(
     for g in expansion.local_gradients:
         if g.wrt in wrt:
             rows.setdefault(g.output, []).append(g)
+    count = sum(len(entries) for entries in rows.values())
+    one = Poly.constant(1)
+    if (
+        key == "b"
+        and derivation.spec is not None
+        and all(len(entries) == 1 and entries[0].value == one for entries in rows.values())
+    ):
+        # Every output element has the bias of its channel once, with local gradient 1: one
+        # statement for all of them instead of a line per output element.
+        b_element, o_element, _ = _chain_letters(derivation.spec, "b")
+        letters = cg.Letters(derivation.spec)
+        free = [cg.BATCH] if derivation.spec.channelled else []
+        line = (
+            f"\\frac{{\\partial {o_element}}}{{\\partial {b_element}}} = 1 \\quad "
+            f"\\forall\\, {', '.join(free + letters.out)}"
+        )
+        return {
+            "key": key,
+            "name": tensor_latex(key),
+            "lines": [line],
+            "count": count,
+            "omitted": 0,
+        }
     total = sum(-(-len(entries) // TERMS_PER_LINE) for entries in rows.values())
     budget = cg.LINES_KEPT if shorten and total > cg.LINE_LIMIT else total
     lines: list[str] = []
@@ -200,7 +223,7 @@ def _local_gradients(
         "key": key,
         "name": tensor_latex(key),
         "lines": lines,
-        "count": sum(len(entries) for entries in rows.values()),
+        "count": count,
         "omitted": total - len(lines),
     }
 
