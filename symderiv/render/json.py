@@ -4,11 +4,13 @@ polynomial expansion, and the verification block of a proof."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from ..core.poly import Poly
-from ..core.results import Expansion, Proof, Tensor
+from ..core.results import Expansion, Proof, Search, Tensor
 from .latex import Notation
+
+C = TypeVar("C")
 
 SCHEMA_VERSION = 1
 
@@ -37,6 +39,19 @@ def expansion_json(expansion: Expansion) -> dict[str, Any]:
         "forward": {expansion.output: expansion.forward.map(expression).nested()},
         "gradients": {key: grid.map(expression).nested() for key, grid in expansion.gradients},
     }
+
+
+def searches_json(searches: Iterable[Search[C]]) -> list[dict[str, Any]]:
+    """One entry per search: its target, operands, how many candidates, how many matched."""
+    return [
+        {
+            "target": s.target,
+            "operands": list(s.operands),
+            "candidates_tried": s.tried,
+            "matches": len(s.matches),
+        }
+        for s in searches
+    ]
 
 
 def verification(proof: Proof, elements: bool = True) -> dict[str, Any]:

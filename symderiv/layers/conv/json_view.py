@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...render.json import SCHEMA_VERSION, expansion_json, verification
+from ...render.json import SCHEMA_VERSION, expansion_json, searches_json, verification
 from .candidates import ConvIdentity, LayerCandidate
 from .facts import axis_sizes, zero_gradients
 from .result import Derivation
@@ -19,15 +19,7 @@ def build(derivation: Derivation) -> dict[str, Any]:
         "options": dict(derivation.options),
         **expansion_json(expansion),
         "identities": [_identity(i) for i in derivation.identities],
-        "searches": [
-            {
-                "target": d.target,
-                "operands": list(d.operands),
-                "candidates_tried": d.tried,
-                "matches": len(d.matches),
-            }
-            for d in derivation.detections
-        ],
+        "searches": searches_json(derivation.detections),
         "verified": derivation.verified,
     }
     spec = derivation.spec

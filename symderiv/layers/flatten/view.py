@@ -8,7 +8,7 @@ from typing import Any, TypedDict
 from ...core.family import View, no_figures
 from ...core.protocol import KeyEquation
 from ...core.symbols import gradient_key, tensor_latex
-from ...render.json import SCHEMA_VERSION, expansion_json, verification
+from ...render.json import SCHEMA_VERSION, expansion_json, searches_json, verification
 from ...render.latex import Notation
 from .result import FlattenDerivation
 
@@ -105,15 +105,7 @@ def build_json(d: FlattenDerivation) -> Context:
             }
             for i in d.identities
         ],
-        "searches": [
-            {
-                "target": s.target,
-                "operands": list(s.operands),
-                "candidates_tried": s.tried,
-                "matches": len(s.matches),
-            }
-            for s in d.detections
-        ],
+        "searches": searches_json(d.detections),
         "verified": d.verified,
     }
 

@@ -10,7 +10,7 @@ from ...core.grid import Grid
 from ...core.poly import Poly
 from ...core.protocol import KeyEquation
 from ...core.symbols import gradient_key, tensor_latex
-from ...render.json import SCHEMA_VERSION, expansion_json, verification
+from ...render.json import SCHEMA_VERSION, expansion_json, searches_json, verification
 from ...render.latex import Notation, matrix
 from .result import LinearDerivation
 from .search import LinearIdentity, Product, RowSum
@@ -154,15 +154,7 @@ def build_json(d: LinearDerivation) -> Context:
             }
             for i in d.identities
         ],
-        "searches": [
-            {
-                "target": s.target,
-                "operands": list(s.operands),
-                "candidates_tried": s.tried,
-                "matches": len(s.matches),
-            }
-            for s in d.detections
-        ],
+        "searches": searches_json(d.detections),
         "verified": d.verified,
     }
 

@@ -6,7 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from ...core.grid import Grid
-from ...render.json import SCHEMA_VERSION, expansion_json, verification
+from ...render.json import SCHEMA_VERSION, expansion_json, searches_json, verification
 from .result import PoolDerivation
 from .values import format_value
 
@@ -59,15 +59,7 @@ def build(d: PoolDerivation) -> dict[str, Any]:
         }
         for i in d.identities
     ]
-    data["searches"] = [
-        {
-            "target": s.target,
-            "operands": list(s.operands),
-            "candidates_tried": s.tried,
-            "matches": len(s.matches),
-        }
-        for s in d.detections
-    ]
+    data["searches"] = searches_json(d.detections)
     data["verified"] = d.verified
     return data
 
