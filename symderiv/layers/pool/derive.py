@@ -21,10 +21,10 @@ from ...core.perf import without_cycle_collection
 from ...core.poly import Poly
 from ...core.results import Expansion, Role, Tensor
 from ...core.symbols import gradient_key, tensor_symbols
+from ...core.values import Value, check_shape, parse_values, seeded_values
 from .prove import prove
 from .result import PoolDerivation, Selection
 from .search import AVERAGE_CANDIDATES, MAX_CANDIDATES, search
-from .values import Value, check_shape, parse_values, seeded_values
 from .view import AVG_VIEW, MAX_VIEW
 from .windows import DEFAULT_MAX_TERMS, PoolGeometry, Window
 

@@ -6,9 +6,9 @@ from fractions import Fraction
 from typing import Any
 
 from ...core.grid import Grid
+from ...core.values import format_value
 from ...render.json import SCHEMA_VERSION, expansion_json, searches_json, verification
 from .result import PoolDerivation
-from .values import format_value
 
 
 def value(v: Fraction | None) -> int | str | None:

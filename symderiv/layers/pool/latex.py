@@ -10,9 +10,9 @@ from fractions import Fraction
 
 from ...core.grid import Grid
 from ...core.symbols import tensor_latex
+from ...core.values import format_value
 from ...render.latex import matrix
 from .result import PoolOperation
-from .values import format_value
 from .windows import PoolGeometry
 
 OUTPUT_LETTERS = ("i", "j", "l")

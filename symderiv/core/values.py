@@ -11,9 +11,9 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
-from ...core.errors import SymderivError
-from ...core.grid import Grid
-from ...core.parse import exact_decimal, format_size
+from .errors import SymderivError
+from .grid import Grid
+from .parse import exact_decimal, format_size
 
 Value = Fraction
 
