@@ -1,4 +1,4 @@
-"""Concrete input values for max pooling: parsed from ``--values`` or drawn from ``--seed``.
+"""Concrete input values (max pooling, ReLU): parsed from ``--values`` or drawn from ``--seed``.
 
 Syntax: entries separated by ``,``, rows by ``;``, depth slices (3-D) by ``|``:
 ``"1,3;2,4"`` is a 2x2 matrix, ``"1,2;3,4|5,6;7,8"`` a 2x2x2 volume, ``"1,3,2"`` a 1-D row.
@@ -9,11 +9,12 @@ window's maximum is exact.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from fractions import Fraction
 
 from .errors import SymderivError
 from .grid import Grid
-from .parse import exact_decimal, format_size
+from .parse import coerce_size, exact_decimal, format_size, shown, whole
 
 Value = Fraction
 
@@ -25,10 +26,10 @@ def parse_values(text: str, axes: int) -> Grid[Value]:
     """``"1,3;2,4"`` -> a 2x2 grid; the shape comes from the text, which must be rectangular."""
     slices = text.split("|")
     if axes < 3 and len(slices) > 1:
-        raise SymderivError("--values: '|' separates depth slices, which only 3-D pooling has")
+        raise SymderivError("--values: '|' separates depth slices, which only a 3-axis input has")
     nested = [[row.split(",") for row in part.split(";")] for part in slices]
     if axes == 1 and len(nested[0]) > 1:
-        raise SymderivError("--values: 1-D pooling takes a single row, without ';'")
+        raise SymderivError("--values: a 1-axis input is a single row, without ';'")
     rows = [row for part in nested for row in part]
     if any(len(row) != len(rows[0]) for row in rows) or any(
         len(part) != len(nested[0]) for part in nested
@@ -49,10 +50,12 @@ def _number(entry: str) -> Value:
     return exact_decimal(entry, "--values")
 
 
-def seeded_values(shape: tuple[int, ...], seed: int) -> Grid[Value]:
+def seeded_values(
+    shape: tuple[int, ...], seed: int, span: tuple[int, int] = SEED_RANGE
+) -> Grid[Value]:
     """Small integers from ``random.Random(seed)``: the same seed gives the same values anywhere."""
     rng = random.Random(seed)
-    return Grid.build(shape, lambda _: Fraction(rng.randint(*SEED_RANGE)))
+    return Grid.build(shape, lambda _: Fraction(rng.randint(*span)))
 
 
 def check_shape(values: Grid[Value], input: tuple[int, ...] | None) -> Grid[Value]:
@@ -78,3 +81,46 @@ def format_value(v: Value) -> str:
     sign = "-" if v < 0 else ""
     digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
     return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+def given_values(
+    axes: int,
+    input: object,
+    values: object,
+    seed: int | None,
+    default_shape: tuple[int, ...],
+    example: str,
+    span: tuple[int, int] = SEED_RANGE,
+) -> tuple[Grid[Value], str]:
+    """The values and where they came from: ``--values``, ``--seed`` (with ``--input`` or the
+    default shape), or the built-in ``example`` when neither is given for the default shape."""
+    if values is not None and seed is not None:
+        raise SymderivError("--values and --seed: give one or the other, not both")
+    if seed is not None:
+        number = whole(seed)
+        if number is None or number < 0:
+            raise SymderivError(f"--seed: invalid value {shown(seed)}; expected an integer >= 0")
+        seed = number
+    shape = None if input is None else coerce_size(input, "--input", axes)
+    if values is not None:
+        text = values if isinstance(values, str) else values_text(values, axes)
+        return check_shape(parse_values(text, axes), shape), "values"
+    if seed is not None:
+        return seeded_values(shape or default_shape, seed, span), "seed"
+    if shape is None or shape == default_shape:
+        return parse_values(example, axes), "example"
+    return seeded_values(shape, 0, span), "seed"
+
+
+def values_text(values: object, axes: int) -> str:
+    """Nested lists (as ``tensor.tolist()`` gives) in the ``--values`` syntax."""
+    separators = ["|", ";", ","][3 - axes :]
+
+    def join(item: object, depth: int) -> str:
+        if depth == axes:
+            return str(item)
+        if not isinstance(item, Sequence) or isinstance(item, str):
+            raise SymderivError(f"values: expected {axes}-level nested lists, got {item!r}")
+        return separators[depth].join(join(x, depth + 1) for x in item)
+
+    return join(values, 0)

@@ -9,19 +9,18 @@ same chain rule routes dL/dO_i to it. The gradient is then an expression in the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from ...core.chain_rule import chain_rule
 from ...core.errors import SymderivError, checked_keywords
 from ...core.grid import Grid
-from ...core.parse import coerce_offsets, coerce_size, flag, format_size, shown, whole
+from ...core.parse import coerce_offsets, coerce_size, flag, format_size
 from ...core.perf import without_cycle_collection
 from ...core.poly import Poly
 from ...core.results import Expansion, Role, Tensor
 from ...core.symbols import gradient_key, tensor_symbols
-from ...core.values import Value, check_shape, parse_values, seeded_values
+from ...core.values import Value, given_values, parse_values
 from .prove import prove
 from .result import PoolDerivation, Selection
 from .search import AVERAGE_CANDIDATES, MAX_CANDIDATES, search
@@ -88,36 +87,7 @@ def input_values(
     axes: int, input: object, values: object, seed: int | None
 ) -> tuple[Grid[Value], str]:
     """The values and where they came from: ``--values``, ``--seed``, or the built-in example."""
-    if values is not None and seed is not None:
-        raise SymderivError("--values and --seed: give one or the other, not both")
-    if seed is not None:
-        number = whole(seed)
-        if number is None or number < 0:
-            raise SymderivError(f"--seed: invalid value {shown(seed)}; expected an integer >= 0")
-        seed = number
-    shape = None if input is None else coerce_size(input, "--input", axes)
-    if values is not None:
-        text = values if isinstance(values, str) else values_text(values, axes)
-        return check_shape(parse_values(text, axes), shape), "values"
-    if seed is not None:
-        return seeded_values(shape or DEFAULT_INPUT[axes], seed), "seed"
-    if shape is None or shape == DEFAULT_INPUT[axes]:
-        return parse_values(EXAMPLE_VALUES[axes], axes), "example"
-    return seeded_values(shape, 0), "seed"
-
-
-def values_text(values: object, axes: int) -> str:
-    """Nested lists (as ``tensor.tolist()`` gives) in the ``--values`` syntax."""
-    separators = ["|", ";", ","][3 - axes :]
-
-    def join(item: object, depth: int) -> str:
-        if depth == axes:
-            return str(item)
-        if not isinstance(item, Sequence) or isinstance(item, str):
-            raise SymderivError(f"values: expected {axes}-level nested lists, got {item!r}")
-        return separators[depth].join(join(x, depth + 1) for x in item)
-
-    return join(values, 0)
+    return given_values(axes, input, values, seed, DEFAULT_INPUT[axes], EXAMPLE_VALUES[axes])
 
 
 def select(window: Window, values: Grid[Value]) -> Selection:
