@@ -56,6 +56,10 @@ _PUBLIC = {
     "flatten": "layers.flatten.derive",
     "FlattenDerivation": "layers.flatten.result",
     "LinearDerivation": "layers.linear.result",
+    **dict.fromkeys(
+        ("relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus"), "layers.activation.derive"
+    ),
+    "ActivationDerivation": "layers.activation.result",
 }
 # torch.nn.functional's names for the same functions.
 _ALIASES = {
@@ -86,6 +90,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from .layers.activation.derive import gelu, leaky_relu, relu, sigmoid, softplus, tanh
+    from .layers.activation.result import ActivationDerivation
     from .layers.chain_rule.derive import chain_rule
     from .layers.chain_rule.result import PrimerDerivation
     from .layers.conv.derive import (
@@ -120,6 +126,7 @@ if TYPE_CHECKING:
     group_norm, instance_norm = groupnorm, instancenorm
 
 __all__ = [
+    "ActivationDerivation",
     "Derivation",
     "FlattenDerivation",
     "LinearDerivation",
@@ -144,6 +151,7 @@ __all__ = [
     "conv_transpose2d",
     "conv_transpose3d",
     "flatten",
+    "gelu",
     "global_avgpool",
     "group_norm",
     "groupnorm",
@@ -151,6 +159,7 @@ __all__ = [
     "instancenorm",
     "layer_norm",
     "layernorm",
+    "leaky_relu",
     "linear",
     "max_pool1d",
     "max_pool2d",
@@ -158,4 +167,8 @@ __all__ = [
     "maxpool1d",
     "maxpool2d",
     "maxpool3d",
+    "relu",
+    "sigmoid",
+    "softplus",
+    "tanh",
 ]

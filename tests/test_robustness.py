@@ -114,6 +114,10 @@ API = {
     "groupnorm": ["batch", "channels", "groups", "spatial", "eps"],
     "linear": ["batch", "in_features", "out_features", "bias", "max_terms"],
     "flatten": ["input", "start_dim", "end_dim", "max_terms"],
+    "relu": ["input", "values", "seed", "max_terms"],
+    "leaky_relu": ["input", "values", "seed", "negative_slope"],
+    "softplus": ["input", "beta", "threshold", "max_terms"],
+    "gelu": ["input", "approximate"],
 }
 ODD_VALUES = st.one_of(
     st.sampled_from(ODD_TEXT),

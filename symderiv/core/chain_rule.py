@@ -1,4 +1,5 @@
-"""The chain rule for any layer whose output elements are polynomials in its inputs.
+"""The chain rule for any layer whose output elements are polynomials in its inputs, and for
+layers whose elements are other expressions (activations, softmax, the loss).
 
 The loss L depends on the layer's inputs only through the output elements O_p, and is linear in
 each O_p's upstream gradient, so dL/dv = sum over p of dL/dO_p * dO_p/dv. Each dO_p/dv is found by
@@ -14,7 +15,7 @@ import sympy as sp
 
 from .grid import Grid
 from .poly import Poly
-from .results import LocalGradient
+from .results import LocalGradient, LocalPartial
 
 
 def chain_rule(
@@ -35,3 +36,23 @@ def chain_rule(
                 contributions[v].append((up, local))
     gradients = tuple(grid.map(lambda s: Poly.sum_of_products(contributions[s])) for grid in inputs)
     return tuple(local_gradients), gradients
+
+
+def expression_chain_rule(
+    forward: Grid[sp.Expr],
+    output: Grid[sp.Symbol],
+    upstream: Grid[sp.Expr],
+    inputs: Sequence[Grid[sp.Symbol]],
+) -> tuple[tuple[LocalPartial, ...], tuple[Grid[sp.Expr], ...]]:
+    """The same rule for SymPy expressions: each output element is differentiated by each input
+    element it contains (its free symbols), never by the ones it does not."""
+    wanted = {s for grid in inputs for s in grid.cells}
+    contributions: dict[sp.Symbol, list[sp.Expr]] = {s: [] for s in wanted}
+    partials: list[LocalPartial] = []
+    for index, element in forward.items():
+        for v in sorted(element.free_symbols & wanted, key=lambda s: s.name):
+            local = sp.diff(element, v)
+            partials.append(LocalPartial(output[index], v, local))
+            contributions[v].append(upstream[index] * local)
+    gradients = tuple(grid.map(lambda s: sp.Add(*contributions[s])) for grid in inputs)
+    return tuple(partials), gradients

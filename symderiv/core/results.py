@@ -44,6 +44,33 @@ class LocalGradient:
 
 
 @dataclass(frozen=True)
+class LocalPartial:
+    """The same for a layer whose elements are SymPy expressions (exp, tanh, log, ...)."""
+
+    output: sp.Symbol
+    wrt: sp.Symbol
+    value: sp.Expr
+
+
+@dataclass(frozen=True)
+class ExpressionExpansion:
+    """``Expansion`` for such a layer: forward elements, local partials and gradients as SymPy
+    expressions."""
+
+    tensors: tuple[Tensor, ...]
+    output: str
+    forward: Grid[sp.Expr]
+    local_gradients: tuple[LocalPartial, ...]
+    gradients: tuple[tuple[str, Grid[sp.Expr]], ...]
+
+    def tensor(self, key: str) -> Tensor:
+        return next(t for t in self.tensors if t.key == key)
+
+    def gradient(self, key: str) -> Grid[sp.Expr]:
+        return dict(self.gradients)[key]
+
+
+@dataclass(frozen=True)
 class Expansion:
     """What the chain rule gives: the forward elements, their local gradients, the gradients."""
 
@@ -152,6 +179,19 @@ class ExpansionViews:
     def gradient(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
         """dL/d``key`` as SymPy expressions in the input and upstream-gradient symbols."""
         return sympy_array(self.expansion.gradient(key).map(Poly.to_sympy))
+
+
+class ExpressionViews(ExpansionViews):
+    """The same views for a derivation built on an ``ExpressionExpansion``: its cells are SymPy
+    expressions already."""
+
+    expansion: ExpressionExpansion  # type: ignore[assignment]
+
+    def forward(self) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+        return sympy_array(self.expansion.forward)
+
+    def gradient(self, key: str) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:
+        return sympy_array(self.expansion.gradient(key))
 
 
 def sympy_array(grid: Grid[sp.Expr]) -> sp.ImmutableMatrix | sp.ImmutableDenseNDimArray:

@@ -8,8 +8,16 @@ a family never imports another (``tests/test_architecture.py`` checks both).
 from __future__ import annotations
 
 from ..core.family import Registry
-from . import chain_rule, conv, flatten, linear, norm, pool
+from . import activation, chain_rule, conv, flatten, linear, norm, pool
 
 FAMILIES = Registry(
-    (conv.FAMILY, pool.FAMILY, chain_rule.FAMILY, norm.FAMILY, linear.FAMILY, flatten.FAMILY)
+    (
+        conv.FAMILY,
+        activation.FAMILY,
+        pool.FAMILY,
+        chain_rule.FAMILY,
+        norm.FAMILY,
+        linear.FAMILY,
+        flatten.FAMILY,
+    )
 )

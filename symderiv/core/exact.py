@@ -1,0 +1,27 @@
+"""Exact zero tests for expressions beyond polynomials: exponentials, tanh, erf, logarithms.
+
+``is_zero`` is sound: True only when SymPy has rewritten the expression to the number 0, which
+is a proof that it vanishes identically; False means "not proven", never "proven non-zero".
+Hyperbolic functions are rewritten in exponentials first, so that sigmoid and tanh forms meet
+in one field of rational functions of exponentials, where cancellation decides equality.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+EXACT_SIMPLIFICATION = "exact symbolic equality (SymPy simplification to 0)"
+
+
+def is_zero(e: sp.Expr) -> bool:
+    rewritten = sp.expand(sp.sympify(e).rewrite(sp.exp))
+    if rewritten == 0:
+        return True
+    return bool(sp.simplify(rewritten) == 0)
+
+
+def close(a: sp.Expr, b: sp.Expr, at: dict[sp.Symbol, sp.Rational]) -> bool:
+    """A numerical screen, not a proof: a and b agree to 30 digits at the point ``at``."""
+    difference = sp.N((a - b).xreplace(at), 30)
+    scale = 1 + abs(sp.N(a.xreplace(at), 30))
+    return bool(abs(difference) <= sp.Float("1e-20", 30) * scale)
