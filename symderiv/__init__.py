@@ -60,6 +60,8 @@ _PUBLIC = {
         ("relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus"), "layers.activation.derive"
     ),
     "ActivationDerivation": "layers.activation.result",
+    **dict.fromkeys(("softmax", "log_softmax"), "layers.softmax.derive"),
+    "SoftmaxDerivation": "layers.softmax.result",
 }
 # torch.nn.functional's names for the same functions.
 _ALIASES = {
@@ -119,6 +121,8 @@ if TYPE_CHECKING:
         maxpool3d,
     )
     from .layers.pool.result import PoolDerivation
+    from .layers.softmax.derive import log_softmax, softmax
+    from .layers.softmax.result import SoftmaxDerivation
 
     max_pool1d, max_pool2d, max_pool3d = maxpool1d, maxpool2d, maxpool3d
     avg_pool1d, avg_pool2d, avg_pool3d = avgpool1d, avgpool2d, avgpool3d
@@ -133,6 +137,7 @@ __all__ = [
     "NormDerivation",
     "PoolDerivation",
     "PrimerDerivation",
+    "SoftmaxDerivation",
     "SymderivError",
     "__version__",
     "avg_pool1d",
@@ -161,6 +166,7 @@ __all__ = [
     "layernorm",
     "leaky_relu",
     "linear",
+    "log_softmax",
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
@@ -169,6 +175,7 @@ __all__ = [
     "maxpool3d",
     "relu",
     "sigmoid",
+    "softmax",
     "softplus",
     "tanh",
 ]

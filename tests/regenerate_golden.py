@@ -81,6 +81,9 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("softplus", ["softplus", "--input", "2", "--beta", "2"]),
     ("flatten", ["flatten"]),
     ("flatten-channels", ["flatten", "--input", "2x3x4", "--start-dim", "1"]),
+    ("softmax", ["softmax"]),
+    ("softmax-dim0", ["softmax", "--input", "2x2", "--dim", "0"]),
+    ("log-softmax", ["log-softmax", "--input", "3"]),
     ("notes", ["notes"]),
     ("notes-short", ["notes", "--sections", "chain-rule,conv2d,maxpool2d,batchnorm"]),
 ]

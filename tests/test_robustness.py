@@ -118,6 +118,8 @@ API = {
     "leaky_relu": ["input", "values", "seed", "negative_slope"],
     "softplus": ["input", "beta", "threshold", "max_terms"],
     "gelu": ["input", "approximate"],
+    "softmax": ["input", "dim", "max_terms"],
+    "log_softmax": ["input", "dim"],
 }
 ODD_VALUES = st.one_of(
     st.sampled_from(ODD_TEXT),

@@ -14,10 +14,20 @@ EXACT_SIMPLIFICATION = "exact symbolic equality (SymPy simplification to 0)"
 
 
 def is_zero(e: sp.Expr) -> bool:
-    rewritten = sp.expand(sp.sympify(e).rewrite(sp.exp))
-    if rewritten == 0:
+    rewritten = sp.sympify(e).rewrite(sp.exp)
+    if sp.expand(rewritten) == 0 or sp.cancel(sp.together(_exponentials_named(rewritten))) == 0:
         return True
     return bool(sp.simplify(rewritten) == 0)
+
+
+def _exponentials_named(e: sp.Expr) -> sp.Expr:
+    """exp(X_i) as a positive symbol E_i (exp(2 X_i) as E_i**2): a rational function of the E_i
+    is then zero exactly when ``cancel`` makes it 0 (softmax and cross-entropy are such)."""
+    names = {
+        sp.exp(v): sp.Symbol(f"exp_{v.name}", positive=True)
+        for v in sorted(e.free_symbols, key=lambda v: v.name)
+    }
+    return e.subs(names) if names else e
 
 
 def close(a: sp.Expr, b: sp.Expr, at: dict[sp.Symbol, sp.Rational]) -> bool:

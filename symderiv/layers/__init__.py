@@ -8,7 +8,7 @@ a family never imports another (``tests/test_architecture.py`` checks both).
 from __future__ import annotations
 
 from ..core.family import Registry
-from . import activation, chain_rule, conv, flatten, linear, norm, pool
+from . import activation, chain_rule, conv, flatten, linear, norm, pool, softmax
 
 FAMILIES = Registry(
     (
@@ -19,5 +19,6 @@ FAMILIES = Registry(
         norm.FAMILY,
         linear.FAMILY,
         flatten.FAMILY,
+        softmax.FAMILY,
     )
 )

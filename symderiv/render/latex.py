@@ -21,6 +21,8 @@ from ..core.results import Role, Tensor
 from ..core.symbols import element_latex, needs_separators, partial
 
 TERMS_PER_LINE = 4
+LINE_WIDTH = 90
+"""Characters of LaTeX source on one line of a long SymPy sum (about a page's width)."""
 MATRIX_LIMIT = 8
 """Matrices with more rows or columns than this are shown with their middle elided."""
 
@@ -67,6 +69,21 @@ class Notation:
 
     def expr(self, e: sp.Expr) -> str:
         return str(self.printer.doprint(e))
+
+    def expr_lines(self, e: sp.Expr, width: int = LINE_WIDTH) -> list[str]:
+        """A long sum a few terms per line, each continuation line led by its sign, so that it
+        fits the page; anything else, or a short sum, on one line."""
+        text = self.expr(e)
+        if len(text) <= width or not isinstance(e, sp.Add):
+            return [text]
+        lines: list[str] = []
+        for term in (self.expr(t) for t in sp.Add.make_args(e)):
+            signed = term if term.startswith("-") else "+ " + term
+            if lines and len(lines[-1]) + len(signed) < width:
+                lines[-1] += " " + signed
+            else:
+                lines.append(signed if lines else term)
+        return lines
 
     def sort_key(self, s: sp.Symbol) -> tuple[int, Index]:
         return self.order[s]

@@ -112,15 +112,6 @@ def diagonal(d: ActivationDerivation) -> Grid[sp.Expr]:
     return d.expansion.tensor("Y").symbols.map(lambda s: by_output.get(s, sp.Integer(0)))
 
 
-def _sum_lines(notation: Notation, e: sp.Expr) -> list[str]:
-    """A long sum one term per line (``+`` or ``-`` leading each continuation line)."""
-    text = notation.expr(e)
-    if len(text) <= LONG or not isinstance(e, sp.Add):
-        return [text]
-    terms = [notation.expr(t) for t in sp.Add.make_args(e)]
-    return [terms[0]] + [t if t.startswith("-") else "+ " + t for t in terms[1:]]
-
-
 def _lines(items: list[tuple[str, list[str]]]) -> tuple[list[Context], int]:
     shown = items[:SHOWN]
     return [{"lhs": lhs, "lines": rhs} for lhs, rhs in shown], len(items) - len(shown)
@@ -153,7 +144,7 @@ def build(d: ActivationDerivation) -> ActivationContext:
             )
     partials = diagonal(d)
     local = [
-        (notation.derivative(y[i], x[i]), _sum_lines(notation, partials[i])) for i in x.indices()
+        (notation.derivative(y[i], x[i]), notation.expr_lines(partials[i])) for i in x.indices()
     ]
     gradient = []
     for i, v in e.gradient("X").items():
