@@ -62,6 +62,8 @@ _PUBLIC = {
     "ActivationDerivation": "layers.activation.result",
     **dict.fromkeys(("softmax", "log_softmax"), "layers.softmax.derive"),
     "SoftmaxDerivation": "layers.softmax.result",
+    "cross_entropy": "layers.loss.derive",
+    "CrossEntropyDerivation": "layers.loss.result",
 }
 # torch.nn.functional's names for the same functions.
 _ALIASES = {
@@ -109,6 +111,8 @@ if TYPE_CHECKING:
     from .layers.flatten.result import FlattenDerivation
     from .layers.linear.derive import linear
     from .layers.linear.result import LinearDerivation
+    from .layers.loss.derive import cross_entropy
+    from .layers.loss.result import CrossEntropyDerivation
     from .layers.norm.derive import batchnorm, groupnorm, instancenorm, layernorm
     from .layers.norm.result import NormDerivation
     from .layers.pool.derive import (
@@ -131,6 +135,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ActivationDerivation",
+    "CrossEntropyDerivation",
     "Derivation",
     "FlattenDerivation",
     "LinearDerivation",
@@ -155,6 +160,7 @@ __all__ = [
     "conv_transpose1d",
     "conv_transpose2d",
     "conv_transpose3d",
+    "cross_entropy",
     "flatten",
     "gelu",
     "global_avgpool",

@@ -84,6 +84,23 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("softmax", ["softmax"]),
     ("softmax-dim0", ["softmax", "--input", "2x2", "--dim", "0"]),
     ("log-softmax", ["log-softmax", "--input", "3"]),
+    ("cross-entropy", ["cross-entropy"]),
+    (
+        "cross-entropy-weighted",
+        ["cross-entropy", "--target", "1,0", "--weight", "1,2,1", "--label-smoothing", "0.2"],
+    ),
+    (
+        "cross-entropy-probabilities",
+        [
+            "cross-entropy",
+            "--target-probabilities",
+            "0.25,0.75;1,0",
+            "--classes",
+            "2",
+            "--reduction",
+            "none",
+        ],
+    ),
     ("notes", ["notes"]),
     ("notes-short", ["notes", "--sections", "chain-rule,conv2d,maxpool2d,batchnorm"]),
 ]

@@ -120,6 +120,15 @@ API = {
     "gelu": ["input", "approximate"],
     "softmax": ["input", "dim", "max_terms"],
     "log_softmax": ["input", "dim"],
+    "cross_entropy": [
+        "batch",
+        "classes",
+        "target",
+        "target_probabilities",
+        "reduction",
+        "label_smoothing",
+        "weight",
+    ],
 }
 ODD_VALUES = st.one_of(
     st.sampled_from(ODD_TEXT),

@@ -76,7 +76,10 @@ VARIANCE = "sigma2"
 EPSILON = "epsilon"
 RUNNING_MEAN = "running_mean"
 RUNNING_VAR = "running_var"
+SAMPLE_LOSS = "l"
+"""Cross-entropy's per-sample losses, spelled as in print."""
 _LATEX_BASES = {
+    SAMPLE_LOSS: "\\ell",
     GAMMA: "\\gamma",
     BETA: "\\beta",
     NORMALIZED: "\\hat{x}",

@@ -8,7 +8,7 @@ a family never imports another (``tests/test_architecture.py`` checks both).
 from __future__ import annotations
 
 from ..core.family import Registry
-from . import activation, chain_rule, conv, flatten, linear, norm, pool, softmax
+from . import activation, chain_rule, conv, flatten, linear, loss, norm, pool, softmax
 
 FAMILIES = Registry(
     (
@@ -20,5 +20,6 @@ FAMILIES = Registry(
         linear.FAMILY,
         flatten.FAMILY,
         softmax.FAMILY,
+        loss.FAMILY,
     )
 )
