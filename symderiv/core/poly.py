@@ -88,6 +88,15 @@ class Poly:
                     acc[m] = acc.get(m, 0) + c1 * c2
         return Poly._trusted({m: c for m, c in acc.items() if c != 0})
 
+    def at(self, values: Mapping[sp.Symbol, Coefficient]) -> Coefficient:
+        """The exact value with every symbol replaced by its number (each must have one)."""
+        total: Coefficient = 0
+        for m, c in self._terms.items():
+            for s in m:
+                c = c * values[s]
+            total += c
+        return total
+
     def __iter__(self) -> Iterator[tuple[Monomial, Coefficient]]:
         return iter(self._terms.items())
 
