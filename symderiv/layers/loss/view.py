@@ -65,9 +65,8 @@ def scale_latex(d: CrossEntropyDerivation) -> str:
     spec = d.spec
     if spec.reduction == "none":
         return tensor_latex(gradient_key("l")) + " \\odot "
-    if spec.reduction == "sum":
-        return ""
-    return _tex_number(1 / spec.normaliser)
+    factor = 1 / spec.normaliser if spec.reduction == "mean" else Fraction(1)
+    return "" if factor == 1 else _tex_number(factor)
 
 
 def form_latex(form: Form, d: CrossEntropyDerivation) -> str:
@@ -147,9 +146,7 @@ def build(d: CrossEntropyDerivation) -> CrossEntropyContext:
         "omitted": omitted,
         "identities": [form_latex(i.form, d) for i in d.identities if i.proof.holds],
         "textbook": any(i.form.name == "textbook" and i.proof.holds for i in d.identities),
-        "scale": {"none": "", "sum": "1"}.get(
-            spec.reduction, _tex_number(1 / spec.normaliser)
-        ),
+        "scale": {"none": "", "sum": "1"}.get(spec.reduction, _tex_number(1 / spec.normaliser)),
         "tried": d.detections[0].tried,
         "verified": d.verified,
         "verification": [
