@@ -17,7 +17,7 @@ from ..core.figures import (
 
 EM_CM = 0.28
 """One em of \\footnotesize, in centimetres: cells are sized in em for both renderers."""
-SYMBOLS = {"∂": "\\partial ", "·": "\\cdot "}
+SYMBOLS = {"∂": "\\partial ", "·": "\\cdot ", "×": "\\times "}
 
 
 def colour(hex_rgb: str) -> str:
@@ -31,7 +31,9 @@ def label_tex(label: Label) -> str:
         if run.style == "sub":
             parts.append(f"_{{{run.text}}}")
         elif run.style == "upright":
-            parts.append(f"\\mathrm{{{run.text}}}")
+            # A hyphenated word (cross-entropy) as text: in \mathrm its hyphen sets as a minus.
+            word = "\\text" if "-" in run.text else "\\mathrm"
+            parts.append(f"{word}{{{run.text}}}")
         elif run.style == "symbol":
             parts.append("".join(SYMBOLS.get(ch, ch) for ch in run.text))
         else:
