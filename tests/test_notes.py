@@ -117,7 +117,7 @@ def test_markdown_on_stdout_leaves_figures_out_and_says_so(
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--sections", "chain-rule,softmax"], "unknown section 'softmax'"),
+        (["--sections", "chain-rule,dropout"], "unknown section 'dropout'"),
         (["--sections", "conv2d,conv2d"], "listed twice"),
         (["--sections", ""], "unknown section ''"),
         (["--sections", "chain-rule", "--conv2d-input", "4x4"], "--conv2d-input"),
