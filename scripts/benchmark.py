@@ -1,6 +1,7 @@
 """Time the conv2d pipeline side by side with a plain-Python floor and with naive SymPy.
 
     python scripts/benchmark.py            # the figures quoted in README.md
+    python scripts/benchmark.py --network  # symderiv network: the default and a LeNet-like chain
 
 Each figure is the best of several runs, in one process: the plain-Python floor (the same
 forward and gradient terms spelled as strings, nothing proven), symderiv's derive + search +
@@ -108,6 +109,33 @@ def general(runs: int) -> None:
         )
 
 
+LENET = (
+    "conv2d(out_channels=6, kernel=5); relu; maxpool2d(kernel=2); conv2d(out_channels=16, "
+    "kernel=3); relu; flatten; linear(out_features=10); cross-entropy(target=3)"
+)
+
+
+def networks(runs: int) -> None:
+    """The whole-network worked example, derived and rendered as Markdown: the default chain on
+    1x1x5x5, and a LeNet-like chain on 1x1x12x12 (both backward passes, both compared)."""
+    print("| network | input | first run (s) | best of the rest (s) |")
+    print("|---|---|---:|---:|")
+    for name, layers, shape in (
+        ("default", None, (1, 1, 5, 5)),
+        ("LeNet-like", LENET, (1, 1, 12, 12)),
+    ):
+        options = {} if layers is None else {"layers": layers}
+
+        def work(o: dict[str, str] = options, s: tuple[int, ...] = shape) -> None:
+            symderiv.network(**o, input=s).to_markdown()
+
+        # The first run fills SymPy's caches (each layer's derivation at its sizes): a student's
+        # one command pays it; a program deriving many networks pays the second figure.
+        first = best_of(1, work)
+        rest = best_of(runs, work)
+        print(f"| {name} | {'x'.join(map(str, shape))} | {first:.2f} | {rest:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -118,7 +146,11 @@ def main() -> None:
         default=[(8, 3), (16, 3), (32, 3), (48, 3), (64, 3), (32, 5)],
         help="input x kernel pairs such as 128x3 (default: 8x3 ... 64x3 and 32x5)",
     )
+    parser.add_argument("--network", action="store_true", help="time symderiv network only")
     args = parser.parse_args()
+    if args.network:
+        networks(args.runs)
+        return
     print(
         f"# {platform.processor() or platform.machine()}, Python {platform.python_version()},"
         f" SymPy {sp.__version__}"

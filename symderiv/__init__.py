@@ -64,6 +64,8 @@ _PUBLIC = {
     "SoftmaxDerivation": "layers.softmax.result",
     "cross_entropy": "layers.loss.derive",
     "CrossEntropyDerivation": "layers.loss.result",
+    "network": "networks.derive",
+    "NetworkDerivation": "networks.result",
 }
 # torch.nn.functional's names for the same functions.
 _ALIASES = {
@@ -127,6 +129,8 @@ if TYPE_CHECKING:
     from .layers.pool.result import PoolDerivation
     from .layers.softmax.derive import log_softmax, softmax
     from .layers.softmax.result import SoftmaxDerivation
+    from .networks.derive import network
+    from .networks.result import NetworkDerivation
 
     max_pool1d, max_pool2d, max_pool3d = maxpool1d, maxpool2d, maxpool3d
     avg_pool1d, avg_pool2d, avg_pool3d = avgpool1d, avgpool2d, avgpool3d
@@ -139,6 +143,7 @@ __all__ = [
     "Derivation",
     "FlattenDerivation",
     "LinearDerivation",
+    "NetworkDerivation",
     "NormDerivation",
     "PoolDerivation",
     "PrimerDerivation",
@@ -179,6 +184,7 @@ __all__ = [
     "maxpool1d",
     "maxpool2d",
     "maxpool3d",
+    "network",
     "relu",
     "sigmoid",
     "softmax",

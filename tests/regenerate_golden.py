@@ -101,6 +101,7 @@ COMMANDS: list[tuple[str, list[str]]] = [
             "none",
         ],
     ),
+    ("network", ["network"]),
     ("notes", ["notes"]),
     ("notes-short", ["notes", "--sections", "chain-rule,conv2d,maxpool2d,batchnorm"]),
 ]
@@ -118,7 +119,7 @@ CASES += [(f"{name}.json", [*args, "--format", "json"]) for name, args in COMMAN
 # A layer's figures: TikZ inside a fragment (the notes above carry theirs in the standalone).
 CASES += [
     (f"{name}-figures.en.tex", [name, "--format", "latex", "--figures"])
-    for name in ("conv2d", "maxpool2d", "chain-rule")
+    for name in ("conv2d", "maxpool2d", "chain-rule", "network")
 ]
 
 

@@ -1,7 +1,7 @@
 """The package's dependency rule, read from the source with ``ast``: every import counts, those
 inside functions and under ``TYPE_CHECKING`` included.
 
-    cli → layers → render → core,   layers → core,   core → nothing above itself
+    cli → networks → layers → render → core,   layers → core,   core → nothing above itself
 
 and no module imports itself back through any chain of imports.
 """
@@ -19,7 +19,8 @@ ALLOWED = {
     "core": {"core"},
     "render": {"render", "core"},
     "layers": {"layers", "render", "core"},
-    "cli": {"cli", "layers", "render", "core"},
+    "networks": {"networks", "layers", "render", "core"},
+    "cli": {"cli", "networks", "layers", "render", "core"},
 }
 """What each package may import (besides the standard library and third-party packages)."""
 

@@ -15,6 +15,7 @@ import click
 
 from ..core.errors import SymderivError
 from ..layers import FAMILIES
+from ..networks import COMMAND as NETWORK
 from .commands import layer_command, verify_command
 from .notes import notes_command
 
@@ -40,6 +41,9 @@ for _command in FAMILIES.commands():
     cli.add_command(layer_command(_command))
     verify_group.add_command(verify_command(_command))
 cli.add_command(notes_command(FAMILIES))
+# The network chains layer commands; it is a command of its own, not a layer of the notes.
+cli.add_command(layer_command(NETWORK))
+verify_group.add_command(verify_command(NETWORK))
 
 
 class Stopped(Exception):
