@@ -292,6 +292,11 @@ def test_the_parser_reads_values_and_lists() -> None:
             "reduction='none' leaves no scalar loss",
         ),
         ("flatten; linear(bias=2); cross-entropy", "bias='2'; expected true or false"),
+        (
+            "flatten; linear(max_terms=5); cross-entropy",
+            "layer 2 (linear): input 1x25 with 2 output features needs 50 product terms, over the "
+            "limit of 5; raise it with max_terms= in the layer's options",
+        ),
     ],
 )
 def test_bad_layers_are_one_line(

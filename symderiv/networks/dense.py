@@ -23,6 +23,7 @@ from .stage import (
     chain,
     forward_values,
     gathered,
+    limit,
     numbers_for,
     upstream_for,
 )
@@ -44,7 +45,7 @@ class Linear:
             )
         out = int(options.get("out_features") or 2)
         bias = bool(options.get("bias", True))
-        chosen = {"out_features": out, "bias": bias}
+        chosen = {"out_features": out, "bias": bias, **limit(options)}
         parameters = {"W": draw("W", (out, shape[1]))}
         if bias:
             parameters["b"] = draw("b", (out,))
@@ -57,6 +58,7 @@ class Linear:
             in_features=i,
             out_features=stage.options["out_features"],
             bias=stage.options["bias"],
+            **limit(stage.options),
         )
 
     def forward(self, stage: Stage, x: Array) -> tuple[Array, tuple[LayerDerivation, ...]]:
@@ -119,6 +121,7 @@ class Flatten:
             input=stage.input_shape,
             start_dim=stage.options["start_dim"],
             end_dim=stage.options["end_dim"],
+            **limit(stage.options),
         )
         return forward_values(d, numbers_for(d, {"X": x})), (d,)
 
@@ -144,7 +147,7 @@ class Rectifier:
     def build(
         self, where: str, options: dict[str, Any], shape: tuple[int, ...], draw: Draw
     ) -> tuple[dict[str, Any], tuple[int, ...], dict[str, Array]]:
-        chosen: dict[str, Any] = {}
+        chosen: dict[str, Any] = limit(options)
         if self.name == "leaky-relu":
             slope = options.get("negative_slope", Fraction(1, 100))
             chosen["negative_slope"] = slope
@@ -161,6 +164,7 @@ class Rectifier:
             flat,
             "values",
             negative_slope=self.slope(stage) or Fraction(1, 100),
+            **limit(stage.options),
         )
         d = derive_activation(spec)
         values = forward_values(d, numbers_for(d, {"X": flat}))

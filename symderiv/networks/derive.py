@@ -125,9 +125,20 @@ def build_stages(
         kind: Kind = KINDS[t.name]
         where = f"--layers: layer {t.index} ({t.name})"
         options = given(t, commands[t.name], kind.owned)
-        chosen, out_shape, parameters = kind.build(where, options, shape, numbers.drawer(t.index))
-        stage = Stage(t.index, t.name, chosen, shape, out_shape, parameters, EMPTY, (), kind)
-        output, derivations = kind.forward(stage, x)
+        try:
+            chosen, out_shape, parameters = kind.build(
+                where, options, shape, numbers.drawer(t.index)
+            )
+            stage = Stage(t.index, t.name, chosen, shape, out_shape, parameters, EMPTY, (), kind)
+            output, derivations = kind.forward(stage, x)
+        except SymderivError as error:
+            # The layer's own message (a size, a work limit), said of this stage.
+            message = str(error).replace(
+                "raise it with --max-terms (max_terms= in Python)",
+                "raise it with max_terms= in the layer's options",
+            )
+            said = message if message.startswith("--layers:") else f"{where}: {message}"
+            raise SymderivError(said) from None
         stage = dataclasses.replace(stage, output=output, derivations=derivations)
         stages.append(stage)
         x, shape = output, out_shape

@@ -22,8 +22,8 @@ from ..core.protocol import LayerDerivation
 from ..core.symbols import tensor_symbols
 from ..layers.loss.derive import cross_entropy_spec, derive
 from ..layers.loss.result import CrossEntropyDerivation
-from ..layers.loss.spec import CrossEntropySpec
-from .stage import EMPTY, Array, Backward, Gradient, Stage
+from ..layers.loss.spec import DEFAULT_MAX_TERMS, CrossEntropySpec
+from .stage import EMPTY, Array, Backward, Gradient, Stage, limit
 
 Draw = Callable[[str, tuple[int, ...]], Array]
 PROBABILITY = "P"
@@ -76,6 +76,7 @@ class CrossEntropy:
             "reduction": spec.reduction,
             "label_smoothing": spec.label_smoothing,
             "weight": spec.weight,
+            **limit(options),
         }
         return filled, (), {}
 
@@ -90,6 +91,7 @@ class CrossEntropy:
             o["reduction"],
             o["label_smoothing"],
             o["weight"],
+            o.get("max_terms", DEFAULT_MAX_TERMS),
         )
         return EMPTY, (derive(spec),)
 

@@ -59,7 +59,7 @@ def given(stage: StageText, command: Command, owned: tuple[str, ...]) -> dict[st
                 "it out"
             )
         if key not in by_name:
-            offered = ", ".join(n for n in by_name if n not in owned and n != "max_terms")
+            offered = ", ".join(n for n in by_name if n not in owned)
             raise SymderivError(f"{where}: unknown option {key!r}; it takes {offered or 'none'}")
         chosen[key] = read(by_name[key], value, where)
     return chosen

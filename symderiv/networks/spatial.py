@@ -15,7 +15,7 @@ from ..core.protocol import LayerDerivation
 from ..layers.conv.derive import conv1d, conv2d, conv3d
 from ..layers.pool.derive import MaxPoolSpec, avg_pool, derive_max, geometry
 from ..layers.pool.result import PoolDerivation
-from ..layers.pool.windows import PoolGeometry
+from ..layers.pool.windows import DEFAULT_MAX_TERMS, PoolGeometry
 from .stage import (
     Array,
     Backward,
@@ -25,6 +25,7 @@ from .stage import (
     chain,
     forward_values,
     gathered,
+    limit,
     numbers_for,
     symbols_of,
     upstream_for,
@@ -75,6 +76,7 @@ class Conv:
             "groups": options.get("groups") or 1,
             "out_channels": options["out_channels"],
             "bias": bool(options.get("bias", False)),
+            **limit(options),
         }
         d = self.derivation(shape, chosen, where)
         w, o = symbols_of(d, "W").shape, symbols_of(d, "O").shape
@@ -98,6 +100,7 @@ class Conv:
                 out_channels=chosen["out_channels"],
                 batch=shape[0],
                 bias=chosen["bias"],
+                **limit(chosen),
             )
         except SymderivError as error:
             raise SymderivError(f"{where}: {error}") from None
@@ -170,6 +173,7 @@ class Pool:
             else kernel,
             "padding": _axes(options.get("padding"), self.k, "padding", where, 0),
             "ceil_mode": bool(options.get("ceil_mode", False)),
+            **limit(options),
         }
         if self.kind == "max":
             chosen["dilation"] = _axes(options.get("dilation"), self.k, "dilation", where, 1)
@@ -202,6 +206,7 @@ class Pool:
     def derive_plane(self, stage: Stage, values: Array) -> PoolDerivation:
         if self.kind == "max":
             g = self.geometry(stage.input_shape, stage.options)
+            g.check_work(stage.options.get("max_terms", DEFAULT_MAX_TERMS))
             return derive_max(MaxPoolSpec(g, values, "values", None), self.name)
         return avg_pool(
             self.k,
@@ -211,6 +216,7 @@ class Pool:
             stage.options["padding"],
             stage.options["ceil_mode"],
             stage.options["count_include_pad"],
+            stage.options.get("max_terms", DEFAULT_MAX_TERMS),
         )
 
     def forward(self, stage: Stage, x: Array) -> tuple[Array, tuple[LayerDerivation, ...]]:

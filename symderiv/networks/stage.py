@@ -146,3 +146,8 @@ def add_into(
     for index, value in parts:
         cells.setdefault(index, []).append(value)
     return Grid.build(grid_shape, lambda i: Poly.total(cells.get(i, [])))
+
+
+def limit(options: dict[str, Any]) -> dict[str, Any]:
+    """The stage's own ``max_terms=`` for its layer's derivation, when it gives one."""
+    return {} if options.get("max_terms") is None else {"max_terms": options["max_terms"]}
