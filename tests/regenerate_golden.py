@@ -102,6 +102,19 @@ COMMANDS: list[tuple[str, list[str]]] = [
         ],
     ),
     ("network", ["network"]),
+    (
+        "network-symbols",
+        [
+            "network",
+            "--mode",
+            "symbols",
+            "--input",
+            "1x1x3x3",
+            "--layers",
+            "conv2d(out_channels=1, kernel=2); flatten; linear(out_features=2); "
+            "cross-entropy(target=1)",
+        ],
+    ),
     ("notes", ["notes"]),
     ("notes-short", ["notes", "--sections", "chain-rule,conv2d,maxpool2d,batchnorm"]),
 ]

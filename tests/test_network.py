@@ -349,7 +349,70 @@ def test_the_markdown_math_passes_katex_strict() -> None:
     from .test_output_checks import extract_math, run_katex
 
     pieces = []
+    symbols = symderiv.network(layers=SMALL, input="1x1x3x3", mode="symbols")
     for lang in ("en", "zh"):
         pieces += extract_math(symderiv.network().to_markdown(lang))
+        pieces += extract_math(symbols.to_markdown(lang))
     errors = run_katex(pieces)
     assert not errors, [(pieces[int(e["index"])].tex[:200], e["message"]) for e in errors[:5]]
+
+
+SMALL = (
+    "conv2d(out_channels=2, kernel=2, bias=true); avgpool2d(kernel=2, stride=1); flatten; "
+    "linear(out_features=2); cross-entropy(target=1)"
+)
+
+
+def test_symbols_mode_at_the_seeds_numbers_is_numbers_mode() -> None:
+    """Every symbolic value, with the seed's numbers put in for the symbols, is exactly the
+    numbers-mode value: the two modes are one computation."""
+    numbers = symderiv.network(layers=SMALL, input="1x1x3x3", seed=5)
+    symbols = symderiv.network(layers=SMALL, input="1x1x3x3", seed=5, mode="symbols")
+    assert symbols.verified and numbers.verified
+    put: dict[Any, Poly] = {}
+    for leaf in symbols.leaves:
+        index = leaf.key[1:]
+        array = (
+            numbers.input
+            if leaf.key == "X"
+            else numbers.stages[int(index) - 1].parameters[leaf.key[0]]
+        )
+        put.update({s: Poly.constant(v) for s, v in zip(leaf.symbols.cells, array.cells)})
+    probabilities = {s: Poly.symbol(s) for s in tensor_symbols("P", (1, 2)).cells}
+
+    def at_numbers(g: Grid[Poly]) -> tuple[Poly, ...]:
+        return tuple(p.substitute({**put, **probabilities}) for p in g.cells)
+
+    for sym, num in zip(symbols.stages[:-1], numbers.stages[:-1]):
+        assert at_numbers(sym.output) == tuple(Poly.constant(v) for v in num.output.cells)
+    for sym, num in zip(symbols.backward, numbers.backward):
+        assert at_numbers(sym.input) == num.input.cells
+        for key in num.parameters:
+            assert at_numbers(sym.parameters[key]) == num.parameters[key].cells
+    data = json.loads(symbols.to_json())
+    assert data["stages"][-1]["logit_symbols"] == [["A4_1_1", "A4_1_2"]]
+    assert data["options"]["mode"] == "symbols"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        ([], "layer 2 (relu): its branches depend on the values, so it needs numbers"),
+        (["--values", "{}"], "--values: symbols mode has no numbers"),
+        (
+            [
+                "--layers",
+                "conv2d(out_channels=4, kernel=2); flatten; linear(out_features=10); cross-entropy",
+                "--input",
+                "2x2x6x6",
+            ],
+            "symbols mode is for tiny networks",
+        ),
+    ],
+)
+def test_symbols_mode_refuses_what_it_cannot_do(
+    args: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["network", "--mode", "symbols", *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err, err

@@ -21,13 +21,18 @@ def is_zero(e: sp.Expr) -> bool:
 
 
 def _exponentials_named(e: sp.Expr) -> sp.Expr:
-    """exp(X_i) as a positive symbol E_i (exp(2 X_i) as E_i**2): a rational function of the E_i
-    is then zero exactly when ``cancel`` makes it 0 (softmax and cross-entropy are such)."""
+    """exp(X_i) as a positive symbol E_i (exp(2 X_i) as E_i**2), any other exponential as a
+    positive symbol of its own: a rational function of these is zero exactly when ``cancel``
+    makes it 0 (softmax and cross-entropy are such). Naming exponentials that are related
+    (exp(a) and exp(2a)) as independent can only miss a zero, never claim one."""
     names = {
         sp.exp(v): sp.Symbol(f"exp_{v.name}", positive=True)
         for v in sorted(e.free_symbols, key=lambda v: v.name)
     }
-    return e.subs(names) if names else e
+    named = e.subs(names) if names else e
+    # Exponentials of sums (the logits of a network, in its symbols) are named as they stand.
+    rest = sorted(named.atoms(sp.exp), key=sp.default_sort_key)
+    return named.xreplace({a: sp.Dummy(positive=True) for a in rest}) if rest else named
 
 
 def close(a: sp.Expr, b: sp.Expr, at: dict[sp.Symbol, sp.Rational]) -> bool:

@@ -97,6 +97,12 @@ class Poly:
             total += c
         return total
 
+    def substitute(self, values: Mapping[sp.Symbol, Poly]) -> Poly:
+        """The polynomial with every symbol replaced by a polynomial (each must have one)."""
+        return Poly.total(
+            _product_of([values[s] for s in m]).scale(c) for m, c in self._terms.items()
+        )
+
     def __iter__(self) -> Iterator[tuple[Monomial, Coefficient]]:
         return iter(self._terms.items())
 
@@ -192,6 +198,13 @@ class Poly:
         key = order or _by_name
         keyed = [(tuple(sorted(m, key=key)), c) for m, c in self._terms.items()]
         return sorted(keyed, key=lambda mc: [key(s) for s in mc[0]])
+
+
+def _product_of(factors: list[Poly]) -> Poly:
+    result = Poly.constant(1)
+    for f in factors:
+        result = result * f
+    return result
 
 
 def _term_key(mc: tuple[Monomial, Coefficient]) -> tuple[str, ...]:

@@ -61,6 +61,13 @@ OPTIONS = (
         show_default=False,
     ),
     Option(
+        "--mode",
+        "numbers (exact values from --seed or --values) or symbols (every input and parameter a "
+        "symbol: the expressions at each stage, for tiny networks without ReLU or max pooling).",
+        choices=("numbers", "symbols"),
+        default="numbers",
+    ),
+    Option(
         "--lr",
         "Learning rate of the SGD step.",
         parse=exact_decimal,

@@ -25,6 +25,8 @@ from .stage import (
     gathered,
     limit,
     numbers_for,
+    numbers_only,
+    times,
     upstream_for,
 )
 
@@ -71,10 +73,10 @@ class Linear:
         (n, i), o = stage.input_shape, stage.options["out_features"]
         assert isinstance(o, int)
         dx = Grid.build(
-            (n, i), lambda a: Poly.total(upstream[(a[0], k)].scale(w[(k, a[1])]) for k in range(o))
+            (n, i), lambda a: Poly.total(times(upstream[(a[0], k)], w[(k, a[1])]) for k in range(o))
         )
         dw = Grid.build(
-            (o, i), lambda a: Poly.total(upstream[(r, a[0])].scale(x[(r, a[1])]) for r in range(n))
+            (o, i), lambda a: Poly.total(times(upstream[(r, a[0])], x[(r, a[1])]) for r in range(n))
         )
         grads = {"W": dw}
         if "b" in stage.parameters:
@@ -157,7 +159,8 @@ class Rectifier:
         return Fraction(0) if self.name == "relu" else Fraction(stage.options["negative_slope"])
 
     def forward(self, stage: Stage, x: Array) -> tuple[Array, tuple[LayerDerivation, ...]]:
-        flat = Grid((1, len(x.cells)), x.cells)
+        values_of_x = numbers_only(x, f"--layers: layer {stage.index} ({self.name})")
+        flat = Grid((1, len(x.cells)), values_of_x.cells)
         spec = ActivationSpec(
             self.name,
             flat.shape,
@@ -173,10 +176,9 @@ class Rectifier:
     def compact(self, stage: Stage, x: Array, upstream: Gradient) -> Backward:
         """dL/dX = dL/dY ⊙ (1[X > 0] + a 1[X <= 0]), a = 0 for ReLU: PyTorch's choice at 0."""
         a = self.slope(stage)
+        cells = numbers_only(x, self.name).cells
         return Backward(
-            Grid(
-                x.shape, tuple(g if v > 0 else g.scale(a) for g, v in zip(upstream.cells, x.cells))
-            ),
+            Grid(x.shape, tuple(g if v > 0 else g.scale(a) for g, v in zip(upstream.cells, cells))),
             {},
         )
 

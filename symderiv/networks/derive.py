@@ -9,20 +9,24 @@ import dataclasses
 import json
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
+
+import sympy as sp
 
 from ..core.errors import SymderivError, checked_keywords
 from ..core.grid import Grid
 from ..core.parse import coerce_shape, exact_decimal, shown, whole
 from ..core.poly import Poly
 from ..core.results import Proof
+from ..core.symbols import tensor_symbols
 from ..layers import FAMILIES
 from .defaults import DEFAULT_INPUT, DEFAULT_LAYERS, DEFAULT_SEED
 from .kinds import KINDS, LOSS
 from .loss import CrossEntropy
 from .options import given
 from .result import NetworkDerivation, StageCheck
-from .stage import EMPTY, Array, Backward, Kind, Stage
+from .stage import EMPTY, Array, Backward, Kind, Stage, Value
 from .syntax import parse_layers
 from .view import VIEW
 
@@ -33,6 +37,10 @@ TWO_PATHS = (
     "exact equality of two backward passes: the layer's identity, and the chain rule element by "
     "element"
 )
+
+
+def _as_poly(v: Value) -> Poly:
+    return v if isinstance(v, Poly) else Poly.constant(v)
 
 
 def _exact(value: object, where: str) -> Fraction:
@@ -63,19 +71,45 @@ def _grid(value: object, shape: tuple[int, ...], where: str) -> Array:
     return Grid(shape, tuple(cells))
 
 
-class Numbers:
-    """Where each array's numbers come from: --values by name, else the seed, in one order."""
+MODES = ("numbers", "symbols")
+SYMBOLS_LIMIT = 5_000
+"""Terms in one stage's output in symbols mode: products of symbols grow with every layer, and
+the mode is for networks small enough to read."""
 
-    def __init__(self, seed: int, values: dict[str, object]) -> None:
+
+@dataclass(frozen=True)
+class Leaf:
+    """An array of symbols in symbols mode: the input (``X``) or a parameter (``W1`` for layer
+    1's weight, printed W^(1))."""
+
+    key: str
+    latex: str
+    symbols: Grid[sp.Symbol]
+
+
+class Numbers:
+    """Where each array's numbers come from: --values by name, else the seed, in one order; in
+    symbols mode every array is a tensor of symbols instead."""
+
+    def __init__(self, seed: int, values: dict[str, object], symbolic: bool = False) -> None:
         self.rng = random.Random(seed)
         self.values = values
         self.used: set[str] = set()
+        self.symbolic = symbolic
+        self.leaves: list[Leaf] = []
 
     def drawer(self, index: int) -> Callable[[str, tuple[int, ...]], Array]:
         """Layer ``index``'s parameters: ``--values`` key ``"1.W"``, else the seed."""
         return lambda name, shape: self.draw(f"{index}.{name}", name, shape)
 
     def draw(self, name: str, kind: str, shape: tuple[int, ...]) -> Array:
+        if self.symbolic:
+            index, _, parameter = name.rpartition(".")
+            key = "X" if name == "input" else f"{parameter}{index}"
+            latex = "X" if name == "input" else f"{parameter}^{{({index})}}"
+            symbols = tensor_symbols(key, shape)
+            self.leaves.append(Leaf(key, latex, symbols))
+            return symbols.map(Poly.symbol)
         if name in self.values:
             self.used.add(name)
             return _grid(self.values[name], shape, name)
@@ -139,6 +173,13 @@ def build_stages(
             )
             said = message if message.startswith("--layers:") else f"{where}: {message}"
             raise SymderivError(said) from None
+        if numbers.symbolic:
+            terms = sum(len(v) for v in output.cells if isinstance(v, Poly))
+            if terms > SYMBOLS_LIMIT:
+                raise SymderivError(
+                    f"{where}: its output has {terms:,} terms in symbols, over the limit of "
+                    f"{SYMBOLS_LIMIT:,}: symbols mode is for tiny networks; use --mode numbers"
+                )
         stage = dataclasses.replace(stage, output=output, derivations=derivations)
         stages.append(stage)
         x, shape = output, out_shape
@@ -158,9 +199,14 @@ def _check(stage: Stage, compact: Backward, elementwise: Backward) -> StageCheck
 
 
 def derive(
-    layers: str, shape: tuple[int, ...], seed: int, values: dict[str, object], lr: Fraction
+    layers: str,
+    shape: tuple[int, ...],
+    seed: int,
+    values: dict[str, object],
+    lr: Fraction,
+    mode: str = "numbers",
 ) -> NetworkDerivation:
-    numbers = Numbers(seed, values)
+    numbers = Numbers(seed, values, symbolic=mode == "symbols")
     first, stages = build_stages(layers, shape, numbers)
     inputs = [first, *(s.output for s in stages[:-1])]
     loss_kind = stages[-1].kind
@@ -181,9 +227,7 @@ def derive(
         {
             k: Grid(
                 v.shape,
-                tuple(
-                    Poly.constant(t) - g.scale(lr) for t, g in zip(v.cells, b.parameters[k].cells)
-                ),
+                tuple(_as_poly(t) - g.scale(lr) for t, g in zip(v.cells, b.parameters[k].cells)),
             )
             for k, v in s.parameters.items()
         }
@@ -200,6 +244,8 @@ def derive(
         tuple(checks),
         loss,
         updated,
+        mode,
+        tuple(numbers.leaves),
         view=VIEW,
     )
 
@@ -211,10 +257,15 @@ def network(
     seed: int = DEFAULT_SEED,
     values: object = None,
     lr: object = "0.1",
+    mode: str = "numbers",
 ) -> NetworkDerivation:
     """Work a whole network by hand: ``layers`` in the --layers syntax, ``input`` N x C x ...,
     numbers from ``seed`` or ``values`` (``{"input": [...], "1.W": [...]}``), one SGD step of
-    rate ``lr``."""
+    rate ``lr``; ``mode="symbols"`` keeps the input and the parameters as symbols instead."""
+    if mode not in MODES:
+        raise SymderivError(f"--mode: invalid value {shown(mode)}; expected numbers or symbols")
+    if mode == "symbols" and values is not None:
+        raise SymderivError("--values: symbols mode has no numbers; use --mode numbers")
     if not isinstance(layers, str):
         raise SymderivError(f"--layers: invalid value {shown(layers)}; expected text")
     number = whole(seed)
@@ -223,4 +274,4 @@ def network(
     rate = exact_decimal(str(lr), "--lr") if not isinstance(lr, Fraction) else lr
     if rate <= 0:
         raise SymderivError(f"--lr: {shown(lr)}; the learning rate must be positive")
-    return derive(layers, coerce_shape(input, "--input", 5), number, _values(values), rate)
+    return derive(layers, coerce_shape(input, "--input", 5), number, _values(values), rate, mode)

@@ -23,10 +23,15 @@ from ..core.symbols import tensor_symbols
 from ..layers.loss.derive import cross_entropy_spec, derive
 from ..layers.loss.result import CrossEntropyDerivation
 from ..layers.loss.spec import DEFAULT_MAX_TERMS, CrossEntropySpec
-from .stage import EMPTY, Array, Backward, Gradient, Stage, limit
+from .stage import EMPTY, Array, Backward, Gradient, Stage, limit, sympy_value
 
 Draw = Callable[[str, tuple[int, ...]], Array]
 PROBABILITY = "P"
+
+
+def logit_key(index: int) -> str:
+    """The symbols of layer ``index``'s output, as the loss reads them in symbols mode."""
+    return f"A{index}"
 
 
 def _rational(v: Fraction) -> sp.Rational:
@@ -95,10 +100,22 @@ class CrossEntropy:
         )
         return EMPTY, (derive(spec),)
 
+    def logits(self, stage: Stage, x: Array) -> dict[sp.Symbol, sp.Expr]:
+        """The layer's logit symbols, by their values: numbers; or, in symbols mode, symbols
+        named for the previous layer's output (A3_1_2 for A^(3)), whose own expressions that
+        layer's section shows: a loss written in them stays readable."""
+        (d,) = stage.derivations
+        assert isinstance(d, CrossEntropyDerivation)
+        symbols = d.expansion.tensor("X").symbols
+        if any(isinstance(v, Poly) for v in x.cells):
+            named = tensor_symbols(logit_key(stage.index - 1), stage.input_shape)
+            return dict(zip(symbols.cells, named.cells))
+        return {s: sympy_value(v) for s, v in zip(symbols.cells, x.cells)}
+
     def values(self, stage: Stage, x: Array) -> LossValues:
         (d,) = stage.derivations
         assert isinstance(d, CrossEntropyDerivation)
-        logits = {s: _rational(v) for s, v in zip(d.expansion.tensor("X").symbols.cells, x.cells)}
+        logits = self.logits(stage, x)
         n, c = stage.input_shape
         probabilities = Grid.build(
             (n, c),
@@ -133,7 +150,7 @@ class CrossEntropy:
         assert isinstance(d, CrossEntropyDerivation)
         compact = self.compact(stage, x, upstream)
         values = self.values(stage, x)
-        logits = {s: _rational(v) for s, v in zip(d.expansion.tensor("X").symbols.cells, x.cells)}
+        logits = self.logits(stage, x)
         p = tensor_symbols(PROBABILITY, stage.input_shape)
         exact = {p[i]: v for i, v in values.probabilities.items()}
         unproven = Poly.symbol(sp.Symbol("unproven"))

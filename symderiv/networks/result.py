@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from ..core.protocol import Viewer
 from ..core.results import Proof
@@ -39,6 +40,10 @@ class NetworkDerivation(Renders):
     loss: LossValues
     updated: tuple[dict[str, Gradient], ...]
     """Per stage: each parameter after one SGD step, theta - lr * dL/dtheta."""
+    mode: str
+    """``numbers`` or ``symbols``."""
+    leaves: tuple[Any, ...]
+    """In symbols mode, the input's and the parameters' symbols (``derive.Leaf``)."""
     layer: str = "network"
     detections: tuple[()] = ()
     view: Viewer = field(kw_only=True, repr=False, compare=False)

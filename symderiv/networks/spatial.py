@@ -21,13 +21,16 @@ from .stage import (
     Backward,
     Gradient,
     Stage,
+    Value,
     add_into,
     chain,
     forward_values,
     gathered,
     limit,
     numbers_for,
+    numbers_only,
     symbols_of,
+    times,
     upstream_for,
 )
 
@@ -141,8 +144,8 @@ class Conv:
         sum of dL/dO over batch and space: each as the sum its definition scatters."""
         w = stage.parameters["W"]
         taps = self.taps(stage)
-        dx = add_into(stage.input_shape, [(xi, upstream[o].scale(w[wi])) for o, xi, wi, _ in taps])
-        dw = add_into(w.shape, [(wi, upstream[o].scale(x[xi])) for o, xi, wi, _ in taps])
+        dx = add_into(stage.input_shape, [(xi, times(upstream[o], w[wi])) for o, xi, wi, _ in taps])
+        dw = add_into(w.shape, [(wi, times(upstream[o], x[xi])) for o, xi, wi, _ in taps])
         grads = {"W": dw}
         if "b" in stage.parameters:
             grads["b"] = add_into((w.shape[0],), [((i[1],), g) for i, g in upstream.items()])
@@ -207,7 +210,8 @@ class Pool:
         if self.kind == "max":
             g = self.geometry(stage.input_shape, stage.options)
             g.check_work(stage.options.get("max_terms", DEFAULT_MAX_TERMS))
-            return derive_max(MaxPoolSpec(g, values, "values", None), self.name)
+            numbers = numbers_only(values, f"--layers: layer {stage.index} ({self.name})")
+            return derive_max(MaxPoolSpec(g, numbers, "values", None), self.name)
         return avg_pool(
             self.k,
             stage.input_shape[2:],
@@ -221,7 +225,7 @@ class Pool:
 
     def forward(self, stage: Stage, x: Array) -> tuple[Array, tuple[LayerDerivation, ...]]:
         derivations = []
-        out: dict[Index, Fraction] = {}
+        out: dict[Index, Value] = {}
         shared = None if self.kind == "max" else self.derive_plane(stage, x)
         for n, c in self.planes(stage.input_shape):
             values = self.plane(x, n, c)

@@ -20,11 +20,14 @@ from typing import Any, Protocol
 
 import sympy as sp
 
+from ..core.errors import SymderivError
 from ..core.grid import Grid
 from ..core.poly import Poly
 from ..core.protocol import LayerDerivation
 
-Array = Grid[Fraction]
+Value = Fraction | Poly
+"""A number, or in symbols mode a polynomial in the network's input and parameter symbols."""
+Array = Grid[Value]
 Gradient = Grid[Poly]
 EMPTY: Grid[Any] = Grid((0,), ())
 """No array: the loss stage's output, and the upstream gradient before the loss."""
@@ -81,20 +84,41 @@ class Kind(Protocol):
     def elementwise(self, stage: Stage, x: Array, upstream: Gradient) -> Backward: ...
 
 
-def evaluate(value: Any, numbers: Mapping[sp.Symbol, Fraction]) -> Fraction:
-    """A local gradient (a Poly, or a SymPy number or expression) at the stage's numbers."""
+def sympy_value(v: Value) -> sp.Expr:
+    return v.to_sympy() if isinstance(v, Poly) else sp.Rational(v.numerator, v.denominator)
+
+
+def numbers_only(array: Array, where: str) -> Grid[Fraction]:
+    """The array's numbers, for a layer whose branches the values decide (ReLU, max pooling):
+    in symbols mode there are none to decide by."""
+    if any(isinstance(v, Poly) for v in array.cells):
+        raise SymderivError(
+            f"{where}: its branches depend on the values, so it needs numbers; use --mode numbers"
+        )
+    return Grid(array.shape, tuple(v for v in array.cells if isinstance(v, Fraction)))
+
+
+def times(g: Poly, v: Value) -> Poly:
+    return g.scale(v) if isinstance(v, Fraction) else g * v
+
+
+def evaluate(value: Any, numbers: Mapping[sp.Symbol, Value]) -> Value:
+    """A local gradient (a Poly, or a SymPy number or expression) at the stage's values: a
+    number, or in symbols mode the polynomial it becomes."""
     if isinstance(value, Poly):
-        return Fraction(value.at(numbers))
-    number = sp.sympify(value).xreplace(
-        {s: sp.Rational(v.numerator, v.denominator) for s, v in numbers.items()}
-    )
+        if all(isinstance(v, Fraction) for v in numbers.values()):
+            return Fraction(value.at(numbers))  # type: ignore[arg-type]
+        return value.substitute(
+            {s: v if isinstance(v, Poly) else Poly.constant(v) for s, v in numbers.items()}
+        )
+    number = sp.sympify(value).xreplace({s: sympy_value(v) for s, v in numbers.items()})
     rational = sp.Rational(number)
     return Fraction(int(rational.p), int(rational.q))
 
 
 def chain(
     derivation: Any,
-    numbers: Mapping[sp.Symbol, Fraction],
+    numbers: Mapping[sp.Symbol, Value],
     upstream: Mapping[sp.Symbol, Poly],
 ) -> dict[sp.Symbol, Poly]:
     """dL/dv for every input symbol v of one layer derivation, element by element: the sum over
@@ -103,7 +127,7 @@ def chain(
     for local in derivation.expansion.local_gradients:
         factor = evaluate(local.value, numbers)
         if factor:
-            parts.setdefault(local.wrt, []).append(upstream[local.output].scale(factor))
+            parts.setdefault(local.wrt, []).append(times(upstream[local.output], factor))
     return {s: Poly.total(p) for s, p in parts.items()}
 
 
@@ -112,9 +136,9 @@ def symbols_of(derivation: Any, key: str) -> Grid[sp.Symbol]:
     return symbols
 
 
-def numbers_for(derivation: Any, arrays: Mapping[str, Array]) -> dict[sp.Symbol, Fraction]:
-    """The symbol of every element of the named tensors, with its number."""
-    numbers: dict[sp.Symbol, Fraction] = {}
+def numbers_for(derivation: Any, arrays: Mapping[str, Grid[Any]]) -> dict[sp.Symbol, Value]:
+    """The symbol of every element of the named tensors, with its value."""
+    numbers: dict[sp.Symbol, Value] = {}
     for key, array in arrays.items():
         numbers.update(zip(symbols_of(derivation, key).cells, array.cells))
     return numbers
@@ -129,13 +153,9 @@ def gathered(derivation: Any, key: str, gradients: Mapping[sp.Symbol, Poly]) -> 
     return symbols_of(derivation, key).map(lambda s: gradients.get(s, zero))
 
 
-def forward_values(derivation: Any, numbers: Mapping[sp.Symbol, Fraction]) -> Array:
+def forward_values(derivation: Any, numbers: Mapping[sp.Symbol, Value]) -> Array:
     forward: Grid[Any] = derivation.expansion.forward
     return forward.map(lambda v: evaluate(v, numbers))
-
-
-def constant(array: Array) -> Gradient:
-    return array.map(Poly.constant)
 
 
 def add_into(

@@ -13,11 +13,11 @@ from ..core.grid import Grid, indices
 from ..core.poly import Poly
 from ..core.protocol import KeyEquation, LayerDerivation
 from ..core.results import Role, Tensor
-from ..core.symbols import tensor_symbols
+from ..core.symbols import index_latex, tensor_symbols
 from ..render.json import SCHEMA_VERSION, verification
-from ..render.latex import MATRIX_LIMIT, Notation, matrix
+from ..render.latex import MATRIX_LIMIT, ElementPrinter, Notation, matrix
 from . import figures
-from .loss import DIGITS, PROBABILITY
+from .loss import DIGITS, PROBABILITY, logit_key
 from .result import NetworkDerivation
 from .stage import Stage
 
@@ -26,6 +26,7 @@ Context = dict[str, Any]
 
 class NetworkContext(TypedDict):
     layers: str
+    symbolic: bool
     count: int
     input_size: str
     seed: int
@@ -34,6 +35,7 @@ class NetworkContext(TypedDict):
     input: list[Context]
     forward: list[Context]
     loss: str
+    loss_lines: list[str]
     loss_decimal: str
     probabilities: list[Context]
     probability_decimals: list[Context]
@@ -99,30 +101,85 @@ def _blocks(cells: list[list[str]]) -> list[range]:
     return blocks
 
 
-def _matrices(label: str, cells: list[list[str]]) -> list[Context]:
+def _subscripted(name: str, label: str) -> str:
+    return f"{name}_{{[{label}]}}" if label else name
+
+
+def _matrices(name: str, relation: str, label: str, cells: list[list[str]]) -> list[Context]:
     blocks = _blocks(cells)
     shown = []
     for block in blocks:
         part = Grid((len(cells), len(block)), tuple(row[c] for row in cells for c in block))
         columns = "" if len(blocks) == 1 else f":, {block.start + 1}:{block.stop}"
         where = ", ".join(x for x in (label, columns) if x)
-        shown.append({"label": f"[{where}]" if where else "", "matrix": matrix(part)})
+        shown.append({"tex": f"{_subscripted(name, where)} {relation} {matrix(part)}"})
     return shown
 
 
-def displays(grid: Grid[Any], cell: Any) -> list[Context]:
-    """An array as matrices: itself when it has at most two axes, else one matrix per index of
-    its leading axes (labelled 1-based, as [n, c]); a wide one in blocks of columns."""
-    if len(grid.shape) <= 2:
-        rows, cols = grid.shape if len(grid.shape) == 2 else (1, grid.shape[0] if grid.shape else 1)
-        flat = [cell(v) for v in grid.cells]
-        return _matrices("", [flat[r * cols : (r + 1) * cols] for r in range(rows)])
-    lead, rows, cols = grid.shape[:-2], grid.shape[-2], grid.shape[-1]
-    shown = []
-    for head in indices(lead):
-        cells = [[cell(grid[head + (r, c)]) for c in range(cols)] for r in range(rows)]
-        shown += _matrices(", ".join(str(i + 1) for i in head), cells)
-    return shown
+class Printer:
+    """How the network's values print: numbers as numbers, polynomials in the probabilities P
+    (and, in symbols mode, in the input's and parameters' symbols) term by term."""
+
+    def __init__(self, d: NetworkDerivation) -> None:
+        loss = d.stages[-1]
+        p = tensor_symbols(PROBABILITY, loss.input_shape)
+        logits = logit_key(loss.index - 1)
+        tensors = [Tensor(PROBABILITY, Role.OUTPUT, p)]
+        tensors += [Tensor(leaf.key, Role.INPUT, leaf.symbols) for leaf in d.leaves]
+        tensors.append(Tensor(logits, Role.OUTPUT, tensor_symbols(logits, loss.input_shape)))
+        base = Notation.of(tensors)
+        # Layer k's weight prints W^{(k)}_{...}: its symbols are named W<k>_... for SymPy.
+        bases = {leaf.key: leaf.latex for leaf in d.leaves}
+        bases[logits] = f"A^{{({loss.index - 1})}}"
+        spelled = dict(base.spelled)
+        for t in tensors:
+            for index, s in t.symbols.items():
+                spelled[s] = f"{bases.get(t.key, t.key)}_{{{index_latex(index, base.separated)}}}"
+        self.notation = Notation(
+            ElementPrinter({"element_latex": spelled}), base.order, spelled, base.separated
+        )
+
+    def cell(self, v: object) -> str:
+        if isinstance(v, Poly):
+            return self.notation.poly(v)
+        if isinstance(v, Fraction):
+            return number_latex(v)
+        return str(v) if isinstance(v, str) else self.notation.expr(v)
+
+    def lines(self, v: object) -> list[str]:
+        if isinstance(v, Poly):
+            return self.notation.poly_lines(v)
+        return [self.cell(v)]
+
+    def displays(self, name: str, grid: Grid[Any], relation: str = "=") -> list[Context]:
+        """An array as matrices: itself when it has at most two axes, else one matrix per index
+        of its leading axes (labelled 1-based, as [n, c]); a wide one in blocks of columns; one
+        whose single entries are too wide for a matrix as a list of equations."""
+        cells = grid.map(self.cell)
+        if any(_printed(c) > WIDTH // 2 for c in cells.cells):
+            return [
+                {
+                    "equations": [
+                        {
+                            "lhs": _subscripted(name, ", ".join(str(k + 1) for k in i)),
+                            "lines": self.lines(v),
+                        }
+                        for i, v in grid.items()
+                    ]
+                }
+            ]
+        if len(grid.shape) <= 2:
+            rows, cols = grid.shape if len(grid.shape) == 2 else (1, grid.shape[0])
+            flat = list(cells.cells)
+            return _matrices(
+                name, relation, "", [flat[r * cols : (r + 1) * cols] for r in range(rows)]
+            )
+        lead, rows, cols = grid.shape[:-2], grid.shape[-2], grid.shape[-1]
+        shown = []
+        for head in indices(lead):
+            part = [[cells[head + (r, c)] for c in range(cols)] for r in range(rows)]
+            shown += _matrices(name, relation, ", ".join(str(i + 1) for i in head), part)
+        return shown
 
 
 def _options_text(stage: Stage) -> str:
@@ -151,11 +208,17 @@ def _identities(derivations: tuple[LayerDerivation, ...]) -> list[str]:
     return list(kept.values())
 
 
+def _of(k: int) -> str:
+    return f"A^{{({k})}}"
+
+
+def _gradient(name: str) -> str:
+    return f"\\frac{{\\partial L}}{{\\partial {name}}}"
+
+
 def build(d: NetworkDerivation) -> NetworkContext:
     loss_stage = d.stages[-1]
-    p = Tensor(PROBABILITY, Role.OUTPUT, tensor_symbols(PROBABILITY, loss_stage.input_shape))
-    notation = Notation.of([p])
-    gradient = notation.poly
+    out = Printer(d)
     forward, backward, updated = [], [], []
     for stage in d.stages:
         forward.append(
@@ -166,10 +229,13 @@ def build(d: NetworkDerivation) -> NetworkContext:
                 "in_size": _size(stage.input_shape),
                 "out_size": _size(stage.output_shape),
                 "parameters": [
-                    {"name": k, "displays": displays(v, number_latex)}
+                    d_
                     for k, v in stage.parameters.items()
+                    for d_ in out.displays(f"{k}^{{({stage.index})}}", v)
                 ],
-                "output": [] if stage is loss_stage else displays(stage.output, number_latex),
+                "output": []
+                if stage is loss_stage
+                else out.displays(_of(stage.index), stage.output),
             }
         )
     for stage, grads, new in zip(reversed(d.stages), reversed(d.backward), reversed(d.updated)):
@@ -179,10 +245,11 @@ def build(d: NetworkDerivation) -> NetworkContext:
                 "call": _options_text(stage),
                 "loss": stage is loss_stage,
                 "identities": _identities(stage.derivations),
-                "input": displays(grads.input, gradient),
+                "input": out.displays(_gradient(_of(stage.index - 1)), grads.input),
                 "parameters": [
-                    {"name": k, "displays": displays(v, gradient)}
+                    d_
                     for k, v in grads.parameters.items()
+                    for d_ in out.displays(_gradient(f"{k}^{{({stage.index})}}"), v)
                 ],
             }
         )
@@ -190,16 +257,18 @@ def build(d: NetworkDerivation) -> NetworkContext:
             updated.append(
                 {
                     "index": stage.index,
-                    "call": _options_text(stage),
                     "parameters": [
-                        {"name": k, "displays": displays(v, gradient)} for k, v in new.items()
+                        d_
+                        for k, v in new.items()
+                        for d_ in out.displays(f"{k}^{{({stage.index})}}", v, "\\leftarrow")
                     ],
                 }
             )
     updated.reverse()
-    decimals = d.loss.probability_decimals().map(decimal_latex)
+    numbers = d.mode == "numbers"
     return {
         "layers": d.layers,
+        "symbolic": d.mode == "symbols",
         "count": len(d.stages),
         "input_size": _size(d.input_shape),
         "seed": d.seed,
@@ -213,12 +282,17 @@ def build(d: NetworkDerivation) -> NetworkContext:
             }
             for s in d.stages
         ],
-        "input": displays(d.input, number_latex),
+        "input": out.displays(_of(0), d.input),
         "forward": forward,
-        "loss": notation.expr(d.loss.loss),
-        "loss_decimal": decimal_latex(d.loss.loss_decimal),
-        "probabilities": displays(d.loss.probabilities, notation.expr),
-        "probability_decimals": displays(decimals, str),
+        "loss": out.notation.expr(d.loss.loss),
+        "loss_lines": out.notation.expr_lines(d.loss.loss),
+        "loss_decimal": decimal_latex(d.loss.loss_decimal) if numbers else "",
+        "probabilities": out.displays("P", d.loss.probabilities),
+        "probability_decimals": out.displays(
+            "P", d.loss.probability_decimals().map(decimal_latex), "\\approx"
+        )
+        if numbers
+        else [],
         "backward": backward,
         "updated": updated,
         "verified": d.verified,
@@ -236,6 +310,7 @@ def build(d: NetworkDerivation) -> NetworkContext:
 
 def build_json(d: NetworkDerivation) -> Context:
     loss_stage = d.stages[-1]
+    numbers = d.mode == "numbers"
     stages = []
     for stage, grads, new in zip(d.stages, d.backward, d.updated):
         entry: Context = {
@@ -259,21 +334,34 @@ def build_json(d: NetworkDerivation) -> Context:
                 stage.options.get("target") or stage.options.get("target_probabilities")
             )
             symbols = tensor_symbols(PROBABILITY, stage.input_shape)
+            if not numbers:
+                # The loss and P are written in the logits' own symbols (A3_1_2): the previous
+                # stage's output gives each one's expression.
+                entry["logit_symbols"] = (
+                    tensor_symbols(logit_key(stage.index - 1), stage.input_shape)
+                    .map(lambda s: s.name)
+                    .nested()
+                )
             entry["probabilities"] = {
                 "symbols": symbols.map(lambda s: s.name).nested(),
                 "values": d.loss.probabilities.map(str).nested(),
-                "approximate": d.loss.probability_decimals().nested(),
+                "approximate": d.loss.probability_decimals().nested() if numbers else None,
             }
         stages.append(entry)
     return {
         "schema": SCHEMA_VERSION,
         "layer": "network",
         "layers": d.layers,
-        "options": {"input": list(d.input_shape), "seed": d.seed, "lr": exact_json(d.lr)},
+        "options": {
+            "input": list(d.input_shape),
+            "mode": d.mode,
+            "seed": d.seed,
+            "lr": exact_json(d.lr),
+        },
         "input": d.input.map(exact_json).nested(),
         "stages": stages,
         "loss": str(d.loss.loss),
-        "loss_approximate": d.loss.loss_decimal,
+        "loss_approximate": d.loss.loss_decimal if numbers else None,
         "verification": [
             {"layer": c.index, "statement": c.statement, **verification(c.proof)} for c in d.checks
         ],
