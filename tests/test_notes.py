@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from symderiv.cli.main import cli, main
 from symderiv.core.family import Registry
 from symderiv.layers import FAMILIES
-from symderiv.render.sections import available
+from symderiv.render.sections import available, course
 
 BASIC = ["--sections", "chain-rule,conv2d"]
 
@@ -214,10 +214,26 @@ def test_failure_midway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monke
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_default_notes_are_the_course() -> None:
+    """Without --sections: the primer and the layers a first course needs, in order."""
+    names = [c.name for c in course(FAMILIES)]
+    assert names == [
+        "chain-rule",
+        "conv2d",
+        "relu",
+        "maxpool2d",
+        "batchnorm",
+        "linear",
+        "cross-entropy",
+    ]
+    code, markdown = run(["--format", "json"])
+    assert code == 0 and json.loads(markdown)["notes"] == names
+
+
 def test_every_registered_section_together() -> None:
-    """The default article: every section, equations numbered once and in order, every
-    reference pointing at a displayed equation."""
-    code, markdown = run([])
+    """--sections all: every section, equations numbered once and in order, every reference
+    pointing at a displayed equation."""
+    code, markdown = run(["--sections", "all"])
     assert code == 0
     anchors = re.findall(r'<a id="section-([^"]+)"></a>', markdown)
     assert anchors == [c.name for c in available(FAMILIES)]
@@ -229,7 +245,7 @@ def test_every_registered_section_together() -> None:
         if name in anchors:  # wired in: its key equations are numbered and summarised
             line = next(line for line in summary.splitlines() if line.startswith(f"- `{name}`"))
             assert re.search(r"\$ \(\d+\)", line), line
-    code, latex = run(["--format", "latex", "--no-figures"])
+    code, latex = run(["--sections", "all", "--format", "latex", "--no-figures"])
     assert code == 0
     labels = re.findall(r"\\label\{([^}]+)\}", latex)
     assert len(labels) == len(set(labels)) == len(tags)

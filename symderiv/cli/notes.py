@@ -17,7 +17,7 @@ from click.core import ParameterSource
 from ..core.errors import SymderivError
 from ..core.family import Command, Registry
 from ..render.formats import EXTENSIONS
-from ..render.sections import available, choose
+from ..render.sections import available, choose, course
 from .figure_options import check_figures
 from .options import click_option, output_options
 from .output import write_document
@@ -61,7 +61,8 @@ def notes_command(registry: Registry) -> click.Command:
         requested = [s.strip() for s in sections.split(",")] if sections is not None else None
         try:
             chosen = choose(
-                registry, requested if requested is not None else [c.name for c in offered]
+                registry,
+                requested if requested is not None else [c.name for c in course(registry)],
             )
         except SymderivError as error:
             raise click.BadParameter(
@@ -94,8 +95,8 @@ def notes_command(registry: Registry) -> click.Command:
     own = [
         click.Option(
             ["--sections"],
-            help=f"Comma-separated sections, from: {names} (default: all; the chain rule "
-            "comes first).",
+            help=f"Comma-separated sections, from: {names}; or all. Default: the course "
+            f"({', '.join(c.name for c in course(registry))}); the chain rule comes first.",
         ),
         click.Option(
             ["--figures/--no-figures"],

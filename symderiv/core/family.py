@@ -78,6 +78,9 @@ class Command:
     cost: Callable[..., float] = lambda **options: 0.0
     """The same keywords: the work the derivation will do, in constant time from the sizes, as
     a share of what its default limit allows (1.0 is about ten seconds here)."""
+    course: bool = False
+    """A section of the default notes: the layers a first course on CNNs needs. Every other
+    command is a section only when ``--sections`` names it (or says ``all``)."""
 
 
 @dataclass(frozen=True)

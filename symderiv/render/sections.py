@@ -18,14 +18,26 @@ def available(registry: Registry) -> tuple[Command, ...]:
     return tuple(sorted(offered, key=lambda c: c.name != PRIMER))
 
 
+ALL = "all"
+"""``--sections all``: every section the registry offers."""
+
+
+def course(registry: Registry) -> tuple[Command, ...]:
+    """The default notes: the primer and the layers a first course needs, in the families'
+    order."""
+    return tuple(c for c in available(registry) if c.course or c.name == PRIMER)
+
+
 def choose(registry: Registry, requested: Sequence[str]) -> tuple[Command, ...]:
     """The sections asked for, in the article's order; an unknown or repeated name is an error."""
+    if list(requested) == [ALL]:
+        return available(registry)
     offered = {c.name: c for c in available(registry)}
     seen: set[str] = set()
     for name in requested:
         if name not in offered:
             raise SymderivError(
-                f"--sections: unknown section {name!r}; choose from {', '.join(offered)}"
+                f"--sections: unknown section {name!r}; choose from {', '.join(offered)}, or all"
             )
         if name in seen:
             raise SymderivError(f"--sections: section {name!r} is listed twice")

@@ -82,6 +82,7 @@ COMMANDS = tuple(
         derive=_deriver(name),  # type: ignore[arg-type]
         short_help=HELP[name][1],
         cost=_coster(name),  # type: ignore[arg-type]
+        course=name == "relu",
     )
     for name in OPTIONS
 )

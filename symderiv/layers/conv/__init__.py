@@ -40,6 +40,7 @@ COMMANDS = tuple(
         short_help=f"{dims}-D transposed convolution (conv_transpose{dims}d)"
         if transposed
         else f"{dims}-D convolution (conv{dims}d)",
+        course=dims == 2 and not transposed,
     )
     for transposed in (False, True)
     for dims in (1, 2, 3)

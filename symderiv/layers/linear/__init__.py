@@ -39,6 +39,7 @@ COMMANDS = (
         derive=_derive,
         short_help="Linear layer (linear)",
         cost=_cost,
+        course=True,
     ),
 )
 

@@ -42,6 +42,7 @@ COMMANDS = (
         derive=_derive,
         short_help="Cross-entropy loss (torch.nn.functional.cross_entropy)",
         cost=_cost,
+        course=True,
     ),
 )
 

@@ -43,6 +43,7 @@ COMMANDS = (
         derive=functools.partial(_derive, "batchnorm"),
         cost=functools.partial(_cost, "batchnorm"),
         short_help="Batch normalisation (batch_norm)",
+        course=True,
     ),
     Command(
         name="layernorm",

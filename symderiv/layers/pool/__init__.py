@@ -45,6 +45,7 @@ COMMANDS = (
             derive=function,
             short_help=f"{n}-D max pooling on values (max_pool{n}d)",
             cost=functools.partial(_cost, n),
+            course=n == 2,
         )
         for n, function in _MAX.items()
     ),
