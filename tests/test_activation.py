@@ -192,3 +192,37 @@ def test_activation_spec_is_the_api_and_the_cli() -> None:
         activation_spec("relu", seed=-1)
     with pytest.raises(symderiv.SymderivError, match="--values: sigmoid is smooth"):
         activation_spec("sigmoid", values="1,2")
+
+
+ORACLES = {
+    "sigmoid": lambda x, o: torch.sigmoid(x),
+    "tanh": lambda x, o: torch.tanh(x),
+    "gelu": lambda x, o: F.gelu(x, approximate=o.get("approximate", "none")),
+    "softplus": lambda x, o: F.softplus(x, float(o.get("beta", 1)), float(o.get("threshold", 20))),
+}
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    name=st.sampled_from(sorted(ORACLES)),
+    shape=st.lists(st.integers(1, 3), min_size=1, max_size=3),
+    data=st.data(),
+)
+def test_smooth_property(name: str, shape: list[int], data: st.DataObject) -> None:
+    options: dict[str, Any] = {"input": tuple(shape)}
+    if name == "gelu":
+        options["approximate"] = data.draw(st.sampled_from(["none", "tanh"]))
+    if name == "softplus":
+        options["beta"] = data.draw(st.sampled_from(["0.5", "1", "2"]))
+    d = DERIVE[name](**options)
+    assert d.verified
+    rng = np.random.default_rng(len(shape))
+    # Inside softplus's threshold (beta x <= 20), the branch the derivation is about.
+    x = np.clip(rng.normal(scale=2.0, size=d.spec.input), -5, 5)
+    g = rng.normal(size=d.spec.input)
+    tx = torch.tensor(x, requires_grad=True)
+    y = ORACLES[name](tx, options)
+    (y * torch.tensor(g)).sum().backward()
+    forward, gradient = _numeric(d, x, g)
+    np.testing.assert_allclose(forward, y.detach().numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(gradient, tx.grad.numpy(), rtol=1e-11, atol=1e-14)
