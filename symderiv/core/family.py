@@ -30,6 +30,14 @@ def no_key_equations(context: Context) -> list[KeyEquation]:
     return []
 
 
+def numbered_identities(context: Context) -> list[KeyEquation]:
+    """The context's ``identities`` (LaTeX statements) under the keys the templates display
+    them with: ``identity 1``, ``identity 2``, ..."""
+    identities = context["identities"]
+    assert isinstance(identities, list)
+    return [(f"identity {n}", tex) for n, tex in enumerate(identities, start=1)]
+
+
 @dataclass(frozen=True)
 class View(Generic[D]):
     """How one result type is shown; it satisfies ``protocol.Viewer`` for any derivation,

@@ -26,6 +26,7 @@ from .stage import (
     limit,
     numbers_for,
     numbers_only,
+    through_layer,
     times,
     upstream_for,
 )
@@ -86,9 +87,7 @@ class Linear:
         return Backward(dx, grads)
 
     def elementwise(self, stage: Stage, x: Array, upstream: Gradient) -> Backward:
-        (d,) = stage.derivations
-        got = chain(d, numbers_for(d, {"X": x, **stage.parameters}), upstream_for(d, "Y", upstream))
-        return Backward(gathered(d, "X", got), {k: gathered(d, k, got) for k in stage.parameters})
+        return through_layer(stage, x, upstream, "Y")
 
 
 class Flatten:

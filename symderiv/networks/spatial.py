@@ -30,6 +30,7 @@ from .stage import (
     numbers_for,
     numbers_only,
     symbols_of,
+    through_layer,
     times,
     upstream_for,
 )
@@ -152,9 +153,7 @@ class Conv:
         return Backward(dx, grads)
 
     def elementwise(self, stage: Stage, x: Array, upstream: Gradient) -> Backward:
-        (d,) = stage.derivations
-        got = chain(d, numbers_for(d, {"X": x, **stage.parameters}), upstream_for(d, "O", upstream))
-        return Backward(gathered(d, "X", got), {k: gathered(d, k, got) for k in stage.parameters})
+        return through_layer(stage, x, upstream, "O")
 
 
 class Pool:

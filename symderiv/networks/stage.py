@@ -131,6 +131,15 @@ def chain(
     return {s: Poly.total(p) for s, p in parts.items()}
 
 
+def through_layer(stage: Stage, x: Array, upstream: Gradient, output: str) -> Backward:
+    """The element-by-element backward pass of a stage with one layer derivation whose output
+    tensor is ``output`` (``O``, ``Y``): the gradients of its input ``X`` and of every
+    parameter."""
+    (d,) = stage.derivations
+    got = chain(d, numbers_for(d, {"X": x, **stage.parameters}), upstream_for(d, output, upstream))
+    return Backward(gathered(d, "X", got), {k: gathered(d, k, got) for k in stage.parameters})
+
+
 def symbols_of(derivation: Any, key: str) -> Grid[sp.Symbol]:
     symbols: Grid[sp.Symbol] = derivation.expansion.tensor(key).symbols
     return symbols

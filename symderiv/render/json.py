@@ -63,3 +63,15 @@ def verification(proof: Proof, elements: bool = True) -> dict[str, Any]:
     if elements:
         block["elements"] = proof.elements
     return block
+
+
+def identity_json(identity: Any, kind: str, **about: Any) -> dict[str, Any]:
+    """One proven identity: ``target``, ``statement``, ``kind``, what the family says ``about``
+    its form, and ``verification``."""
+    return {
+        "target": identity.target,
+        "statement": identity.statement,
+        "kind": kind,
+        **about,
+        "verification": verification(identity.proof),
+    }

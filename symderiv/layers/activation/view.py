@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any, TypedDict
 
 import sympy as sp
 
-from ...core.family import View, no_figures
+from ...core.family import View, no_figures, numbered_identities
 from ...core.grid import Grid
-from ...core.protocol import KeyEquation
 from ...core.symbols import gradient_key, tensor_latex
 from ...core.values import format_value
-from ...render.json import SCHEMA_VERSION, searches_json, tensors_json, verification
+from ...render.json import SCHEMA_VERSION, identity_json, searches_json, tensors_json
 from ...render.latex import Notation, matrix, size
 from .result import ActivationDerivation
 from .search import Factor
@@ -226,14 +224,7 @@ def build_json(d: ActivationDerivation) -> Context:
         "gradients": {"X": e.gradient("X").map(str).nested()},
         "rule": {"f": str(d.scalar_definition), "df/dx": str(d.scalar_derivative)},
         "identities": [
-            {
-                "target": i.target,
-                "statement": i.statement,
-                "kind": "elementwise_product",
-                "factor": i.form.text,
-                "in_terms_of": i.form.of,
-                "verification": verification(i.proof),
-            }
+            identity_json(i, "elementwise_product", factor=i.form.text, in_terms_of=i.form.of)
             for i in d.identities
         ],
         "searches": searches_json(d.detections),
@@ -241,8 +232,4 @@ def build_json(d: ActivationDerivation) -> Context:
     }
 
 
-def _key_equations(context: Mapping[str, Any]) -> list[KeyEquation]:
-    return [(f"identity {n}", tex) for n, tex in enumerate(context["identities"], start=1)]
-
-
-VIEW = View(ActivationDerivation, "activation", build, build_json, no_figures, _key_equations)
+VIEW = View(ActivationDerivation, "activation", build, build_json, no_figures, numbered_identities)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from ...core.family import View, no_figures
-from ...core.protocol import KeyEquation
+from ...core.family import View, no_figures, numbered_identities
 from ...core.symbols import gradient_key, tensor_latex
-from ...render.json import SCHEMA_VERSION, expansion_json, searches_json, verification
+from ...render.json import (
+    SCHEMA_VERSION,
+    expansion_json,
+    identity_json,
+    searches_json,
+)
 from ...render.latex import Notation
 from .result import FlattenDerivation
 
@@ -95,14 +98,12 @@ def build_json(d: FlattenDerivation) -> Context:
         "options": dict(d.options),
         **expansion_json(d.expansion),
         "identities": [
-            {
-                "target": i.target,
-                "statement": i.statement,
-                "kind": "reshape",
-                "order": "row-major" if i.form.row_major else "column-major",
-                "operands": [i.form.source],
-                "verification": verification(i.proof),
-            }
+            identity_json(
+                i,
+                "reshape",
+                order="row-major" if i.form.row_major else "column-major",
+                operands=[i.form.source],
+            )
             for i in d.identities
         ],
         "searches": searches_json(d.detections),
@@ -110,8 +111,4 @@ def build_json(d: FlattenDerivation) -> Context:
     }
 
 
-def _key_equations(context: Mapping[str, Any]) -> list[KeyEquation]:
-    return [(f"identity {n}", tex) for n, tex in enumerate(context["identities"], start=1)]
-
-
-VIEW = View(FlattenDerivation, "flatten", build, build_json, no_figures, _key_equations)
+VIEW = View(FlattenDerivation, "flatten", build, build_json, no_figures, numbered_identities)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any, TypedDict
 
 import sympy as sp
 
-from ...core.family import View, no_figures
+from ...core.family import View, no_figures, numbered_identities
 from ...core.grid import Grid
-from ...core.protocol import KeyEquation
 from ...core.symbols import gradient_key, tensor_latex
 from ...core.values import format_value
-from ...render.json import SCHEMA_VERSION, searches_json, tensors_json, verification
+from ...render.json import SCHEMA_VERSION, identity_json, searches_json, tensors_json
 from ...render.latex import Notation, matrix
 from .result import CrossEntropyDerivation
 from .search import Form
@@ -174,22 +172,13 @@ def build_json(d: CrossEntropyDerivation) -> Context:
         "loss": str(d.loss),
         "gradients": {"X": e.gradient("X").map(str).nested()},
         "identities": [
-            {
-                "target": i.target,
-                "statement": i.statement,
-                "kind": "cross_entropy_backward",
-                "form": i.form.name,
-                "verification": verification(i.proof),
-            }
-            for i in d.identities
+            identity_json(i, "cross_entropy_backward", form=i.form.name) for i in d.identities
         ],
         "searches": searches_json(d.detections),
         "verified": d.verified,
     }
 
 
-def _key_equations(context: Mapping[str, Any]) -> list[KeyEquation]:
-    return [(f"identity {n}", tex) for n, tex in enumerate(context["identities"], start=1)]
-
-
-VIEW = View(CrossEntropyDerivation, "cross_entropy", build, build_json, no_figures, _key_equations)
+VIEW = View(
+    CrossEntropyDerivation, "cross_entropy", build, build_json, no_figures, numbered_identities
+)
