@@ -124,6 +124,15 @@ class Notation:
         return partial("L", self.spelled[s])
 
 
+def first_equations(
+    items: Sequence[tuple[str, list[str]]], shown: int
+) -> tuple[list[dict[str, object]], int]:
+    """The first ``shown`` of (left-hand side, lines) as the equations macro takes them, and
+    how many were left out (the JSON holds every one)."""
+    kept = items[:shown]
+    return [{"lhs": lhs, "lines": rhs} for lhs, rhs in kept], len(items) - len(kept)
+
+
 def join_terms(terms: Sequence[str]) -> str:
     text = terms[0]
     for t in terms[1:]:

@@ -12,7 +12,7 @@ from ...core.grid import Grid
 from ...core.symbols import gradient_key, tensor_latex
 from ...core.values import format_value
 from ...render.json import SCHEMA_VERSION, identity_json, searches_json, tensors_json
-from ...render.latex import Notation, matrix, size
+from ...render.latex import Notation, first_equations, matrix, size
 from .result import ActivationDerivation
 from .search import Factor
 from .spec import exact_text
@@ -110,11 +110,6 @@ def diagonal(d: ActivationDerivation) -> Grid[sp.Expr]:
     return d.expansion.tensor("Y").symbols.map(lambda s: by_output.get(s, sp.Integer(0)))
 
 
-def _lines(items: list[tuple[str, list[str]]]) -> tuple[list[Context], int]:
-    shown = items[:SHOWN]
-    return [{"lhs": lhs, "lines": rhs} for lhs, rhs in shown], len(items) - len(shown)
-
-
 def _matrix(values: Grid[Any]) -> str:
     cells = values.map(_number)
     return matrix(cells if len(cells.shape) == 2 else Grid((1, len(cells.cells)), cells.cells))
@@ -156,9 +151,9 @@ def build(d: ActivationDerivation) -> ActivationContext:
             {"name": "X", "matrix": _matrix(values)},
             {"name": "Y", "matrix": _matrix(d.outputs)},
         ]
-    forward_lines, forward_omitted = _lines(forward)
-    local_lines, _ = _lines(local)
-    gradient_lines, omitted = _lines(gradient)
+    forward_lines, forward_omitted = first_equations(forward, SHOWN)
+    local_lines, _ = first_equations(local, SHOWN)
+    gradient_lines, omitted = first_equations(gradient, SHOWN)
     return {
         "layer": d.layer,
         "torch": TORCH[spec.function].format(

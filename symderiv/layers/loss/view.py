@@ -12,7 +12,7 @@ from ...core.grid import Grid
 from ...core.symbols import gradient_key, tensor_latex
 from ...core.values import format_value
 from ...render.json import SCHEMA_VERSION, identity_json, searches_json, tensors_json
-from ...render.latex import Notation, matrix
+from ...render.latex import Notation, first_equations, matrix
 from .result import CrossEntropyDerivation
 from .search import Form
 
@@ -80,11 +80,6 @@ def form_latex(form: Form, d: CrossEntropyDerivation) -> str:
     return f"{tensor_latex(gradient_key('X'))} = {rhs}"
 
 
-def _lines(items: list[tuple[str, list[str]]]) -> tuple[list[Context], int]:
-    kept = items[:SHOWN]
-    return [{"lhs": lhs, "lines": rhs} for lhs, rhs in kept], len(items) - len(kept)
-
-
 def build(d: CrossEntropyDerivation) -> CrossEntropyContext:
     spec = d.spec
     e = d.expansion
@@ -94,26 +89,29 @@ def build(d: CrossEntropyDerivation) -> CrossEntropyContext:
         (spec.batch, spec.classes),
         tuple(_tex_number(v) for n in range(spec.batch) for v in spec.distribution(n)),
     )
-    sums, _ = _lines(
+    sums, _ = first_equations(
         [
             (
                 f"S_{{{n + 1}}}",
                 [" + ".join(f"e^{{{notation.symbol(x[(n, k)])}}}" for k in range(spec.classes))],
             )
             for n in range(spec.batch)
-        ]
+        ],
+        SHOWN,
     )
-    losses, _ = _lines(
+    losses, _ = first_equations(
         [
             (notation.symbol(e.tensor("l").symbols[(n,)]), notation.expr_lines(v))
             for (n,), v in e.forward.items()
-        ]
+        ],
+        SHOWN,
     )
-    gradient, omitted = _lines(
+    gradient, omitted = first_equations(
         [
             (notation.loss_derivative(x[i]), notation.expr_lines(v))
             for i, v in e.gradient("X").items()
-        ]
+        ],
+        SHOWN,
     )
     torch_args = ["input", "target"]
     if spec.weight is not None:

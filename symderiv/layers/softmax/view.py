@@ -10,7 +10,7 @@ from ...core.family import View, no_figures, numbered_identities
 from ...core.grid import Grid
 from ...core.symbols import gradient_key, tensor_latex
 from ...render.json import SCHEMA_VERSION, identity_json, searches_json, tensors_json, verification
-from ...render.latex import Notation, matrix, size
+from ...render.latex import Notation, first_equations, matrix, size
 from .result import SoftmaxDerivation
 from .search import Form
 
@@ -74,11 +74,6 @@ def _wrapped(terms: list[str], per_line: int = 6) -> list[str]:
     return [chunks[0], *("+ " + c for c in chunks[1:])]
 
 
-def _lines(items: list[tuple[str, list[str]]], shown: int = SHOWN) -> tuple[list[Context], int]:
-    kept = items[:shown]
-    return [{"lhs": lhs, "lines": rhs} for lhs, rhs in kept], len(items) - len(kept)
-
-
 def build(d: SoftmaxDerivation) -> SoftmaxContext:
     spec = d.spec
     e = d.expansion
@@ -87,11 +82,12 @@ def build(d: SoftmaxDerivation) -> SoftmaxContext:
     # Each slice's sum of exponentials is named once (S_k), in the slice's own order, so that
     # the element equations stay short whatever the slice length.
     slices = spec.slices()
-    sums, _ = _lines(
+    sums, _ = first_equations(
         [
             (f"S_{{{k + 1}}}", _wrapped([f"e^{{{notation.symbol(x[i])}}}" for i in members]))
             for k, members in enumerate(slices)
-        ]
+        ],
+        SHOWN,
     )
     named = []
     for k, members in enumerate(slices):
@@ -103,13 +99,13 @@ def build(d: SoftmaxDerivation) -> SoftmaxContext:
                 else f"{xi} - \\log S_{{{k + 1}}}"
             )
             named.append((i, (notation.symbol(y[i]), [rhs])))
-    forward, forward_omitted = _lines([line for _, line in sorted(named)])
+    forward, forward_omitted = first_equations([line for _, line in sorted(named)], SHOWN)
     first = spec.slices()[0]
     pairs = [(i, j) for i in first for j in first]
     # The derived partials are written out while a slice's sum fits a line; beyond that only
     # their (proven) form in Y, which stays short.
     raw = spec.length <= JACOBIAN_SHOWN
-    jacobian, jacobian_omitted = _lines(
+    jacobian, jacobian_omitted = first_equations(
         [
             (
                 notation.derivative(y[i], x[j]),
@@ -127,8 +123,9 @@ def build(d: SoftmaxDerivation) -> SoftmaxContext:
         (len(shown_matrix), len(shown_matrix)),
         tuple(notation.expr(d.in_output[(i, j)]) for i in shown_matrix for j in shown_matrix),
     )
-    gradient, omitted = _lines(
-        [(notation.loss_derivative(x[j]), notation.expr_lines(d.staged[j])) for j in x.indices()]
+    gradient, omitted = first_equations(
+        [(notation.loss_derivative(x[j]), notation.expr_lines(d.staged[j])) for j in x.indices()],
+        SHOWN,
     )
     return {
         "layer": d.layer,
