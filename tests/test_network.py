@@ -322,6 +322,11 @@ def test_bad_layers_are_one_line(
             "not a number",
         ),
         (["--lr", "0"], "--lr"),
+        (["--input", "1x1x999x999"], "--input: 1x1x999x999 has 998,001 elements, over the limit"),
+        (
+            ["--layers", "flatten; linear(out_features=999999999); cross-entropy"],
+            "layer 2 (linear): input 1x25 with 999999999 output features needs 24,999,999,975",
+        ),
         (["--input", "1x1x5"], "layer 1 (conv2d): conv2d takes (N, C, H, W)"),
     ],
 )

@@ -14,7 +14,8 @@ from ..core.protocol import LayerDerivation
 from ..layers.activation.derive import derive as derive_activation
 from ..layers.activation.spec import ActivationSpec
 from ..layers.flatten.derive import flatten
-from ..layers.linear.derive import linear
+from ..layers.linear.derive import linear, linear_spec
+from ..layers.linear.spec import DEFAULT_MAX_TERMS
 from .stage import (
     Array,
     Backward,
@@ -49,6 +50,8 @@ class Linear:
         out = int(options.get("out_features") or 2)
         bias = bool(options.get("bias", True))
         chosen = {"out_features": out, "bias": bias, **limit(options)}
+        # The layer's own limits, checked before any parameter is drawn.
+        linear_spec(shape[0], shape[1], out, bias, chosen.get("max_terms", DEFAULT_MAX_TERMS))
         parameters = {"W": draw("W", (out, shape[1]))}
         if bias:
             parameters["b"] = draw("b", (out,))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import sympy as sp
 
 from ..core.errors import SymderivError, checked_keywords
 from ..core.grid import Grid
-from ..core.parse import coerce_shape, exact_decimal, shown, whole
+from ..core.parse import coerce_shape, exact_decimal, format_size, shown, whole
 from ..core.poly import Poly
 from ..core.results import Proof
 from ..core.symbols import tensor_symbols
@@ -31,6 +32,8 @@ from .syntax import parse_layers
 from .view import VIEW
 
 SPANS = {"input": (0, 3), "W": (-1, 1), "b": (-1, 1)}
+INPUT_LIMIT = 100_000
+"""Elements of the input, checked before it is drawn: every stage has its own limit after."""
 """Seeded numbers: small integers a reader can follow (the input non-negative, weights of both
 signs, so that ReLU has something to cut)."""
 TWO_PATHS = (
@@ -274,4 +277,10 @@ def network(
     rate = exact_decimal(str(lr), "--lr") if not isinstance(lr, Fraction) else lr
     if rate <= 0:
         raise SymderivError(f"--lr: {shown(lr)}; the learning rate must be positive")
-    return derive(layers, coerce_shape(input, "--input", 5), number, _values(values), rate, mode)
+    shape = coerce_shape(input, "--input", 5)
+    if math.prod(shape) > INPUT_LIMIT:
+        raise SymderivError(
+            f"--input: {format_size(shape)} has {math.prod(shape):,} elements, over the limit of "
+            f"{INPUT_LIMIT:,} for a network worked by hand"
+        )
+    return derive(layers, shape, number, _values(values), rate, mode)
