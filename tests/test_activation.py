@@ -175,6 +175,7 @@ def test_seeded_values_are_reproducible_and_any_shape() -> None:
         (["gelu", "--approximate", "erf"], "--approximate"),
         (["tanh", "--input", "0x2"], "--input"),
         (["tanh", "--input", "100x100", "--max-terms", "10"], "over the limit of 10"),
+        (["relu", "--input", "999x999", "--seed", "1"], "999x999 has 998,001 elements, over the"),
         (["leaky-relu", "--negative-slope", "1/0"], "--negative-slope"),
     ],
 )

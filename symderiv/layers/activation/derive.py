@@ -20,7 +20,15 @@ from .functions import definition, scalar_rule
 from .prove import prove
 from .result import ActivationDerivation
 from .search import X_SCALAR, search
-from .spec import DEFAULT_INPUT, DEFAULT_MAX_TERMS, EXAMPLE, PIECEWISE, SEED_SPAN, ActivationSpec
+from .spec import (
+    DEFAULT_INPUT,
+    DEFAULT_MAX_TERMS,
+    EXAMPLE,
+    PIECEWISE,
+    SEED_SPAN,
+    ActivationSpec,
+    check_elements,
+)
 from .view import VIEW
 
 PARAMETER_LIMIT = 10**6
@@ -135,7 +143,11 @@ def activation_spec(function: str, **options: object) -> ActivationSpec:
     chosen: dict[str, object] = {}
     input = options.pop("input", None)
     values, seed = options.pop("values", None), options.pop("seed", None)
+    limit = work_limit(options.get("max_terms", DEFAULT_MAX_TERMS))
     if function in PIECEWISE:
+        if input is not None and values is None:
+            # Seeded values are drawn for the shape: refuse a shape over the limit first.
+            check_elements(coerce_shape(input, "--input", 6), limit)
         grid, source, number = input_values(function, input, values, seed)
         chosen.update(input=grid.shape, values=grid, values_from=source, seed=number)
     else:
@@ -151,7 +163,6 @@ def activation_spec(function: str, **options: object) -> ActivationSpec:
             chosen[name] = _fraction(options[name], "--" + name.replace("_", "-"))
     if options.get("approximate") is not None:
         chosen["approximate"] = options["approximate"]
-    limit = work_limit(options.get("max_terms", DEFAULT_MAX_TERMS))
     return ActivationSpec(function, max_terms=limit, **chosen)  # type: ignore[arg-type]
 
 

@@ -56,12 +56,7 @@ class ActivationSpec:
             )
         if self.beta == 0:
             raise SymderivError("--beta: 0 is not allowed; softplus divides by beta")
-        number = work_limit(self.max_terms)
-        if math.prod(self.input) > number:
-            raise SymderivError(
-                f"input {format_size(self.input)} has {math.prod(self.input):,} elements, over "
-                f"the limit of {number:,}; raise it with --max-terms (max_terms= in Python)"
-            )
+        check_elements(self.input, self.max_terms)
 
     @property
     def piecewise(self) -> bool:
@@ -79,6 +74,16 @@ class ActivationSpec:
         if self.function == "softplus":
             chosen += [("beta", exact_text(self.beta)), ("threshold", exact_text(self.threshold))]
         return tuple(chosen)
+
+
+def check_elements(shape: tuple[int, ...], max_terms: object) -> None:
+    """Refuse an input over the element limit (before any value is drawn for it)."""
+    number = work_limit(max_terms)
+    if math.prod(shape) > number:
+        raise SymderivError(
+            f"input {format_size(shape)} has {math.prod(shape):,} elements, over the limit of "
+            f"{number:,}; raise it with --max-terms (max_terms= in Python)"
+        )
 
 
 def exact_text(v: Fraction) -> int | str:
