@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import symderiv
 from symderiv.cli.main import main
 from symderiv.layers import FAMILIES
+from symderiv.networks import COMMAND as NETWORK
 
 ODD_TEXT = [
     "",
@@ -51,7 +52,7 @@ ODD_TEXT = [
     "eval",
     "train",
 ]
-COMMANDS = {c.name: c for c in FAMILIES.commands()}
+COMMANDS = {c.name: c for c in (*FAMILIES.commands(), NETWORK)}
 SETTINGS = settings(
     max_examples=80,
     deadline=None,
@@ -120,6 +121,7 @@ API = {
     "gelu": ["input", "approximate"],
     "softmax": ["input", "dim", "max_terms"],
     "log_softmax": ["input", "dim"],
+    "network": ["layers", "input", "seed", "values", "lr", "mode"],
     "cross_entropy": [
         "batch",
         "classes",
