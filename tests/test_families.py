@@ -84,3 +84,24 @@ def test_one_structure_per_view_and_the_words_in_phrase_files(body: Path) -> Non
             for n in top_level_output
             if any(not isinstance(c, jinja2.nodes.TemplateData) or c.data.strip() for c in n.nodes)
         ]
+
+
+def test_the_pytorch_functions_named_for_the_summary_exist() -> None:
+    """Every torch.… name a command gives for its backward pass resolves in the installed torch."""
+    import os
+
+    if os.environ.get("CI", "").strip().lower() in ("", "0", "false", "no"):
+        torch = pytest.importorskip("torch")
+    else:
+        import torch
+    import re
+
+    for command in FAMILIES.commands():
+        if command.name == "chain-rule":
+            continue
+        assert command.torch_backward, command.name
+        for name in re.findall(r"torch(?:\.\w+)+", command.torch_backward):
+            target: object = torch
+            for part in name.split(".")[1:]:
+                assert hasattr(target, part), (command.name, name)
+                target = getattr(target, part)

@@ -67,11 +67,12 @@ def test_markdown_structure_numbers_and_references() -> None:
     assert (
         "### Forward pass" in lines and "#### Gradient: $\\frac{\\partial L}{\\partial X}$" in lines
     )
-    # Equations numbered in reading order, each once; the summary cites every one of them.
+    # Equations numbered in reading order, each once; the summary's table cites conv2d's (the
+    # forward pass, the input gradient, the kernel gradient), its last sentence the chain rule's.
     tags = re.findall(r"\\tag\{(\d+)\}", out)
     assert tags == [str(n) for n in range(1, 7)]
     summary = out[out.index("## Summary") :]
-    assert re.findall(r"\((\d)\)", summary) == ["1", "2", "3", "4", "5", "6", "2", "3"]
+    assert re.findall(r"\((\d)\)", summary) == ["4", "6", "5", "2", "3"]
     assert "⟦" not in out
 
 
@@ -81,7 +82,8 @@ def test_latex_labels_and_references_match() -> None:
     labels = re.findall(r"\\label\{([^}]+)\}", out)
     refs = re.findall(r"\\eqref\{([^}]+)\}", out)
     assert len(labels) == len(set(labels)) == 6
-    assert set(refs) == set(labels)
+    # Every layer equation and the chain rule's two-path and gate forms are referred to.
+    assert set(refs) == set(labels) - {"eq:chain-rule:1"}
     assert "\\tableofcontents" in out and "\\numberwithin{equation}{section}" in out
     assert "\\section{Backpropagation through conv2d" in out
     assert "\\subsection{Forward pass}" in out and "tikzpicture" not in out
@@ -243,7 +245,7 @@ def test_every_registered_section_together() -> None:
     assert {int(n) for n in re.findall(r"\$ \((\d+)\)", summary)} <= set(tags)
     for name in ("maxpool2d", "avgpool2d", "batchnorm"):
         if name in anchors:  # wired in: its key equations are numbered and summarised
-            line = next(line for line in summary.splitlines() if line.startswith(f"- `{name}`"))
+            line = next(line for line in summary.splitlines() if line.startswith(f"| `{name}`"))
             assert re.search(r"\$ \(\d+\)", line), line
     code, latex = run(["--sections", "all", "--format", "latex", "--no-figures"])
     assert code == 0
@@ -298,3 +300,22 @@ def test_the_sections_work_is_capped_as_a_whole(capsys: pytest.CaptureFixture[st
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--max-work" in err and "conv2d 0." in err
     assert main(["notes", *big, "--max-work", "0.001", "--format", "json"]) == 2
+
+
+def test_the_summary_is_a_table_of_every_layer_with_its_equations() -> None:
+    code, markdown = run([])
+    assert code == 0
+    summary = markdown[markdown.index("## Summary") :]
+    rows = [line for line in summary.splitlines() if line.startswith("| `")]
+    names = [c.name for c in course(FAMILIES) if c.name != "chain-rule"]
+    assert [row.split("`")[1] for row in rows] == names
+    tags = set(re.findall(r"\\tag\{(\d+)\}", markdown))
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert len(cells) == 5 and cells[4].startswith("`") and len(cells[4]) > 2, row
+        numbers = re.findall(r"\((\d+)\)", " ".join(cells[1:4]))
+        assert numbers and set(numbers) <= tags, row
+    # Every layer states its input gradient; the linear layer and batch norm their parameters'.
+    by_name = {row.split("`")[1]: [c.strip() for c in row.strip("|").split("|")] for row in rows}
+    assert all(cells[2] != "–" for cells in by_name.values())
+    assert "\\partial W" in by_name["linear"][3] and "\\partial \\gamma" in by_name["batchnorm"][3]

@@ -75,7 +75,8 @@ def notes_command(registry: Registry) -> click.Command:
         from ..render import notes  # the renderer loads Jinja: only once there is work
 
         parts = [
-            notes.Part(c.name, c.derive(**_options_of(c.name, options, by_name))) for c in chosen
+            notes.Part(c.name, c.derive(**_options_of(c.name, options, by_name)), c.torch_backward)
+            for c in chosen
         ]
         stem = output.stem if output is not None else "notes"
         document = notes.assemble(parts, fmt, lang, standalone, with_figures, stem)

@@ -86,6 +86,9 @@ class Command:
     cost: Callable[..., float] = lambda **options: 0.0
     """The same keywords: the work the derivation will do, in constant time from the sizes, as
     a share of what its default limit allows (1.0 is about ten seconds here)."""
+    torch_backward: str = ""
+    """The PyTorch functions that compute this layer's gradients, for the notes' summary table
+    (``torch.nn.grad.conv2d_input``, ...)."""
     course: bool = False
     """A section of the default notes: the layers a first course on CNNs needs. Every other
     command is a section only when ``--sections`` names it (or says ``all``)."""

@@ -21,12 +21,15 @@ from .documents import Document, figures_of, place, referenced
 from .engine import _tidy, environment
 from .formats import FORMATS, LANGUAGES
 from .json import SCHEMA_VERSION
+from .sections import PRIMER
 
 
 @dataclass(frozen=True)
 class Part:
     name: str
     derivation: LayerDerivation
+    torch: str = ""
+    """The PyTorch functions that compute the layer's gradients (``Command.torch_backward``)."""
 
 
 def assemble(
@@ -77,6 +80,7 @@ def assemble(
                     {"key": key, "tex": tex, "ref": key in shown} for key, tex in equations
                 ],
                 "labels": labels,
+                "row": _summary_row(part, equations, shown),
             }
         )
     values = {
@@ -88,10 +92,39 @@ def assemble(
         "verified": all(p.derivation.verified for p in parts),
         "equation_labels": {k: v for s in sections for k, v in _qualified(s).items()},
         "body": f"notes/{lang}.j2",
+        "uses_table": fmt == "latex",
     }
     text = environment().get_template(f"{fmt}/document.j2").render(values)
     text = _tidy(_number_tags(text))
     return Document(text, referenced(files, text))
+
+
+_GRADIENT = re.compile(r"^\\frac\{\\partial L\}\{\\partial (.+)\}$")
+
+
+def _summary_row(
+    part: Part, equations: Sequence[tuple[str, str]], shown: set[str]
+) -> dict[str, Any] | None:
+    """The section's key equations sorted for the summary table by what their left-hand side
+    is: the forward pass, the gradient of the input (X or x), or of a parameter; equations with
+    the same left-hand side share a cell. The primer is no layer: it has no row."""
+    if part.name == PRIMER:
+        return None
+    cells: dict[str, dict[str, dict[str, Any]]] = {"forward": {}, "input": {}, "parameters": {}}
+    for key, tex in equations:
+        lhs = tex.split(" = ", 1)[0].strip()
+        gradient = _GRADIENT.match(lhs)
+        role = (
+            "forward"
+            if gradient is None
+            else "input"
+            if gradient.group(1).split("_")[0] in ("X", "x")
+            else "parameters"
+        )
+        cell = cells[role].setdefault(lhs, {"lhs": lhs, "keys": []})
+        if key in shown:
+            cell["keys"].append(key)
+    return {role: list(entries.values()) for role, entries in cells.items()} | {"torch": part.torch}
 
 
 def _placeholder(name: str) -> str:

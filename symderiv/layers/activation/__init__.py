@@ -74,6 +74,16 @@ HELP = {
     ),
 }
 
+BACKWARD = {
+    "relu": "torch.ops.aten.threshold_backward (on the output)",
+    "leaky-relu": "torch.ops.aten.leaky_relu_backward",
+    "sigmoid": "torch.ops.aten.sigmoid_backward (on the output)",
+    "tanh": "torch.ops.aten.tanh_backward (on the output)",
+    "gelu": "torch.ops.aten.gelu_backward",
+    "softplus": "torch.ops.aten.softplus_backward",
+}
+"""The functions PyTorch's autograd calls for each activation's backward pass."""
+
 COMMANDS = tuple(
     Command(
         name=name,
@@ -83,6 +93,7 @@ COMMANDS = tuple(
         short_help=HELP[name][1],
         cost=_coster(name),  # type: ignore[arg-type]
         course=name == "relu",
+        torch_backward=BACKWARD[name],
     )
     for name in OPTIONS
 )

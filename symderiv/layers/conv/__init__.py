@@ -41,6 +41,10 @@ COMMANDS = tuple(
         if transposed
         else f"{dims}-D convolution (conv{dims}d)",
         course=dims == 2 and not transposed,
+        torch_backward=f"torch.nn.functional.conv{dims}d (input), "
+        f"torch.nn.grad.conv{dims}d_weight (weight, operands swapped)"
+        if transposed
+        else f"torch.nn.grad.conv{dims}d_input, torch.nn.grad.conv{dims}d_weight",
     )
     for transposed in (False, True)
     for dims in (1, 2, 3)

@@ -40,6 +40,7 @@ COMMANDS = (
         derive=_derive,
         short_help="Flatten (torch.flatten)",
         cost=_cost,
+        torch_backward="dY.reshape(X.shape)",
     ),
 )
 

@@ -40,6 +40,7 @@ COMMANDS = (
         short_help="Linear layer (linear)",
         cost=_cost,
         course=True,
+        torch_backward="dY @ W, dY.T @ X, dY.sum(0) (torch.matmul, torch.sum)",
     ),
 )
 

@@ -43,6 +43,7 @@ COMMANDS = (
         short_help="Cross-entropy loss (torch.nn.functional.cross_entropy)",
         cost=_cost,
         course=True,
+        torch_backward="torch.ops.aten.nll_loss_backward, then _log_softmax_backward_data",
     ),
 )
 

@@ -43,6 +43,7 @@ COMMANDS = (
         derive=functools.partial(_derive, "batchnorm"),
         cost=functools.partial(_cost, "batchnorm"),
         short_help="Batch normalisation (batch_norm)",
+        torch_backward="torch.ops.aten.native_batch_norm_backward",
         course=True,
     ),
     Command(
@@ -54,6 +55,7 @@ COMMANDS = (
         derive=functools.partial(_derive, "layernorm"),
         cost=functools.partial(_cost, "layernorm"),
         short_help="Layer normalisation (layer_norm)",
+        torch_backward="torch.ops.aten.native_layer_norm_backward",
     ),
     Command(
         name="groupnorm",
@@ -64,6 +66,7 @@ COMMANDS = (
         derive=functools.partial(_derive, "groupnorm"),
         cost=functools.partial(_cost, "groupnorm"),
         short_help="Group normalisation (group_norm)",
+        torch_backward="torch.ops.aten.native_group_norm_backward",
     ),
     Command(
         name="instancenorm",
@@ -74,6 +77,7 @@ COMMANDS = (
         derive=functools.partial(_derive, "instancenorm"),
         cost=functools.partial(_cost, "instancenorm"),
         short_help="Instance normalisation (instance_norm)",
+        torch_backward="torch.ops.aten.native_batch_norm_backward (on N·C channels)",
     ),
 )
 

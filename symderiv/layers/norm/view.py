@@ -537,7 +537,12 @@ def _statement(d: NormDerivation, name: str) -> str:
 
 
 def _normalization_equations(context: Mapping[str, Any]) -> list[KeyEquation]:
-    return [("compact", context["general"]["compact"])]
+    general = context["general"]
+    return [
+        ("beta", general["stage_beta"]),
+        ("gamma", general["stage_gamma"]),
+        ("compact", general["compact"]),
+    ]
 
 
 VIEW = View(

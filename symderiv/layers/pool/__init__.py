@@ -46,6 +46,7 @@ COMMANDS = (
             short_help=f"{n}-D max pooling on values (max_pool{n}d)",
             cost=functools.partial(_cost, n),
             course=n == 2,
+            torch_backward=f"torch.nn.functional.max_unpool{n}d (the switches as indices)",
         )
         for n, function in _MAX.items()
     ),
@@ -58,6 +59,9 @@ COMMANDS = (
             derive=function,
             short_help=f"{n}-D average pooling (avg_pool{n}d)",
             cost=functools.partial(_cost, n),
+            # PyTorch pools in 1-D as in 2-D, over an axis of size 1.
+            torch_backward=f"torch.ops.aten.avg_pool{max(n, 2)}d_backward"
+            + (" (1-D as 2-D)" if n == 1 else ""),
         )
         for n, function in _AVG.items()
     ),
@@ -67,6 +71,7 @@ COMMANDS = (
         options=options.global_avg_pool_options(),
         derive=functools.partial(_derive, "global_avgpool"),
         short_help="Global average pooling (adaptive_avg_pool2d to 1x1)",
+        torch_backward="torch.ops.aten._adaptive_avg_pool2d_backward",
         cost=lambda input="4x4", **_: _cost(2, input=input, kernel=input, stride=input),
     ),
 )

@@ -46,6 +46,7 @@ COMMANDS = (
         derive=_deriver("softmax"),  # type: ignore[arg-type]
         short_help="Softmax (torch.softmax)",
         cost=_coster("softmax"),  # type: ignore[arg-type]
+        torch_backward="torch.ops.aten._softmax_backward_data",
     ),
     Command(
         name="log-softmax",
@@ -56,6 +57,7 @@ COMMANDS = (
         derive=_deriver("log-softmax"),  # type: ignore[arg-type]
         short_help="Log-softmax (torch.log_softmax)",
         cost=_coster("log-softmax"),  # type: ignore[arg-type]
+        torch_backward="torch.ops.aten._log_softmax_backward_data",
     ),
 )
 
