@@ -210,3 +210,21 @@ def test_help_and_bad_input_do_not_load_sympy_or_jinja() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stderr.splitlines()[-1] == "[0, 0, 2] False False"
+
+
+def test_a_long_single_channel_derivation_shows_a_selection() -> None:
+    """conv2d 8x8 with a 3x3 kernel: 64 equations for dL/dX, of which a representative few are
+    printed, with the count left out; --all-equations and the JSON keep every one."""
+    import json as json_module
+
+    from symderiv.layers.conv.view_general import EQUATION_LIMIT
+
+    args = ["conv2d", "--input", "8", "--kernel", "3"]
+    short = CliRunner().invoke(cli, args).output
+    full = CliRunner().invoke(cli, [*args, "--all-equations"]).output
+    assert EQUATION_LIMIT < 64
+    assert "56 equations left out here" in short and "left out" not in full
+    gradients = short.count("\\frac{\\partial L}{\\partial X_{")
+    assert gradients < full.count("\\frac{\\partial L}{\\partial X_{")
+    data = json_module.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).output)
+    assert len([e for row in data["gradients"]["X"] for e in row]) == 64

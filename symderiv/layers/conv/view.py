@@ -61,7 +61,8 @@ def build(derivation: Derivation) -> ConvContext:
     and the entries they replace (each a new dict: no context is changed once built)."""
     spec = derivation.spec
     general = spec is not None and not spec.plain_correlation_2d
-    shown = _selection(derivation) if general and not derivation.all_equations else None
+    # A long list is a representative selection, in the single-channel document too.
+    shown = None if derivation.all_equations else _selection(derivation)
     notation = notation_of(derivation)
     plain = _build_plain(derivation, notation, shown)
     if not general:
@@ -113,6 +114,7 @@ def _build_plain(derivation: Derivation, notation: Notation, shown: Shown | None
                 {"lhs": notation.symbol(output.symbols[i]), "lines": notation.poly_lines(v)}
                 for i, v in _picked(expansion.forward, shown, expansion.output)
             ],
+            "omitted": _omitted(expansion.forward, shown, expansion.output),
         },
         "local_gradients": [
             _local_gradients(derivation, notation, key, shown is not None)
@@ -131,6 +133,7 @@ def _build_plain(derivation: Derivation, notation: Notation, shown: Shown | None
                     }
                     for i, v in _picked(grid, shown, key)
                 ],
+                "omitted": _omitted(grid, shown, key),
             }
             for key, grid in expansion.gradients
         ],
@@ -226,6 +229,10 @@ def _local_gradients(
         "count": count,
         "omitted": total - len(lines),
     }
+
+
+def _omitted(grid: Grid[Poly], shown: Shown | None, key: str) -> int:
+    return 0 if shown is None else len(grid.cells) - len(shown[key])
 
 
 def _picked(grid: Grid[Poly], shown: Shown | None, key: str) -> list[tuple[Any, Poly]]:
