@@ -496,3 +496,24 @@ def test_large_standalone_latex_compiles(tmp_path: Path) -> None:
     assert_words(text, "en")
     overfull = overfull_boxes(log)
     assert not overfull, "overfull lines in the 12x12 document:\n" + "\n".join(overfull)
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize(
+    "args",
+    [
+        # A 5x5 matrix of sums of fractions: δ_ij for ∂L/∂O_ij and the shared 1/9 keep it inside.
+        ["avgpool2d", "--input", "5", "--kernel", "3", "--stride", "2", "--padding", "1"],
+        # A long call in typewriter type: it breaks between its words.
+        ["cross-entropy", "--target", "1,0", "--weight", "1,2,1", "--label-smoothing", "0.2"],
+    ],
+    ids=["avgpool-matrix", "long-code"],
+)
+def test_documents_that_used_to_overflow_fit_the_page(args: list[str], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from symderiv.cli.main import cli
+
+    source = CliRunner().invoke(cli, [*args, "--format", "latex", "--standalone"]).output
+    _, log = compile_tex(source, ENGINE["en"], tmp_path)
+    assert not overfull_boxes(log), overfull_boxes(log)

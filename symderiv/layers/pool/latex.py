@@ -67,17 +67,19 @@ def indexed(name: str, index_letters: str) -> str:
     return f"{name}_{{{index_letters}}}"
 
 
-def tensor_lines(name: str, cells: Grid[str]) -> list[str]:
-    """``name = [matrix]`` as display lines: one line, or one per depth slice of a 3-D tensor."""
+def tensor_lines(name: str, cells: Grid[str], factor: str = "") -> list[str]:
+    """``name = [matrix]`` as display lines: one line, or one per depth slice of a 3-D tensor;
+    ``factor`` stands before each matrix (a coefficient every entry shares)."""
+    scaled = f"{factor} " if factor else ""
     if len(cells.shape) == 1:
-        return [f"{name} = {matrix(Grid((1, cells.shape[0]), cells.cells))}"]
+        return [f"{name} = {scaled}{matrix(Grid((1, cells.shape[0]), cells.cells))}"]
     if len(cells.shape) == 2:
-        return [f"{name} = {matrix(cells)}"]
+        return [f"{name} = {scaled}{matrix(cells)}"]
     depth, rows, cols = cells.shape
     per_slice = rows * cols
     base = name if len(name) == 1 else f"\\left({name}\\right)"
     return [
-        f"{base}_{{{d + 1}\\cdot\\cdot}} = "
+        f"{base}_{{{d + 1}\\cdot\\cdot}} = {scaled}"
         + matrix(Grid((rows, cols), cells.cells[d * per_slice : (d + 1) * per_slice]))
         for d in range(depth)
     ]

@@ -7,6 +7,7 @@ this module spells them in LaTeX and decides what goes where. Prose lives in the
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any, TypedDict
 
 import sympy as sp
@@ -16,8 +17,8 @@ from ...core.figures import AnyFigure
 from ...core.grid import Grid
 from ...core.poly import Poly
 from ...core.protocol import KeyEquation
-from ...core.symbols import LOSS, partial, tensor_latex
-from ...render.latex import TERMS_PER_LINE, Notation
+from ...core.symbols import LOSS, index_latex, partial, tensor_latex
+from ...render.latex import TERMS_PER_LINE, ElementPrinter, Notation
 from . import figures, json_view
 from .latex import (
     INPUT_LETTERS,
@@ -74,6 +75,7 @@ PoolCommon = TypedDict(
         "gradient_name": str,
         "gradient_equations": list[Context],
         "gradient_matrix": list[str],
+        "delta": str,
         "local_gradients": list[str],
         "identities": list[Context],
         "tried": int,
@@ -188,7 +190,11 @@ def _common(d: PoolDerivation, notation: Notation) -> PoolCommon:
             {"lhs": notation.loss_derivative(x.symbols[i]), "lines": notation.poly_lines(v)}
             for i, v in gradient.items()
         ],
-        "gradient_matrix": tensor_lines(tensor_latex("dL/dX"), gradient.map(notation.poly)),
+        # Max pooling's matrix holds single upstream symbols; only averages need the short form.
+        "gradient_matrix": _gradient_matrix(gradient, notation, up.symbols)
+        if d.kind == "avg"
+        else tensor_lines(tensor_latex("dL/dX"), gradient.map(notation.poly)),
+        "delta": f"\\delta_{{{out}}}",
         "local_gradients": _local_gradient_lines(d, notation),
         "identities": _identities(d, notation),
         "tried": d.detections[0].tried,
@@ -207,6 +213,43 @@ def _common(d: PoolDerivation, notation: Notation) -> PoolCommon:
 
 def _tuple(items: list[str]) -> str:
     return items[0] if len(items) == 1 else "(" + ", ".join(items) + ")"
+
+
+MATRIX_WIDTH = 70
+"""Printed characters a row of the dL/dX matrix may take (each delta_ij counts 3)."""
+
+
+def _printed_width(gradient: Grid[Poly]) -> int:
+    """Roughly how wide the matrix prints: the widest entry of each column, in symbols and
+    signs, plus the gaps; a 2-D slice of a 3-D tensor is one matrix of the same width."""
+    shape = gradient.shape
+    columns = shape[-1]
+    widths = [0] * columns
+    for index, p in gradient.items():
+        terms = len(p)
+        widths[index[-1]] = max(widths[index[-1]], 4 * terms - 1 if terms else 1)
+    return sum(widths) + 2 * columns
+
+
+def _gradient_matrix(gradient: Grid[Poly], notation: Notation, up: Grid[sp.Symbol]) -> list[str]:
+    """dL/dX as a matrix that fits a page: each dL/dO_ij written delta_ij (the document says so)
+    and a coefficient every term shares (1/9 for a 3x3 window) set once before the matrix."""
+    spelled = dict(notation.spelled)
+    for index, s in up.items():
+        spelled[s] = f"\\delta_{{{index_latex(index, notation.separated)}}}"
+    short = Notation(
+        ElementPrinter({"element_latex": spelled}), notation.order, spelled, notation.separated
+    )
+    coefficients = {c for p in gradient.cells for _, c in p}
+    if _printed_width(gradient) > MATRIX_WIDTH:
+        return []  # the element equations above say it all; a matrix would leave the page
+    if len(coefficients) == 1 and (c := next(iter(coefficients))) != 1:
+        factor = Fraction(c)
+        cells = gradient.map(lambda p: short.poly(p.scale(1 / factor)))
+        sign = "-" if factor < 0 else ""
+        shared = f"{sign}\\tfrac{{{abs(factor.numerator)}}}{{{factor.denominator}}}"
+        return tensor_lines(tensor_latex("dL/dX"), cells, shared)
+    return tensor_lines(tensor_latex("dL/dX"), gradient.map(short.poly))
 
 
 def _local_gradient_lines(d: PoolDerivation, notation: Notation) -> list[str]:
