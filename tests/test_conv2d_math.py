@@ -538,3 +538,23 @@ def test_cli_output_is_identical_across_hash_seeds(args: list[str], method: str 
     assert outputs[1] == outputs[0] and outputs[2] == outputs[0]
     if method is not None:  # and this process (whatever its seed) renders the same bytes
         assert getattr(symderiv.conv2d(), method)().encode() == outputs[0]
+
+
+def test_the_index_formula_the_document_states() -> None:
+    """dL/dX_ab = sum_ij dL/dO_ij F_(a-i+1, b-j+1), with indices outside the kernel as 0: the
+    element-by-element form the single-channel document prints, against the derivation."""
+    import symderiv
+
+    for n, k in ((3, 2), (5, 3), (4, 4)):
+        d = symderiv.conv2d(input=n, kernel=k)
+        F, G, dX = d.symbols("F"), d.symbols("dL/dO"), d.gradient("X")
+        m = n - k + 1
+        for a in range(n):
+            for b in range(n):
+                formula = sum(
+                    G[i, j] * F[a - i, b - j]
+                    for i in range(m)
+                    for j in range(m)
+                    if 0 <= a - i < k and 0 <= b - j < k
+                )
+                assert (dX[a, b] - formula).expand() == 0

@@ -145,7 +145,9 @@ def test_standalone_notes_compile_and_every_page_has_ink(lang: str, tmp_path: Pa
         timeout=300,
     )
     pages = sorted(tmp_path.glob("page-*.png"))
-    assert 5 <= len(pages) <= 26, f"the course notes should stay about 25 pages: {len(pages)}"
+    # About 25 pages in English (the measure); Chinese sets a little longer.
+    most = {"en": 26, "zh": 28}[lang]
+    assert 5 <= len(pages) <= most, f"the course notes should stay about 25 pages: {len(pages)}"
     for page in pages:
         ink, total = png_ink(page)
         assert ink > total // 500, f"{page.name} looks blank ({ink} of {total} pixels inked)"

@@ -13,6 +13,7 @@ from ...core.family import View
 from ...core.figures import AnyFigure
 from ...core.grid import Grid
 from ...core.ops import Mode, zero_pad
+from ...core.ops import flip as ops_flip
 from ...core.poly import Poly
 from ...core.protocol import KeyEquation
 from ...core.results import LocalGradient, Role
@@ -303,6 +304,30 @@ def _sum_lines(start: str, terms: list[str], per_line: int) -> list[str]:
     ]
 
 
+def _rotation_steps(identity: ConvIdentity, notation: Notation) -> str:
+    """rot180 of a matrix as two flips, the rows first and then the columns, each step shown;
+    a vector or a 3-D array is flipped on every axis at once."""
+    shown = identity.shown
+    c = identity.form
+    assert shown is not None and isinstance(c, Candidate)
+    name, rotated = tensor_latex(c.second), shown.second
+    direct = f"\\operatorname{{{_rotation(identity)}}}\\left({name}\\right) = "
+    if len(rotated.shape) != 2:
+        return direct + matrix(rotated.map(notation.poly))
+    columns = rotated.shape[1]
+    # The rotated kernel with its columns put back is the kernel with only its rows reversed.
+    rows_flipped = Grid.build(rotated.shape, lambda i: rotated[(i[0], columns - 1 - i[1])])
+    steps = [ops_flip(rotated), rows_flipped, rotated]
+    cells = [g.map(notation.poly) for g in steps]
+    if not fits_one_line(*cells):
+        return direct + matrix(cells[-1])
+    return (
+        f"{name} = {matrix(cells[0])} \\;\\xrightarrow{{\\updownarrow}}\\; {matrix(cells[1])} "
+        f"\\;\\xrightarrow{{\\leftrightarrow}}\\; {matrix(cells[2])} = "
+        f"\\operatorname{{rot180}}\\left({name}\\right)"
+    )
+
+
 def _rotation(identity: ConvIdentity) -> str:
     """rot180 for a matrix; a vector or a 3-D array is flipped on every axis."""
     shown = identity.shown
@@ -374,10 +399,7 @@ def _primary(derivation: Derivation, notation: Notation, identity: ConvIdentity)
             if c.rotate_second
             else tensor_latex(c.second)
         ),
-        "rotation": (
-            f"\\operatorname{{{_rotation(identity)}}}\\left({tensor_latex(c.second)}\\right) = "
-            f"{matrix(shown.second.map(notation.poly))}"
-        ),
+        "rotation": _rotation_steps(identity, notation),
         "padded": padded,
         "padding": [list(p) for p in shown.padding],
         "written_out": written_out,
