@@ -632,3 +632,54 @@ def test_single_channel_bias_keeps_the_rot180_gradient_identities() -> None:
     assert "dL/dF = valid cross-correlation(X, dL/dO)" in statements
     assert not any(s.startswith("O = valid") for s in statements)  # the bias is not spatial
     assert d.verified
+
+
+@pytest.mark.parametrize("padding", [0, 1])
+def test_a_weight_gradient_statement_is_a_call_torch_accepts(padding: int, torch: Any) -> None:
+    """Transposed convolution whose output padding reaches the stride: dL/dW is a weight
+    gradient whose output gradient is shorter than the convolution's output. Without padding the
+    statement crops the input (keep) and torch.nn.grad.conv1d_weight accepts it and agrees with
+    autograd; with padding 1 >= stride no crop helps, and the document says torch needs the
+    output gradient extended (torch rejects the operands as they stand)."""
+    import numpy as np
+
+    from symderiv.layers.conv.view_general import identity_context
+    from symderiv.render.latex import Notation
+
+    d = symderiv.conv_transpose1d(
+        input=3,
+        kernel=2,
+        dilation=2,
+        output_padding=1,
+        padding=padding,
+        in_channels=2,
+        out_channels=2,
+        batch=1,
+    )
+    identity = next(
+        i for i in d.identities if i.target == "dL/dW" and i.form.function == "conv_weight"
+    )
+    context = identity_context(d, Notation.of(d.expansion.tensors), identity)
+    c = identity.form
+    rng = np.random.default_rng(0)
+    x = torch.tensor(rng.normal(size=(1, 2, 3)), requires_grad=True)
+    w = torch.tensor(rng.normal(size=(2, 2, 2)), requires_grad=True)
+    y = torch.nn.functional.conv_transpose1d(x, w, dilation=2, output_padding=1, padding=padding)
+    g = torch.tensor(rng.normal(size=tuple(y.shape)))
+    (y * g).sum().backward()
+    first = g[..., : c.keep[0]] if c.keep else g
+    call = lambda: torch.nn.grad.conv1d_weight(  # noqa: E731
+        first,
+        tuple(w.shape),
+        x.detach(),
+        stride=c.stride,
+        padding=c.padding,
+        dilation=c.dilation,
+        groups=c.groups,
+    )
+    if context["torch_ready"]:
+        np.testing.assert_allclose(call().numpy(), w.grad.numpy(), rtol=1e-12)
+    else:
+        assert padding == 1
+        with pytest.raises(RuntimeError):
+            call()

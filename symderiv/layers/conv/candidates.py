@@ -89,11 +89,15 @@ class LayerCandidate:
         second = self.second or ""
         if self.flip_second:
             second = f"{'rot180' if self.dims == 2 else 'flip'}({second})"
-        operands = [self.first, second] + ([self.bias] if self.bias else [])
+        crop = "[..., " + ", ".join(f":{n}" for n in self.keep) + "]"
+        # A weight gradient crops its first operand (the input it reads); a convolution its
+        # result.
+        first = self.first + (crop if self.keep and self.function == "conv_weight" else "")
+        operands = [first, second] + ([self.bias] if self.bias else [])
         keywords = [f"{k}={_axes_text(v)}" for k, v in self.settings()]
         call = f"{self.kind}({', '.join(operands + keywords)})"
-        if self.keep:
-            call += "[..., " + ", ".join(f":{n}" for n in self.keep) + "]"
+        if self.keep and self.function != "conv_weight":
+            call += crop
         return call
 
 

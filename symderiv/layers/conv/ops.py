@@ -236,6 +236,27 @@ def weight_shape_fits(a: Axes, b: Axes, target: Axes, geo: Geometry, exact: bool
     )
 
 
+def weight_crop(a: Axes, b: Axes, target: Axes, geo: Geometry) -> Axes | None:
+    """For a weight gradient whose output gradient ``b`` is shorter than the convolution of
+    ``a`` gives: the first positions of ``a`` it reads, so that the call PyTorch accepts
+    (``torch.nn.grad.conv1d_weight`` checks the sizes) can be written with ``a`` cropped. None
+    when nothing needs cropping, or when no crop gives that call (padding at least the
+    stride)."""
+    kept = []
+    for h, ho, m, s, p, d in zip(a[2:], b[2:], target[2:], geo.stride, geo.padding, geo.dilation):
+        natural = (h + 2 * p - d * (m - 1) - 1) // s + 1
+        if natural == ho:
+            kept.append(h)
+            continue
+        # The last output reads padded position (ho - 1) s + d (m - 1): keep the input up to
+        # there, so that the right padding still lands where the sum reads no value. Its own
+        # output is then ho + floor(p / s) long: the call PyTorch accepts needs p < s.
+        if p >= s:
+            return None
+        kept.append((ho - 1) * s + d * (m - 1) + 1 - p)
+    return tuple(kept) if tuple(kept) != a[2:] else None
+
+
 # --- the proof's spelling: the textbook steps, whole arrays at a time ---------------------------
 
 

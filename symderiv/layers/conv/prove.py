@@ -114,6 +114,8 @@ def evaluate_layer(
         return full, steps
     if candidate.function == "conv_transpose":
         return explicit_conv_transpose(a, k, geo, candidate.flip_second, bias)
+    if candidate.keep:  # the first operand cropped, as the statement writes it
+        a = every(a, (1,) * len(a.shape), a.shape[:2] + candidate.keep)
     return explicit_weight(a, k, kernel, geo, candidate.flip_second)
 
 

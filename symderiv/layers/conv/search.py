@@ -31,6 +31,7 @@ from .ops import (
     conv_transpose_shape,
     sum_cell,
     weight_cell,
+    weight_crop,
     weight_shape_fits,
 )
 
@@ -175,7 +176,10 @@ def fitted(
         assert candidate.second is not None
         a, b = operands[candidate.first].shape, operands[candidate.second].shape
         fits = weight_shape_fits(a, b, target.shape, geometry(candidate), exact)
-        return candidate if fits else None
+        if not fits:
+            return None
+        crop = None if exact else weight_crop(a, b, target.shape, geometry(candidate))
+        return dataclasses.replace(candidate, keep=crop) if crop else candidate
     if shape is None or shape[:2] != target.shape[:2] or len(shape) != len(target.shape):
         return None
     if shape == target.shape:

@@ -13,11 +13,13 @@ from typing import Any
 
 from ...core.grid import Grid, Index
 from ...core.poly import Poly
-from ...core.symbols import gradient_key, tensor_latex
+from ...core.symbols import gradient_key, gradient_of, tensor_latex
 from ...render.latex import Notation, matrix
 from .candidates import ConvIdentity, LayerCandidate
 from .facts import axis_sizes, zero_gradients
+from .ops import weight_shape_fits
 from .result import Derivation
+from .search import geometry
 from .spec import ConvSpec
 
 Context = dict[str, Any]
@@ -271,7 +273,11 @@ def statement(identity: ConvIdentity) -> str:
     second = tensor_latex(c.second or "")
     if c.flip_second:
         second = f"\\operatorname{{{'rot180' if c.dims == 2 else 'flip'}}}\\left({second}\\right)"
-    operands = [tensor_latex(c.first), second] + ([c.bias] if c.bias else [])
+    crop = "_{[\\ldots,\\, " + ",\\, ".join(f":{n}" for n in c.keep) + "]}"
+    first = tensor_latex(c.first)
+    if c.keep and c.function == "conv_weight":  # the input it reads, cropped
+        first = f"\\left({first}\\right){crop}"
+    operands = [first, second] + ([c.bias] if c.bias else [])
     keywords = [f"s={axes_text(c.stride)}", f"p={axes_text(c.padding)}"]
     if c.function == "conv_transpose":
         keywords.append(f"p_{{\\mathrm{{out}}}}={axes_text(c.output_padding)}")
@@ -279,9 +285,24 @@ def statement(identity: ConvIdentity) -> str:
     name = f"\\operatorname{{{FUNCTION_LATEX[c.function]}{c.dims}d}}"
     settings = ",\\ ".join(keywords)
     call = f"{name}\\left({', '.join(operands)};\\ {settings}\\right)"
-    if c.keep:
-        call += "_{[\\ldots,\\, " + ",\\, ".join(f":{n}" for n in c.keep) + "]}"
+    if c.keep and c.function != "conv_weight":
+        call += crop
     return f"{target} = {call}"
+
+
+def _torch_ready(derivation: Derivation, identity: ConvIdentity) -> bool:
+    """Whether PyTorch accepts the weight gradient's operands as the statement writes them: its
+    output gradient must be exactly the convolution's output (or the input is cropped, keep)."""
+    c = identity.form
+    assert isinstance(c, LayerCandidate)
+    if c.function != "conv_weight" or c.keep or c.second is None:
+        return True
+    assert derivation.spec is not None
+    # The single-channel layout has no batch and channel axes: PyTorch's has one of each.
+    lead = () if derivation.spec.channelled else (1, 1)
+    shapes = {t.key: lead + t.shape for t in derivation.expansion.tensors}
+    target = shapes[gradient_of(identity.target) or identity.target]
+    return weight_shape_fits(shapes[c.first], shapes[c.second], target, geometry(c), exact=True)
 
 
 def identity_context(derivation: Derivation, notation: Notation, identity: ConvIdentity) -> Context:
@@ -310,6 +331,7 @@ def identity_context(derivation: Derivation, notation: Notation, identity: ConvI
         "bias": bool(c.bias),
         "channelled": spec.channelled,
         "keep": axes_text(c.keep) if c.keep else "",
+        "torch_ready": _torch_ready(derivation, identity),
         "written_out": None,
     }
     if shown is not None and spec.dims <= 2:
