@@ -34,10 +34,6 @@ def logit_key(index: int) -> str:
     return f"A{index}"
 
 
-def _rational(v: Fraction) -> sp.Rational:
-    return sp.Rational(v.numerator, v.denominator)
-
-
 DIGITS = 6
 """Significant digits of the decimal approximations printed beside exact irrational values."""
 
