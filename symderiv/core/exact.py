@@ -8,6 +8,9 @@ in one field of rational functions of exponentials, where cancellation decides e
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterable, Sequence
+
 import sympy as sp
 
 EXACT_SIMPLIFICATION = "exact symbolic equality (SymPy simplification to 0)"
@@ -40,3 +43,17 @@ def close(a: sp.Expr, b: sp.Expr, at: dict[sp.Symbol, sp.Rational]) -> bool:
     difference = sp.N((a - b).xreplace(at), 30)
     scale = 1 + abs(sp.N(a.xreplace(at), 30))
     return bool(abs(difference) <= sp.Float("1e-20", 30) * scale)
+
+
+def softmax(x: Sequence[sp.Expr]) -> list[sp.Expr]:
+    """exp(x_i) / sum_j exp(x_j): the probabilities of one slice, as SymPy expressions."""
+    total = sp.Add(*(sp.exp(v) for v in x))
+    return [sp.exp(v) / total for v in x]
+
+
+def screen_points(symbols: Iterable[sp.Symbol]) -> list[dict[sp.Symbol, sp.Rational]]:
+    """Three fixed rational points (numerators -200..200 over 97) for ``close``: the same
+    screen on every run."""
+    names = list(symbols)
+    rng = random.Random(0)
+    return [{s: sp.Rational(rng.randint(-200, 200), 97) for s in names} for _ in range(3)]

@@ -232,3 +232,16 @@ def exact_decimal(text: str, option: str) -> Fraction:
             f"1e-{SMALLEST_EXACT} and 1e{LARGEST_EXACT} in magnitude"
         )
     return value
+
+
+def check_elements(shape: Axes, max_terms: object) -> None:
+    """Refuse an input over its element limit (checked before any value is drawn for it)."""
+    number = work_limit(max_terms)
+    count = 1
+    for n in shape:
+        count *= n
+    if count > number:
+        raise SymderivError(
+            f"input {format_size(shape)} has {count:,} elements, over the limit of {number:,}; "
+            "raise it with --max-terms (max_terms= in Python)"
+        )

@@ -15,7 +15,7 @@ from typing import Any
 import sympy as sp
 
 from ..core.errors import SymderivError
-from ..core.exact import is_zero
+from ..core.exact import is_zero, softmax
 from ..core.grid import Grid
 from ..core.poly import Poly
 from ..core.protocol import LayerDerivation
@@ -113,13 +113,8 @@ class CrossEntropy:
         assert isinstance(d, CrossEntropyDerivation)
         logits = self.logits(stage, x)
         n, c = stage.input_shape
-        probabilities = Grid.build(
-            (n, c),
-            lambda i: (
-                sp.exp(logits[_symbol(d, i)])
-                / sp.Add(*(sp.exp(logits[_symbol(d, (i[0], k))]) for k in range(c)))
-            ),
-        )
+        rows = [softmax([logits[_symbol(d, (r, k))] for k in range(c)]) for r in range(n)]
+        probabilities = Grid((n, c), tuple(v for row in rows for v in row))
         return LossValues(d.loss.xreplace(logits), probabilities)
 
     def compact(self, stage: Stage, x: Array, upstream: Gradient) -> Backward:

@@ -11,7 +11,7 @@ import sympy as sp
 from ...core.chain_rule import expression_chain_rule
 from ...core.errors import SymderivError, checked_keywords
 from ...core.grid import Grid
-from ...core.parse import coerce_shape, exact_decimal, shown, whole, work_limit
+from ...core.parse import check_elements, coerce_shape, exact_decimal, shown, whole, work_limit
 from ...core.perf import without_cycle_collection
 from ...core.results import ExpressionExpansion, Role, Tensor
 from ...core.symbols import gradient_key, tensor_symbols
@@ -27,7 +27,6 @@ from .spec import (
     PIECEWISE,
     SEED_SPAN,
     ActivationSpec,
-    check_elements,
 )
 from .view import VIEW
 

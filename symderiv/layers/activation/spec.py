@@ -6,13 +6,12 @@ the values decide each element's branch. The smooth functions are derived on sym
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 
 from ...core.errors import SymderivError
 from ...core.grid import Grid
-from ...core.parse import format_size, work_limit
+from ...core.parse import check_elements
 
 FUNCTIONS = ("relu", "leaky-relu", "sigmoid", "tanh", "gelu", "softplus")
 PIECEWISE = ("relu", "leaky-relu")
@@ -74,16 +73,6 @@ class ActivationSpec:
         if self.function == "softplus":
             chosen += [("beta", exact_text(self.beta)), ("threshold", exact_text(self.threshold))]
         return tuple(chosen)
-
-
-def check_elements(shape: tuple[int, ...], max_terms: object) -> None:
-    """Refuse an input over the element limit (before any value is drawn for it)."""
-    number = work_limit(max_terms)
-    if math.prod(shape) > number:
-        raise SymderivError(
-            f"input {format_size(shape)} has {math.prod(shape):,} elements, over the limit of "
-            f"{number:,}; raise it with --max-terms (max_terms= in Python)"
-        )
 
 
 def exact_text(v: Fraction) -> int | str:

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 
 from ...core.errors import SymderivError
-from ...core.parse import format_size, work_limit
+from ...core.parse import check_elements
 
 DEFAULT_MAX_TERMS = 120_000
 """Elements of the input: each is one forward term."""
@@ -33,12 +33,7 @@ class FlattenSpec:
                 f"--start-dim {self.start_dim} comes after --end-dim {self.end_dim}: torch.flatten "
                 "needs start_dim <= end_dim"
             )
-        number = work_limit(self.max_terms)
-        if math.prod(self.input) > number:
-            raise SymderivError(
-                f"input {format_size(self.input)} has {math.prod(self.input):,} elements, over "
-                f"the limit of {number:,}; raise it with --max-terms (max_terms= in Python)"
-            )
+        check_elements(self.input, self.max_terms)
 
     @property
     def first(self) -> int:

@@ -12,6 +12,7 @@ import sympy as sp
 
 from ...core.chain_rule import expression_chain_rule
 from ...core.errors import SymderivError, checked_keywords
+from ...core.exact import softmax
 from ...core.grid import Grid
 from ...core.parse import exact_decimal, shown, whole, work_limit
 from ...core.perf import without_cycle_collection
@@ -19,7 +20,7 @@ from ...core.results import ExpressionExpansion, Role, Tensor
 from ...core.symbols import gradient_key, tensor_symbols
 from .prove import prove
 from .result import CrossEntropyDerivation
-from .search import S_SCALAR, Row, positions, probabilities, search
+from .search import S_SCALAR, Row, positions, search
 from .spec import DEFAULT_MAX_TERMS, CrossEntropySpec
 from .view import VIEW
 
@@ -78,7 +79,7 @@ def rows(spec: CrossEntropySpec, x: Grid[sp.Symbol], s: list[sp.Expr]) -> list[R
     weights = tuple(spec.class_weight(k) for k in range(spec.classes))
     return [
         Row(
-            probabilities([x[(n, k)] for k in range(spec.classes)]),
+            softmax([x[(n, k)] for k in range(spec.classes)]),
             spec.distribution(n),
             weights,
             onehot(spec, n),
@@ -103,7 +104,7 @@ def derive(spec: CrossEntropySpec) -> CrossEntropyDerivation:
             names[s[n]] = S_SCALAR
         renamed.append(
             (
-                Row(probabilities(xs), row.q, row.w, row.onehot, scale),
+                Row(softmax(xs), row.q, row.w, row.onehot, scale),
                 [value[(n, k)].xreplace(names) for k in range(spec.classes)],
             )
         )

@@ -7,14 +7,13 @@ numerically at three fixed points; the proof is exact."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy as sp
 
-from ...core.exact import close
+from ...core.exact import close, screen_points
 from ...core.results import Identity, Search
 
 
@@ -73,22 +72,9 @@ def positions(c: int) -> list[sp.Symbol]:
     return [sp.Symbol(f"x{k + 1}") for k in range(c)]
 
 
-def probabilities(x: Sequence[sp.Expr]) -> list[sp.Expr]:
-    total = sp.Add(*(sp.exp(v) for v in x))
-    return [sp.exp(v) / total for v in x]
-
-
-def screen_points(c: int) -> list[dict[sp.Symbol, sp.Rational]]:
-    rng = random.Random(0)
-    return [
-        {s: sp.Rational(rng.randint(-200, 200), 97) for s in (*positions(c), S_SCALAR)}
-        for _ in range(3)
-    ]
-
-
 def search(renamed: list[tuple[Row, list[sp.Expr]]], c: int) -> LossSearch:
     """``renamed``: per row, its Row (in positions and s) and its derived gradient there."""
-    points = screen_points(c)
+    points = screen_points([*positions(c), S_SCALAR])
     found = tuple(
         form
         for form in FORMS

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ...core.exact import EXACT_SIMPLIFICATION, is_zero
+from ...core.exact import EXACT_SIMPLIFICATION, is_zero, softmax
 from ...core.grid import Grid, Index
 from ...core.results import Identity, Proof
-from .search import Form, SoftmaxIdentity, SoftmaxSearch, positions, probabilities
+from .search import Form, SoftmaxIdentity, SoftmaxSearch, positions
 from .spec import SoftmaxSpec
 
 
@@ -40,7 +40,7 @@ def form_values(
 ) -> dict[Index, sp.Expr]:
     values: dict[Index, sp.Expr] = {}
     for members in spec.slices():
-        p = probabilities([x[i] for i in members])
+        p = softmax([x[i] for i in members])
         gs = [g[i] for i in members]
         for k, i in enumerate(members):
             values[i] = form.rule(p, gs, k)

@@ -8,13 +8,12 @@ same n renamed values, which are screened numerically at three fixed points. The
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import sympy as sp
 
-from ...core.exact import close
+from ...core.exact import close, screen_points, softmax
 from ...core.results import Identity, Search
 
 Slice = list[sp.Expr]
@@ -51,22 +50,11 @@ def positions(n: int) -> tuple[list[sp.Symbol], list[sp.Symbol]]:
     return [sp.Symbol(f"x{k + 1}") for k in range(n)], [sp.Symbol(f"g{k + 1}") for k in range(n)]
 
 
-def probabilities(x: Slice) -> Slice:
-    total = sp.Add(*(sp.exp(v) for v in x))
-    return [sp.exp(v) / total for v in x]
-
-
-def screen_points(n: int) -> list[dict[sp.Symbol, sp.Rational]]:
-    rng = random.Random(0)
-    xs, gs = positions(n)
-    return [{s: sp.Rational(rng.randint(-200, 200), 97) for s in (*xs, *gs)} for _ in range(3)]
-
-
 def search(renamed: set[tuple[int, sp.Expr]], n: int) -> SoftmaxSearch:
     """``renamed``: each distinct (position k, derived dL/dX there in x_1..x_n, g_1..g_n)."""
     xs, gs = positions(n)
-    p = probabilities(xs)
-    points = screen_points(n)
+    p = softmax(xs)
+    points = screen_points([*xs, *gs])
     found = tuple(
         form
         for form in FORMS
