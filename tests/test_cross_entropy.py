@@ -152,3 +152,10 @@ def test_bad_input_is_one_line(
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and needle in err, err
+
+
+@pytest.mark.parametrize("keyword", ["target", "target_probabilities"])
+def test_no_sample_is_one_error(keyword: str) -> None:
+    """An empty target list left the mean's normaliser 0 (a ZeroDivisionError, not one line)."""
+    with pytest.raises(symderiv.SymderivError, match="no sample given"):
+        symderiv.cross_entropy(**{keyword: []})

@@ -161,6 +161,9 @@ def cross_entropy_spec(
         indices = tuple(_index(p) for p in parts)
     rows_given = len(indices) if indices is not None else len(probabilities_rows or ())
     n = rows_given if batch is None else _count(batch, "--batch")
+    if rows_given == 0:
+        which = "--target" if indices is not None else "--target-probabilities"
+        raise SymderivError(f"{which}: no sample given; expected one entry per sample")
     if not isinstance(reduction, str):
         raise SymderivError(f"--reduction: invalid value {shown(reduction)}")
     smoothing = _numbers([label_smoothing], "--label-smoothing")[0]
