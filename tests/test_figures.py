@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import sympy
 from click.testing import CliRunner
 
 import symderiv
@@ -47,38 +48,44 @@ def test_windows_are_the_cells_each_output_reads(
 def test_rotation_reverses_rows_and_columns(
     input_size: tuple[int, int], kernel: tuple[int, int]
 ) -> None:
-    original, rotated = figures(input_size, kernel)["rotation"].panels
-    assert plain_text(original.title) == "F" and plain_text(rotated.title) == "rot180(F)"
+    original, flipped, rotated = figures(input_size, kernel)["rotation"].panels
+    assert [plain_text(p.title) for p in (original, flipped, rotated)] == ["F", "↕F", "rot180(F)"]
     kh, kw = kernel
     for (r, c), label in original.labels.items():
         assert plain_text(label) == f"F{r + 1}{c + 1}"
+        assert flipped.labels[(kh - 1 - r, c)] == label
         assert rotated.labels[(kh - 1 - r, kw - 1 - c)] == label
-    assert {i for i in rotated.labels.indices() if rotated.tone(i) == "anchor"} == {
-        (kh - 1, kw - 1)
-    }
+    anchors = [{i for i in p.labels.indices() if p.tone(i) == "anchor"} for p in (flipped, rotated)]
+    assert anchors == [{(kh - 1, 0)}, {(kh - 1, kw - 1)}]
 
 
 @pytest.mark.parametrize("input_size, kernel", SIZES)
 def test_full_correlation_windows_hold_the_gradient_terms(
     input_size: tuple[int, int], kernel: tuple[int, int]
 ) -> None:
-    """The non-zero cells under each window are exactly the dL/dO in that dL/dX element."""
+    """Each window's kernel labels times the padded dL/dO beneath them sum to that dL/dX element."""
     d = symderiv.conv2d(input=input_size, kernel=kernel)
     padded, *panels = figures(input_size, kernel)["full-correlation"].panels
     assert plain_text(padded.title) == "∂L/∂O"
     every = [(a, b) for a in range(input_size[0]) for b in range(input_size[1])]
     shown = selection(every, input_size, conv_figures.PANEL_LIMIT)
     assert len(panels) == len(shown) and (len(shown) == len(every)) == (len(every) <= 16)
-    upstream = {str(s) for s in d.symbols("dL/dO")}
+    # Labels read back as symbols: F12 is F_1_2, ∂L/∂O12 is dL_dO_1_2 (single-digit sizes here).
+    named = {str(s).replace("_", "").replace("dLdO", "∂L/∂O"): s for s in d.symbols("F")}
+    named |= {str(s).replace("_", "").replace("dLdO", "∂L/∂O"): s for s in d.symbols("dL/dO")}
+    named["0"] = 0
     gradient = d.gradient("X")
     for panel, (a, b) in zip(panels, shown):
         shaded = [c for c in panel.labels.indices() if panel.tone(c) == "window"]
-        under = {plain_text(panel.labels[c]) for c in shaded}
-        names = {str(s) for s in gradient[a, b].free_symbols} & upstream
-        assert under == {"∂L/∂O" + "".join(n.split("_")[2:]) for n in names}
         lighter = [c for c in panel.labels.indices() if panel.tone(c) == "window-zero"]
         assert len(shaded) + len(lighter) == kernel[0] * kernel[1]
-        assert all(plain_text(panel.labels[c]) == "0" for c in lighter)
+        assert all(plain_text(padded.labels[c]) == "0" for c in lighter)
+        assert all(not panel.labels[c] for c in panel.labels.indices() if c not in shaded + lighter)
+        total = sum(
+            named[plain_text(panel.labels[c])] * named[plain_text(padded.labels[c])]
+            for c in shaded + lighter
+        )
+        assert sympy.expand(total - gradient[a, b]) == 0
 
 
 def test_large_sizes_show_the_corners_without_labels() -> None:
@@ -200,10 +207,15 @@ def test_single_layer_figures_compile(lang: str, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0
     assert "\\usepackage{tikz}" in result.output
-    assert result.output.count("\\begin{tikzpicture}") == 4 + 2 + 10
-    text, _ = compile_tex(result.output, ENGINE[lang], tmp_path)
+    assert result.output.count("\\begin{tikzpicture}") == 4 + 3 + 10
+    assert result.output.count("\\begin{figure}") == 3
+    compile_tex(result.output, ENGINE[lang], tmp_path)  # the second run resolves the \ref's
+    text, log = compile_tex(result.output, ENGINE[lang], tmp_path)
+    assert "??" not in text and "undefined" not in log
     flat = re.sub(r"\s+", "", text)  # ctex sets its own space between a CJK character and a digit
+    # The caption is numbered by LaTeX, and the text refers to it by that number.
     assert ("Figure3." if lang == "en" else "图3") in flat
+    assert ("Figure2followsone" if lang == "en" else "图2跟踪") in flat
 
 
 # --------------------------------------------------------------------------------------------

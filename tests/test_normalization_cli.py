@@ -84,7 +84,6 @@ def test_default_batchnorm_sections_in_order(capsys: pytest.CaptureFixture[str])
         "### The input: three paths",
         "## The compact formula",
         "## Running statistics",
-        "## Verification",
     ]
     # Every element's staged and compact equation is there, printed from SymPy.
     assert len(re.findall(r"^\\frac{\\partial L}{\\partial x_{\d1}} &= ", out, re.M)) == 8

@@ -193,7 +193,8 @@ def test_output_file_puts_figures_beside_it(tmp_path: Path) -> None:
     ]
     text = (tmp_path / "course.md").read_text(encoding="utf-8")
     assert "(course-conv2d-windows.svg)" in text
-    assert "Figure 1. The gate" in text and "Figure 4." in text
+    assert "**Figure 1.** The gate" in text and "**Figure 4.**" in text
+    assert "[Figure 1](#figure-1)" in text and '<a id="figure-1"></a>' in text
 
 
 def test_failure_midway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -252,6 +253,25 @@ def test_every_registered_section_together() -> None:
     labels = re.findall(r"\\label\{([^}]+)\}", latex)
     assert len(labels) == len(set(labels)) == len(tags)
     assert set(re.findall(r"\\eqref\{([^}]+)\}", latex)) <= set(labels)
+
+
+def test_figures_are_numbered_alike_in_markdown_and_latex(tmp_path: Path) -> None:
+    """LaTeX numbers its floats itself; Markdown writes the numbers in. Every figure the notes
+    place must be shown, in order, or the two would drift apart; each is referred to."""
+    assert main(["notes", "--sections", "all", "--output-dir", str(tmp_path / "md")]) == 0
+    markdown = (tmp_path / "md" / "notes.md").read_text(encoding="utf-8")
+    numbers = [int(n) for n in re.findall(r"^\*\*Figure (\d+)\.\*\* ", markdown, re.M)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 5
+    assert re.findall(r'<a id="figure-(\d+)"></a>', markdown) == [str(n) for n in numbers]
+    linked = {int(n) for n in re.findall(r"\[Figure (\d+)\]\(#figure-\1\)", markdown)}
+    assert linked == set(numbers)
+    tex = tmp_path / "notes.tex"
+    assert main(["notes", "--sections", "all", "--format", "latex", "-o", str(tex)]) == 0
+    latex = tex.read_text(encoding="utf-8")
+    assert latex.count("\\begin{figure}") == latex.count("\\caption{") == len(numbers)
+    labels = re.findall(r"\\label\{(symderiv-figure-\d+)\}", latex)
+    assert labels == [f"symderiv-figure-{n}" for n in numbers]
+    assert set(re.findall(r"\\ref\{(symderiv-figure-\d+)\}", latex)) == set(labels)
 
 
 def test_a_section_whose_derivation_refuses_its_options(capsys: pytest.CaptureFixture[str]) -> None:

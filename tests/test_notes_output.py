@@ -182,8 +182,9 @@ def test_notes_svgs_parse_and_have_the_expected_cells(tmp_path: Path) -> None:
         cells = root.findall(f".//{SVG}rect[@class='cell']")
         assert len(cells) == figure.cells
         assert len(root.findall(f"{SVG}g[@class='panel']")) == len(figure.panels)
-    # 3x3 input, 2x2 kernel: 4 windows over X; F and rot180(F); padded dL/dO and 9 thumbnails.
-    assert [f.cells for f in conv.values()] == [4 * 9, 2 * 4, 10 * 16]
+    # 3x3 input, 2x2 kernel: 4 windows over X; F, its rows reversed, rot180(F); padded dL/dO
+    # and one panel per element of dL/dX.
+    assert [f.cells for f in conv.values()] == [4 * 9, 3 * 4, 10 * 16]
 
 
 def test_png_reader_counts_ink(tmp_path: Path) -> None:

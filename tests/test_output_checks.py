@@ -398,8 +398,13 @@ MINIMAL_PREAMBLE = {
 ENGINE = {"en": "pdflatex", "zh": "xelatex"}
 # Words that must survive into the PDF text: the title, a section heading and the last section.
 EXPECTED_WORDS = {
-    "en": ["Backpropagation", "Forward pass", "The chain rule", "Verification"],
-    "zh": ["反向传播", "前向传播", "链式法则", "验证"],
+    "en": [
+        "Backpropagation",
+        "Forward pass",
+        "The chain rule",
+        "How these identities were found and proven.",
+    ],
+    "zh": ["反向传播", "前向传播", "链式法则", "这些恒等式是怎样找到并证明的。"],
 }
 
 

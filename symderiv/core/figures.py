@@ -101,6 +101,11 @@ def rotated_label(key: str) -> Label:
     return (Run("rot180", "upright"), Run("(", "symbol"), *tensor_label(key), Run(")", "symbol"))
 
 
+def flipped_label(key: str) -> Label:
+    """The rows reversed (a vertical flip), written with an arrow as the text writes it."""
+    return (Run("↕", "symbol"), *tensor_label(key))
+
+
 def number_label(text: str) -> Label:
     return (Run(text, "upright"),)
 

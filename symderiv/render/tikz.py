@@ -17,7 +17,7 @@ from ..core.figures import (
 
 EM_CM = 0.28
 """One em of \\footnotesize, in centimetres: cells are sized in em for both renderers."""
-SYMBOLS = {"∂": "\\partial ", "·": "\\cdot ", "×": "\\times "}
+SYMBOLS = {"∂": "\\partial ", "·": "\\cdot ", "×": "\\times ", "↕": "\\updownarrow "}
 
 
 def colour(hex_rgb: str) -> str:

@@ -3,10 +3,12 @@
 * ``windows``: for each output element O_ij, the input X with the window O_ij reads highlighted:
   the X elements that occur in the expanded O_ij (so stride, dilation or padding would show as
   they are, without a second implementation of the sliding).
-* ``rotation``: the kernel and its 180° rotation, as the proven identity for dL/dX presents it,
-  with the first kernel element marked so the eye can follow it to the opposite corner.
+* ``rotation``: the kernel, its rows reversed, and then its columns reversed too (its 180°
+  rotation, as the proven identity for dL/dX presents it), with the first kernel element marked
+  so the eye can follow it to the opposite corner.
 * ``full-correlation``: the zero-padded dL/dO of that identity, and for each element of dL/dX
-  the window where the rotated kernel sits on it (valid mode over the padded array).
+  the window where the rotated kernel sits on it (valid mode over the padded array), each
+  covered cell labelled with the kernel element that multiplies it.
 
 Figures are only drawn for plain two-dimensional tensors (the single-channel case); otherwise
 there are none, and the text stands alone.
@@ -23,6 +25,7 @@ from ...core.figures import (
     Label,
     Panel,
     element_label,
+    flipped_label,
     number_label,
     rotated_label,
     selection,
@@ -118,31 +121,24 @@ def _windows(derivation: Derivation, separated: bool) -> Figure:
 
 
 def _rotation(identity: Slid, label: LabelOf) -> Figure:
+    """Three panels: the kernel, its rows reversed, then its columns too, which is rot180."""
     key = identity.form.second
     rotated = identity.shown.second
-    original = Grid.build(
-        rotated.shape, lambda i: rotated[tuple(n - 1 - a for a, n in zip(i, rotated.shape))]
-    )
+    rows, cols = rotated.shape
+    original = Grid.build(rotated.shape, lambda i: rotated[(rows - 1 - i[0], cols - 1 - i[1])])
+    flipped = Grid.build(rotated.shape, lambda i: original[(rows - 1 - i[0], i[1])])
     first = original.cells[0]
 
-    def marked(grid: Grid[Poly]) -> frozenset[Index]:
-        return frozenset(i for i, cell in grid.items() if cell == first)
+    def panel(title: Label, grid: Grid[Poly]) -> Panel:
+        marked = frozenset(i for i, cell in grid.items() if cell == first)
+        return Panel(title, grid.map(label), (Highlight("anchor", marked),), base="kernel")
 
     return Figure(
         "rotation",
         (
-            Panel(
-                tensor_label(key),
-                original.map(label),
-                (Highlight("anchor", marked(original)),),
-                base="kernel",
-            ),
-            Panel(
-                rotated_label(key),
-                rotated.map(label),
-                (Highlight("anchor", marked(rotated)),),
-                base="kernel",
-            ),
+            panel(tensor_label(key), original),
+            panel(flipped_label(key), flipped),
+            panel(rotated_label(key), rotated),
         ),
     )
 
@@ -166,16 +162,27 @@ def _full(identity: Slid, label: LabelOf, separated: bool) -> Figure:
         (Highlight("zero", zeros),),
         show_labels=not big,
     )
+    # Each window's cells carry the kernel element that multiplies the value beneath them.
+    kernel_labels = identity.shown.second.map(label)
+
+    def over(at: Index) -> Grid[Label]:
+        def cell(index: Index) -> Label:
+            offset = tuple(i - a for i, a in zip(index, at))
+            inside = all(0 <= o < k for o, k in zip(offset, kernel))
+            return kernel_labels[offset] if inside else ()
+
+        return Grid.build(padded.shape, cell)
+
     panels = tuple(
         Panel(
             element_label(identity.target, at, separated),
-            padded.map(label),
+            over(at) if not big else padded.map(label),
             (
                 Highlight("zero", zeros),
                 Highlight("window", window(at) - zeros),
                 Highlight("window-zero", window(at) & zeros),
             ),
-            show_labels=False,
+            show_labels=not big,
             starts_row=starts_row(at, shown),
         )
         for at in shown
