@@ -362,3 +362,28 @@ def test_figures_beside_a_bias_and_none_with_channels(
 ) -> None:
     assert main(["conv2d", *args, "--figures", "--output-dir", str(tmp_path / "out")]) == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Normalisation: the computation graph
+
+
+def test_norm_graph_has_the_derivations_edges() -> None:
+    """The figure's arrows are the edges of the graph the derivation differentiated, by kind of
+    node (x, mu, sigma^2, xhat, gamma, beta, y), and eval mode (no graph) has no figure."""
+    from symderiv.layers.norm import figures as norm_figures
+
+    kinds = {"x": "x", "mu": "mean", "sigma2": "variance", "xhat": "normalised"}
+    kinds |= {"gamma": "scale", "beta": "shift", "y": "y"}
+
+    def kind(symbol: object) -> str:
+        name = str(symbol)
+        return kinds[name.split("_")[0] if name not in kinds else name]
+
+    for d in (symderiv.batchnorm(), symderiv.layernorm(), symderiv.groupnorm()):
+        derived = {(kind(e.parent), kind(e.child)) for e in d.graph.edges}
+        figure = norm_figures.build(d)["graph"]
+        drawn = {(e.start, e.end) for e in figure.edges if not e.dashed}
+        assert drawn == derived
+        assert all(e.flows_back for e in figure.edges if not e.dashed)
+    assert norm_figures.build(symderiv.batchnorm(mode="eval")) == {}

@@ -21,6 +21,7 @@ from symderiv.layers import FAMILIES
 from symderiv.layers.chain_rule import derive as primer
 from symderiv.layers.chain_rule import figures as primer_figures
 from symderiv.layers.conv import figures as conv_figures
+from symderiv.layers.norm import figures as norm_figures
 from symderiv.layers.pool import figures as pool_figures
 from symderiv.render.sections import available
 
@@ -62,7 +63,7 @@ WORDS = {
         "的反向传播：每组",
     ],
 }
-EXPECTED_FIGURES = 5
+EXPECTED_FIGURES = 6
 
 
 def notes_source(lang: str, fmt: str, directory: Path) -> str:
@@ -171,6 +172,7 @@ def test_notes_svgs_parse_and_have_the_expected_cells(tmp_path: Path) -> None:
     }
     expected.update({f"notes-conv2d-{f.name}.svg": f for f in conv.values()})
     expected["notes-maxpool2d-switches.svg"] = pool_figures.build(symderiv.maxpool2d())["switches"]
+    expected["notes-batchnorm-graph.svg"] = norm_figures.build(symderiv.batchnorm())["graph"]
     referenced = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
     assert referenced == list(expected) and len(referenced) == EXPECTED_FIGURES
     assert sorted(p.name for p in tmp_path.glob("*.svg")) == sorted(expected)

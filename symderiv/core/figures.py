@@ -169,6 +169,8 @@ class Edge:
     """The gradient that flows back along this edge (drawn as a second arrow, end to start)."""
     dashed: bool = False
     """For the rest of the network, which the figure does not show."""
+    flows_back: bool = False
+    """Draw the backward arrow even without a label (where labels would crowd the figure)."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,8 @@ class GraphFigure:
 
 NODE_RADIUS = 0.32
 """In grid units; arrows stop this far from a node's centre."""
+LABEL_EM = 0.3
+"""Grid units per em of a label's text, about the same in TikZ (small type) and SVG."""
 
 Point = tuple[float, float]
 
@@ -210,7 +214,9 @@ def edge_geometry(
         (x2 - ux * r + nx * shift, y2 - uy * r + ny * shift),
         (x1 + ux * r + nx * shift, y1 + uy * r + ny * shift),
     )
-    label = ((x1 + x2) / 2 + nx * 0.45, (y1 + y2) / 2 + ny * 0.45)
+    # Beside a slanted arrow a label reaches sideways by half its width: move it out that far.
+    away = 0.45 + abs(nx) * width_em(edge.backward) * LABEL_EM / 2
+    label = ((x1 + x2) / 2 + nx * away, (y1 + y2) / 2 + ny * away)
     return forward, backward, label
 
 

@@ -139,8 +139,9 @@ def graph_svg(figure: GraphFigure) -> str:
     for edge in figure.edges:
         forward, backward, at = edge_geometry(figure, edge)
         parts.append(line(forward, STROKE, "forward", edge.dashed))
-        if edge.backward:
+        if edge.backward or edge.flows_back:
             parts.append(line(backward, back, "backward", edge.dashed))
+        if edge.backward:
             parts.append(
                 label_svg(edge.backward, x(at[0]), y(at[1]), EM_PX).replace(
                     f'fill="{TEXT}"', f'fill="{back}"'

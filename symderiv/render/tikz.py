@@ -18,6 +18,8 @@ from ..core.figures import (
 EM_CM = 0.28
 """One em of \\footnotesize, in centimetres: cells are sized in em for both renderers."""
 SYMBOLS = {"∂": "\\partial ", "·": "\\cdot ", "×": "\\times ", "↕": "\\updownarrow "}
+LETTERS = {"x̂": "\\hat{x}", "μ": "\\mu ", "σ": "\\sigma ", "γ": "\\gamma ", "β": "\\beta ", "²": "^{2}"}
+"""Variables that math mode cannot take as Unicode (pdflatex, and xelatex without unicode-math)."""
 
 
 def colour(hex_rgb: str) -> str:
@@ -37,7 +39,10 @@ def label_tex(label: Label) -> str:
         elif run.style == "symbol":
             parts.append("".join(SYMBOLS.get(ch, ch) for ch in run.text))
         else:
-            parts.append(run.text)
+            text = run.text
+            for letter, tex in LETTERS.items():
+                text = text.replace(letter, tex)
+            parts.append(text)
     return "$" + "".join(parts) + "$"
 
 
@@ -92,8 +97,9 @@ def graph_tex(figure: GraphFigure) -> str:
         forward, backward, at = edge_geometry(figure, edge)
         dash = ", dashed" if edge.dashed else ""
         lines.append(f"\\draw[->, thick, draw={colour(STROKE)}{dash}] {_segment(forward)};")
-        if edge.backward:
+        if edge.backward or edge.flows_back:
             lines.append(f"\\draw[->, thick, draw={back}{dash}] {_segment(backward)};")
+        if edge.backward:
             lines.append(f"\\node[text={back}] at {_point(at)} {{{label_tex(edge.backward)}}};")
     for label, at in figure.notes:
         lines.append(f"\\node at {_point(at)} {{{label_tex(label)}}};")

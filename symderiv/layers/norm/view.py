@@ -14,7 +14,7 @@ from typing import Any, TypedDict
 
 import sympy as sp
 
-from ...core.family import View, no_figures
+from ...core.family import View
 from ...core.protocol import KeyEquation
 from ...core.symbols import (
     BETA,
@@ -35,7 +35,7 @@ from ...core.symbols import (
     scalar_symbol,
 )
 from ...render.latex import ElementPrinter, join_terms, size
-from . import json_view
+from . import figures, json_view
 from .result import NormDerivation, Statistic
 from .spec import TORCH_FUNCTION
 
@@ -546,5 +546,5 @@ def _normalization_equations(context: Mapping[str, Any]) -> list[KeyEquation]:
 
 
 VIEW = View(
-    NormDerivation, "normalization", build, json_view.build, no_figures, _normalization_equations
+    NormDerivation, "normalization", build, json_view.build, figures.build, _normalization_equations
 )
