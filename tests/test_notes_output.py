@@ -29,6 +29,7 @@ from .test_output_checks import (
     ENGINE,
     compile_tex,
     extract_math,
+    overfull_boxes,
     require_program,
     run_katex,
 )
@@ -119,6 +120,34 @@ def png_ink(path: Path) -> tuple[int, int]:
     return ink, width * height
 
 
+def check_contents_pages(pdf: Path) -> None:
+    """Every top-level entry of the contents names the page on which its heading is set."""
+    pdftotext = require_program("pdftotext")
+    layout = subprocess.run(
+        [pdftotext, "-layout", "-enc", "UTF-8", str(pdf), "-"],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    ).stdout.decode("utf-8")
+    pages = [re.sub(r"\s+", "", page) for page in layout.split("\f")]
+    # The contents run from their heading to the summary, the last section.
+    start = re.search(r"^\s*(Contents|目录)\s*$", layout, re.M)
+    end = re.search(r"^\d+ +(Summary|小结) +\d+$", layout, re.M)
+    assert start and end, "no contents found"
+    contents = layout[start.end() : end.end()]
+    seen = {
+        number: (re.sub(r"\s+", "", title)[:12], int(page))
+        for number, title, page in re.findall(r"^[ \f]*(\d+) +(\S.*?) +(\d+)$", contents, re.M)
+    }
+    assert sorted(map(int, seen)) == list(range(1, len(seen) + 1)) and len(seen) >= 7, seen
+    wrong = {
+        number: (title, page)
+        for number, (title, page) in seen.items()
+        if number + title not in pages[page - 1]
+    }
+    assert not wrong, f"contents entries whose heading is not on the page they name: {wrong}"
+
+
 @pytest.mark.tex
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_standalone_notes_compile_and_every_page_has_ink(lang: str, tmp_path: Path) -> None:
@@ -137,6 +166,8 @@ def test_standalone_notes_compile_and_every_page_has_ink(lang: str, tmp_path: Pa
     missing = [w for w in WORDS[lang] if re.sub(r"\s+", "", w) not in flat]
     assert not missing, f"not in the PDF text: {missing}"
     assert "??" not in text
+    assert not overfull_boxes(log), overfull_boxes(log)
+    check_contents_pages(tmp_path / "doc.pdf")
     pdftoppm = require_program("pdftoppm")
     subprocess.run(
         [pdftoppm, "-r", "40", "-gray", "-png", "doc.pdf", "page"],

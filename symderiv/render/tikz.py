@@ -18,7 +18,14 @@ from ..core.figures import (
 EM_CM = 0.28
 """One em of \\footnotesize, in centimetres: cells are sized in em for both renderers."""
 SYMBOLS = {"∂": "\\partial ", "·": "\\cdot ", "×": "\\times ", "↕": "\\updownarrow "}
-LETTERS = {"x̂": "\\hat{x}", "μ": "\\mu ", "σ": "\\sigma ", "γ": "\\gamma ", "β": "\\beta ", "²": "^{2}"}
+LETTERS = {
+    "x̂": "\\hat{x}",
+    "μ": "\\mu ",
+    "σ": "\\sigma ",
+    "γ": "\\gamma ",
+    "β": "\\beta ",
+    "²": "^{2}",
+}
 """Variables that math mode cannot take as Unicode (pdflatex, and xelatex without unicode-math)."""
 
 

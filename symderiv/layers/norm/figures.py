@@ -2,8 +2,8 @@
 
 The nodes and edges are the generic graph the text states (x_i feeds mu, sigma^2 and xhat_i; mu
 feeds sigma^2 and xhat_i; sigma^2 feeds xhat_i; xhat_i, gamma and beta feed y_i), so that the
-figure and the derivation's ``Backward`` graph agree (a test compares them). Drawn only in training mode; in eval mode the
-statistics are constants and there is no graph to speak of.
+figure and the derivation's ``Backward`` graph agree (a test compares them). Drawn only in
+training mode; in eval mode the statistics are constants and there is no graph to speak of.
 """
 
 from __future__ import annotations
