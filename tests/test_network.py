@@ -321,6 +321,13 @@ def test_bad_layers_are_one_line(
             ],
             "not a number",
         ),
+        (
+            [
+                "--values",
+                '{"input": [[[["1/0",0,0,0,0],[0,0,0,0,0],[0,0,0,0,0],[0,0,0,0,0],[0,0,0,0,0]]]]}',
+            ],
+            "'1/0' divides by zero",
+        ),
         (["--lr", "0"], "--lr"),
         (["--input", "1x1x999x999"], "--input: 1x1x999x999 has 998,001 elements, over the limit"),
         (

@@ -8,6 +8,7 @@ window's maximum is exact.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
 from fractions import Fraction
@@ -124,3 +125,57 @@ def values_text(values: object, axes: int) -> str:
         return separators[depth].join(join(x, depth + 1) for x in item)
 
     return join(values, 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Named arrays as JSON (a network, a convolution's worked example): {"X": [[1, 2], ...], ...}
+
+
+def named_arrays(text: object, example: str) -> dict[str, object]:
+    """``--values`` as a JSON object of nested lists by array name (a dict passes through)."""
+    if text is None:
+        return {}
+    if isinstance(text, dict):
+        return text
+    try:
+        parsed = json.loads(str(text))
+    except json.JSONDecodeError as error:
+        raise SymderivError(
+            f"--values: not JSON ({error.msg} at position {error.pos + 1})"
+        ) from None
+    if not isinstance(parsed, dict):
+        raise SymderivError(f"--values: expected a JSON object such as {example}")
+    return parsed
+
+
+def exact_entry(value: object, where: str) -> Fraction:
+    """One entry: an int, a float or a string holding a decimal or a fraction ``"3/4"``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise SymderivError(f"--values: {where}: {shown(value)} is not a number")
+    text = str(value).strip()
+    if "/" in text:
+        top, _, bottom = text.partition("/")
+        denominator = exact_decimal(bottom, "--values")
+        if not denominator:
+            raise SymderivError(f"--values: {where}: {shown(value)} divides by zero")
+        return exact_decimal(top, "--values") / denominator
+    return exact_decimal(text, "--values")
+
+
+def nested_grid(value: object, shape: tuple[int, ...], where: str) -> Grid[Fraction]:
+    """Nested lists of exactly ``shape`` as a grid of exact numbers."""
+    cells: list[Fraction] = []
+
+    def walk(item: object, depth: int) -> None:
+        if depth == len(shape):
+            cells.append(exact_entry(item, where))
+            return
+        if not isinstance(item, list) or len(item) != shape[depth]:
+            raise SymderivError(
+                f"--values: {where} must be nested lists of shape {'x'.join(map(str, shape))}"
+            )
+        for inner in item:
+            walk(inner, depth + 1)
+
+    walk(value, 0)
+    return Grid(shape, tuple(cells))

@@ -6,7 +6,6 @@ compared exactly, and one SGD step."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import random
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from ..core.parse import coerce_shape, exact_decimal, format_size, shown, whole
 from ..core.poly import Poly
 from ..core.results import Proof
 from ..core.symbols import tensor_symbols
+from ..core.values import named_arrays, nested_grid
 from ..layers import FAMILIES
 from .defaults import DEFAULT_INPUT, DEFAULT_LAYERS, DEFAULT_SEED
 from .kinds import KINDS, LOSS
@@ -44,34 +44,6 @@ TWO_PATHS = (
 
 def _as_poly(v: Value) -> Poly:
     return v if isinstance(v, Poly) else Poly.constant(v)
-
-
-def _exact(value: object, where: str) -> Fraction:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise SymderivError(f"--values: {where}: {shown(value)} is not a number")
-    text = str(value).strip()
-    if "/" in text:
-        top, _, bottom = text.partition("/")
-        return exact_decimal(top, "--values") / exact_decimal(bottom, "--values")
-    return exact_decimal(text, "--values")
-
-
-def _grid(value: object, shape: tuple[int, ...], where: str) -> Array:
-    cells: list[Fraction] = []
-
-    def walk(item: object, depth: int) -> None:
-        if depth == len(shape):
-            cells.append(_exact(item, where))
-            return
-        if not isinstance(item, list) or len(item) != shape[depth]:
-            raise SymderivError(
-                f"--values: {where} must be nested lists of shape {'x'.join(map(str, shape))}"
-            )
-        for inner in item:
-            walk(inner, depth + 1)
-
-    walk(value, 0)
-    return Grid(shape, tuple(cells))
 
 
 MODES = ("numbers", "symbols")
@@ -115,27 +87,10 @@ class Numbers:
             return symbols.map(Poly.symbol)
         if name in self.values:
             self.used.add(name)
-            return _grid(self.values[name], shape, name)
+            given = nested_grid(self.values[name], shape, name)
+            return Grid(given.shape, tuple[Value, ...](given.cells))
         low, high = SPANS[kind]
         return Grid.build(shape, lambda _: Fraction(self.rng.randint(low, high)))
-
-
-def _values(text: object) -> dict[str, object]:
-    if text is None:
-        return {}
-    if isinstance(text, dict):
-        return text
-    try:
-        parsed = json.loads(str(text))
-    except json.JSONDecodeError as error:
-        raise SymderivError(
-            f"--values: not JSON ({error.msg} at position {error.pos + 1})"
-        ) from None
-    if not isinstance(parsed, dict):
-        raise SymderivError(
-            '--values: expected a JSON object such as {"input": [...], "1.W": [...]}'
-        )
-    return parsed
 
 
 def build_stages(
@@ -283,4 +238,6 @@ def network(
             f"--input: {format_size(shape)} has {math.prod(shape):,} elements, over the limit of "
             f"{INPUT_LIMIT:,} for a network worked by hand"
         )
-    return derive(layers, shape, number, _values(values), rate, mode)
+    return derive(
+        layers, shape, number, named_arrays(values, '{"input": [...], "1.W": [...]}'), rate, mode
+    )
