@@ -23,6 +23,7 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("conv2d", ["conv2d"]),
     ("conv2d-stride2", ["conv2d", "--input", "6", "--kernel", "3", "--stride", "2"]),
     ("conv2d-bias", ["conv2d", "--bias"]),
+    ("conv2d-worked", ["conv2d", "--stride", "2", "--padding", "1", "--seed", "3"]),
     (
         "conv2d-channels",
         [
@@ -59,6 +60,10 @@ COMMANDS: list[tuple[str, list[str]]] = [
         ["avgpool2d", "--input", "5", "--kernel", "3", "--stride", "2", "--padding", "1"],
     ),
     ("avgpool2d-nomatch", ["avgpool2d", "--padding", "1", "--no-count-include-pad"]),
+    (
+        "avgpool2d-worked",
+        ["avgpool2d", "--input", "3", "--kernel", "2", "--stride", "1", "--seed", "2"],
+    ),
     ("avgpool3d", ["avgpool3d"]),
     ("global-avgpool", ["global-avgpool"]),
     ("chain-rule", ["chain-rule"]),

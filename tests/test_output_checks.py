@@ -511,8 +511,23 @@ def test_large_standalone_latex_compiles(tmp_path: Path) -> None:
         ["avgpool2d", "--input", "5", "--kernel", "3", "--stride", "2", "--padding", "1"],
         # A long call in typewriter type: it breaks between its words.
         ["cross-entropy", "--target", "1,0", "--weight", "1,2,1", "--label-smoothing", "0.2"],
+        # Worked examples: ten products of numbers in one sum, and products of fractions.
+        ["conv2d", "--input", "5", "--kernel", "3", "--bias", "--seed", "1"],
+        [
+            "avgpool2d",
+            "--input",
+            "5",
+            "--kernel",
+            "3",
+            "--stride",
+            "2",
+            "--padding",
+            "1",
+            "--seed",
+            "1",
+        ],
     ],
-    ids=["avgpool-matrix", "long-code"],
+    ids=["avgpool-matrix", "long-code", "conv-worked", "avgpool-worked"],
 )
 def test_documents_that_used_to_overflow_fit_the_page(args: list[str], tmp_path: Path) -> None:
     from click.testing import CliRunner

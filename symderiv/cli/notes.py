@@ -75,7 +75,7 @@ def notes_command(registry: Registry) -> click.Command:
         from ..render import notes  # the renderer loads Jinja: only once there is work
 
         parts = [
-            notes.Part(c.name, c.derive(**_options_of(c.name, options, by_name)), c.torch_backward)
+            notes.Part(c.name, c.derive(**_section_keywords(c, options, by_name)), c.torch_backward)
             for c in chosen
         ]
         stem = output.stem if output is not None else "notes"
@@ -202,6 +202,17 @@ def _options_of(
 ) -> dict[str, Any]:
     """The keyword arguments of one section's derive function, under their own names."""
     return {by_name[n].original: v for n, v in options.items() if by_name[n].section == section}
+
+
+def _section_keywords(
+    command: Command, options: dict[str, Any], by_name: dict[str, SectionOption]
+) -> dict[str, Any]:
+    """A section's keywords, with the notes' own defaults where the reader left one unset."""
+    keywords = _options_of(command.name, options, by_name)
+    for name, value in command.notes_defaults:
+        if keywords.get(name) is None:
+            keywords[name] = value
+    return keywords
 
 
 def _figures_wanted(

@@ -100,3 +100,25 @@ def max_terms(default: int) -> Option:
         integer=True,
         minimum=1,
     )
+
+
+def worked_options() -> tuple[Option, Option]:
+    """``--values`` and ``--seed`` of a layer that is derived on symbols and then worked through
+    on numbers (convolution, average pooling)."""
+    return (
+        Option(
+            "--values",
+            "Add a worked example on these numbers: a JSON object by array name, such as "
+            "'{\"X\": [[1, 2], [3, 4]], \"dL/dO\": [[1]]}', or the input alone as '1,2;3,4'; "
+            "arrays not given are drawn from --seed.",
+            metavar="JSON",
+            show_default=False,
+        ),
+        count(
+            "--seed",
+            None,
+            "Add a worked example on small integers drawn from this seed (random.Random): the "
+            "input 0..4, the weights and the upstream gradient -2..2.",
+            minimum=0,
+        ),
+    )

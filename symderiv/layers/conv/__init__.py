@@ -30,6 +30,9 @@ def _cost(dims: int, transposed: bool, **chosen: object) -> float:
     return cost(dims, transposed, **chosen)
 
 
+NOTES_SEED = 3
+"""The notes' worked example for conv2d: small numbers with both signs and a zero or two."""
+
 COMMANDS = tuple(
     Command(
         name=f"conv-transpose{dims}d" if transposed else f"conv{dims}d",
@@ -41,6 +44,7 @@ COMMANDS = tuple(
         if transposed
         else f"{dims}-D convolution (conv{dims}d)",
         course=dims == 2 and not transposed,
+        notes_defaults=(("seed", NOTES_SEED),) if dims == 2 and not transposed else (),
         torch_backward=f"torch.nn.functional.conv{dims}d (input), "
         f"torch.nn.grad.conv{dims}d_weight (weight, operands swapped)"
         if transposed

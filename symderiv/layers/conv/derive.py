@@ -25,6 +25,7 @@ from ...core.perf import without_cycle_collection
 from ...core.poly import Poly
 from ...core.results import Expansion, Role, Tensor
 from ...core.symbols import gradient_key, tensor_symbols
+from ...core.worked import worked_example
 from .candidates import ConvIdentity, ConvSearch
 from .ops import Geometry
 from .prove import verify, verify_layer
@@ -232,8 +233,11 @@ def _layer(
     **options: object,
 ) -> Derivation:
     all_equations = bool(options.pop("all_equations", False))
+    values, seed = options.pop("values", None), options.pop("seed", None)
     derivation = derive(make_spec(dims, transposed, input, kernel, **options))  # type: ignore[arg-type]
-    return dataclasses.replace(derivation, all_equations=True) if all_equations else derivation
+    example = '{"X": [[...]], "dL/dO": [[...]]}'
+    worked = worked_example(derivation.expansion, values, seed, example)
+    return dataclasses.replace(derivation, all_equations=all_equations, worked=worked)
 
 
 @checked_keywords
@@ -250,6 +254,8 @@ def conv1d(
     bias: bool = False,
     max_terms: int = DEFAULT_MAX_TERMS,
     all_equations: bool = False,
+    values: object = None,
+    seed: int | None = None,
 ) -> Derivation:
     """Derive the backward pass of ``torch.nn.functional.conv1d``.
 
@@ -257,6 +263,8 @@ def conv1d(
     such as ``"4x5"``; ``stride``, ``padding`` and ``dilation`` one int or one per axis.
     Channels, a batch or groups switch to PyTorch's ``(N, C, ...)`` layout (the weight is then
     ``W``); ``max_terms`` bounds the work; ``all_equations`` prints every element equation.
+    ``values`` (``{"X": [[...]], "dL/dO": [[...]]}``, or the input as ``"1,2;3,4"``) and ``seed``
+    add a worked example on those numbers (arrays not given are drawn from the seed).
     """
     return _layer(
         1,
@@ -273,6 +281,8 @@ def conv1d(
         bias=flag(bias, "--bias"),
         max_terms=max_terms,
         all_equations=all_equations,
+        values=values,
+        seed=seed,
     )
 
 
@@ -290,6 +300,8 @@ def conv2d(
     bias: bool = False,
     max_terms: int = DEFAULT_MAX_TERMS,
     all_equations: bool = False,
+    values: object = None,
+    seed: int | None = None,
 ) -> Derivation:
     """Derive the backward pass of ``torch.nn.functional.conv2d``.
 
@@ -299,6 +311,8 @@ def conv2d(
     such as ``"4x5"``; ``stride``, ``padding`` and ``dilation`` one int or one per axis.
     Channels, a batch or groups switch to PyTorch's ``(N, C, ...)`` layout (the weight is then
     ``W``); ``max_terms`` bounds the work; ``all_equations`` prints every element equation.
+    ``values`` (``{"X": [[...]], "dL/dO": [[...]]}``, or the input as ``"1,2;3,4"``) and ``seed``
+    add a worked example on those numbers (arrays not given are drawn from the seed).
     """
     return _layer(
         2,
@@ -315,6 +329,8 @@ def conv2d(
         bias=flag(bias, "--bias"),
         max_terms=max_terms,
         all_equations=all_equations,
+        values=values,
+        seed=seed,
     )
 
 
@@ -332,6 +348,8 @@ def conv3d(
     bias: bool = False,
     max_terms: int = DEFAULT_MAX_TERMS,
     all_equations: bool = False,
+    values: object = None,
+    seed: int | None = None,
 ) -> Derivation:
     """Derive the backward pass of ``torch.nn.functional.conv3d``.
 
@@ -339,6 +357,8 @@ def conv3d(
     such as ``"4x5"``; ``stride``, ``padding`` and ``dilation`` one int or one per axis.
     Channels, a batch or groups switch to PyTorch's ``(N, C, ...)`` layout (the weight is then
     ``W``); ``max_terms`` bounds the work; ``all_equations`` prints every element equation.
+    ``values`` (``{"X": [[...]], "dL/dO": [[...]]}``, or the input as ``"1,2;3,4"``) and ``seed``
+    add a worked example on those numbers (arrays not given are drawn from the seed).
     """
     return _layer(
         3,
@@ -355,6 +375,8 @@ def conv3d(
         bias=flag(bias, "--bias"),
         max_terms=max_terms,
         all_equations=all_equations,
+        values=values,
+        seed=seed,
     )
 
 
@@ -373,6 +395,8 @@ def conv_transpose1d(
     bias: bool = False,
     max_terms: int = DEFAULT_MAX_TERMS,
     all_equations: bool = False,
+    values: object = None,
+    seed: int | None = None,
 ) -> Derivation:
     """Derive the backward pass of ``torch.nn.functional.conv_transpose1d``.
 
@@ -380,6 +404,8 @@ def conv_transpose1d(
     such as ``"4x5"``; ``stride``, ``padding`` and ``dilation`` one int or one per axis.
     Channels, a batch or groups switch to PyTorch's ``(N, C, ...)`` layout (the weight is then
     ``W``); ``max_terms`` bounds the work; ``all_equations`` prints every element equation.
+    ``values`` (``{"X": [[...]], "dL/dO": [[...]]}``, or the input as ``"1,2;3,4"``) and ``seed``
+    add a worked example on those numbers (arrays not given are drawn from the seed).
     ``output_padding`` (smaller than the stride or the dilation) lengthens the output.
     """
     return _layer(
@@ -398,6 +424,8 @@ def conv_transpose1d(
         bias=flag(bias, "--bias"),
         max_terms=max_terms,
         all_equations=all_equations,
+        values=values,
+        seed=seed,
     )
 
 
@@ -416,6 +444,8 @@ def conv_transpose2d(
     bias: bool = False,
     max_terms: int = DEFAULT_MAX_TERMS,
     all_equations: bool = False,
+    values: object = None,
+    seed: int | None = None,
 ) -> Derivation:
     """Derive the backward pass of ``torch.nn.functional.conv_transpose2d``.
 
@@ -423,6 +453,8 @@ def conv_transpose2d(
     such as ``"4x5"``; ``stride``, ``padding`` and ``dilation`` one int or one per axis.
     Channels, a batch or groups switch to PyTorch's ``(N, C, ...)`` layout (the weight is then
     ``W``); ``max_terms`` bounds the work; ``all_equations`` prints every element equation.
+    ``values`` (``{"X": [[...]], "dL/dO": [[...]]}``, or the input as ``"1,2;3,4"``) and ``seed``
+    add a worked example on those numbers (arrays not given are drawn from the seed).
     ``output_padding`` (smaller than the stride or the dilation) lengthens the output.
     """
     return _layer(
@@ -441,6 +473,8 @@ def conv_transpose2d(
         bias=flag(bias, "--bias"),
         max_terms=max_terms,
         all_equations=all_equations,
+        values=values,
+        seed=seed,
     )
 
 
@@ -459,6 +493,8 @@ def conv_transpose3d(
     bias: bool = False,
     max_terms: int = DEFAULT_MAX_TERMS,
     all_equations: bool = False,
+    values: object = None,
+    seed: int | None = None,
 ) -> Derivation:
     """Derive the backward pass of ``torch.nn.functional.conv_transpose3d``.
 
@@ -466,6 +502,8 @@ def conv_transpose3d(
     such as ``"4x5"``; ``stride``, ``padding`` and ``dilation`` one int or one per axis.
     Channels, a batch or groups switch to PyTorch's ``(N, C, ...)`` layout (the weight is then
     ``W``); ``max_terms`` bounds the work; ``all_equations`` prints every element equation.
+    ``values`` (``{"X": [[...]], "dL/dO": [[...]]}``, or the input as ``"1,2;3,4"``) and ``seed``
+    add a worked example on those numbers (arrays not given are drawn from the seed).
     ``output_padding`` (smaller than the stride or the dilation) lengthens the output.
     """
     return _layer(
@@ -484,12 +522,15 @@ def conv_transpose3d(
         bias=flag(bias, "--bias"),
         max_terms=max_terms,
         all_equations=all_equations,
+        values=values,
+        seed=seed,
     )
 
 
 def cost(dims: int, transposed: bool, **options: object) -> float:
     """The work ``command`` will do, as a share of the default limit's."""
-    options.pop("all_equations", None)
+    for unused in ("all_equations", "values", "seed"):
+        options.pop(unused, None)
     spec = make_spec(dims, transposed, **options)  # type: ignore[arg-type]
     return (spec.work + spec.cells + spec.candidates) / DEFAULT_MAX_TERMS
 

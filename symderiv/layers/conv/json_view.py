@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...render.json import SCHEMA_VERSION, expansion_json, searches_json, verification
+from ...render.worked import worked_json
 from .candidates import ConvIdentity, LayerCandidate
 from .facts import axis_sizes, zero_gradients
 from .result import Derivation
@@ -18,6 +19,7 @@ def build(derivation: Derivation) -> dict[str, Any]:
         "layer": derivation.spec.function if derivation.spec else derivation.layer,
         "options": dict(derivation.options),
         **expansion_json(expansion),
+        **worked_json(derivation.worked, expansion),
         "identities": [_identity(i) for i in derivation.identities],
         "searches": searches_json(derivation.detections),
         "verified": derivation.verified,

@@ -3,7 +3,15 @@ torch.nn.functional.conv{1,2,3}d / conv_transpose{1,2,3}d."""
 
 from __future__ import annotations
 
-from ...core.options import AXIS_NAMES, Option, axis_values, count, max_terms, sizes
+from ...core.options import (
+    AXIS_NAMES,
+    Option,
+    axis_values,
+    count,
+    max_terms,
+    sizes,
+    worked_options,
+)
 from .spec import DEFAULT_MAX_TERMS
 
 
@@ -71,6 +79,7 @@ def options(dims: int, transposed: bool) -> tuple[Option, ...]:
             is_flag=True,
             default=False,
         ),
+        *worked_options(),
         max_terms(DEFAULT_MAX_TERMS),
     ]
     return tuple(made)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ...core.protocol import Viewer
 from ...core.results import Expansion, ExpansionViews
+from ...core.worked import WorkedExample
 from ...render.engine import Renders
 from .candidates import ConvIdentity, ConvSearch
 from .spec import ConvSpec
@@ -22,5 +23,7 @@ class Derivation(Renders, ExpansionViews):
     """Show every element equation in Markdown and LaTeX, however many (JSON always does)."""
     spec: ConvSpec | None = None
     """The convolution asked for, with every setting (``options`` lists only those given)."""
+    worked: WorkedExample | None = None
+    """The derived equations evaluated on numbers, when ``--values`` or ``--seed`` asks."""
     view: Viewer = field(kw_only=True, repr=False, compare=False)
     """How it is shown: the family's view, given by the derive step."""

@@ -19,6 +19,7 @@ from ...core.protocol import KeyEquation
 from ...core.results import LocalGradient, Role
 from ...core.symbols import gradient_key, gradient_of, tensor_latex
 from ...render.latex import TERMS_PER_LINE, Notation, fits_one_line, matrix, size
+from ...render.worked import worked_context
 from . import figures, json_view
 from . import view_general as cg
 from .candidates import Candidate, ConvIdentity, ConvSearch, LayerCandidate, Operation
@@ -55,6 +56,8 @@ class PlainContext(ReplacedContext):
 class ConvContext(PlainContext):
     general: Context | None
     """Beyond the single-channel case: stride, padding, channels, groups, the layer identities."""
+    worked: Context | None
+    """The worked example on numbers, when ``--values`` or ``--seed`` asks for one."""
 
 
 def build(derivation: Derivation) -> ConvContext:
@@ -66,10 +69,14 @@ def build(derivation: Derivation) -> ConvContext:
     shown = None if derivation.all_equations else _selection(derivation)
     notation = notation_of(derivation)
     plain = _build_plain(derivation, notation, shown)
+    worked = worked_context(
+        derivation.worked, derivation.expansion, notation, derivation.all_equations
+    )
     if not general:
-        return {**plain, "general": None}
+        return {**plain, "general": None, "worked": worked}
     replaced = _replaced(derivation, notation, plain)
-    return {**plain, **replaced, "general": _general(derivation, notation, replaced)}
+    general_context = _general(derivation, notation, replaced)
+    return {**plain, **replaced, "general": general_context, "worked": worked}
 
 
 Shown = dict[str, list[int]]

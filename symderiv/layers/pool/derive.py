@@ -9,6 +9,7 @@ same chain rule routes dL/dO_i to it. The gradient is then an expression in the 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -21,6 +22,7 @@ from ...core.poly import Poly
 from ...core.results import Expansion, Role, Tensor
 from ...core.symbols import gradient_key, tensor_symbols
 from ...core.values import Value, given_values, parse_values
+from ...core.worked import worked_example
 from .prove import prove
 from .result import PoolDerivation, Selection
 from .search import AVERAGE_CANDIDATES, MAX_CANDIDATES, search
@@ -323,12 +325,17 @@ def avg_pool(
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     max_terms: int = DEFAULT_MAX_TERMS,
+    values: object = None,
+    seed: int | None = None,
 ) -> PoolDerivation:
     size = DEFAULT_INPUT[axes] if input is None else input
     g = geometry(axes, size, kernel, stride, padding, 1, ceil_mode)
-    return derive_average(
+    derivation = derive_average(
         AvgPoolSpec(g, flag(count_include_pad, "--count-include-pad"), max_terms), f"avgpool{axes}d"
     )
+    example = '{"X": [[...]], "dL/dO": [[...]]}'
+    worked = worked_example(derivation.expansion, values, seed, example)
+    return dataclasses.replace(derivation, worked=worked)
 
 
 @checked_keywords
@@ -340,10 +347,15 @@ def avgpool1d(
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     max_terms: int = DEFAULT_MAX_TERMS,
+    values: object = None,
+    seed: int | None = None,
 ) -> PoolDerivation:
     """``torch.nn.functional.avg_pool1d``, symbolic in the input; ``stride`` defaults to the
-    kernel, as in PyTorch."""
-    return avg_pool(1, input, kernel, stride, padding, ceil_mode, count_include_pad, max_terms)
+    kernel, as in PyTorch. ``values`` or ``seed`` add a worked example on numbers (as for
+    convolution)."""
+    return avg_pool(
+        1, input, kernel, stride, padding, ceil_mode, count_include_pad, max_terms, values, seed
+    )
 
 
 @checked_keywords
@@ -355,10 +367,15 @@ def avgpool2d(
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     max_terms: int = DEFAULT_MAX_TERMS,
+    values: object = None,
+    seed: int | None = None,
 ) -> PoolDerivation:
     """``torch.nn.functional.avg_pool2d``, symbolic in the input; ``stride`` defaults to the
-    kernel, as in PyTorch."""
-    return avg_pool(2, input, kernel, stride, padding, ceil_mode, count_include_pad, max_terms)
+    kernel, as in PyTorch. ``values`` or ``seed`` add a worked example on numbers (as for
+    convolution)."""
+    return avg_pool(
+        2, input, kernel, stride, padding, ceil_mode, count_include_pad, max_terms, values, seed
+    )
 
 
 @checked_keywords
@@ -370,10 +387,15 @@ def avgpool3d(
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     max_terms: int = DEFAULT_MAX_TERMS,
+    values: object = None,
+    seed: int | None = None,
 ) -> PoolDerivation:
     """``torch.nn.functional.avg_pool3d``, symbolic in the input; ``stride`` defaults to the
-    kernel, as in PyTorch."""
-    return avg_pool(3, input, kernel, stride, padding, ceil_mode, count_include_pad, max_terms)
+    kernel, as in PyTorch. ``values`` or ``seed`` add a worked example on numbers (as for
+    convolution)."""
+    return avg_pool(
+        3, input, kernel, stride, padding, ceil_mode, count_include_pad, max_terms, values, seed
+    )
 
 
 @checked_keywords

@@ -8,6 +8,7 @@ from typing import Any
 from ...core.grid import Grid
 from ...core.values import format_value
 from ...render.json import SCHEMA_VERSION, expansion_json, searches_json, verification
+from ...render.worked import worked_json
 from .result import PoolDerivation
 
 
@@ -50,6 +51,7 @@ def build(d: PoolDerivation) -> dict[str, Any]:
     else:
         assert d.divisors is not None
         data["divisors"] = d.divisors.nested()
+        data.update(worked_json(d.worked, expansion))
     data["identities"] = [
         {
             "target": i.target,

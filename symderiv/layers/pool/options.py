@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...core.options import Option, count, max_terms, offsets, sizes
+from ...core.options import Option, count, max_terms, offsets, sizes, worked_options
 from .windows import DEFAULT_MAX_TERMS
 
 _EXAMPLE = {1: "3", 2: "3x3", 3: "2x3x3"}
@@ -86,6 +86,7 @@ def avg_pool_options(axes: int) -> tuple[Option, ...]:
             "of real cells in it.",
             default=True,
         ),
+        *worked_options(),
         max_terms(DEFAULT_MAX_TERMS),
     )
 

@@ -10,6 +10,7 @@ from ...core.grid import Grid, Index
 from ...core.poly import Poly
 from ...core.protocol import Viewer
 from ...core.results import Expansion, ExpansionViews, Identity, Search
+from ...core.worked import WorkedExample
 from ...render.engine import Renders
 from .windows import PoolGeometry, Window
 
@@ -64,6 +65,8 @@ class PoolDerivation(Renders, ExpansionViews):
     divisors: Grid[int] | None = None
     """Average pooling: PyTorch's divisor of each output element."""
     count_include_pad: bool = True
+    worked: WorkedExample | None = None
+    """Average pooling: the derived equations on numbers, when ``--values`` or ``--seed`` asks."""
     view: Viewer = field(kw_only=True, repr=False, compare=False)
     """How it is shown: the family's view (max or average), given by the derive step."""
 

@@ -19,6 +19,7 @@ from ...core.poly import Poly
 from ...core.protocol import KeyEquation
 from ...core.symbols import LOSS, index_latex, partial, tensor_latex
 from ...render.latex import TERMS_PER_LINE, ElementPrinter, Notation
+from ...render.worked import worked_context
 from . import figures, json_view
 from .latex import (
     INPUT_LETTERS,
@@ -120,6 +121,7 @@ class MaxContext(PoolCommon, CropWords):
 class AvgContext(PoolCommon, CropWords):
     """The render context of average pooling."""
 
+    worked: Context | None
     count_include_pad: bool
     divisor_constant: bool
     divisor_values: str
@@ -415,6 +417,7 @@ def build_avg(d: PoolDerivation) -> AvgContext:
     return {
         **common,
         **_crop_words(d),
+        "worked": worked_context(d.worked, d.expansion, notation, every=False),
         "count_include_pad": d.count_include_pad,
         "divisor_constant": len(divisors) == 1,
         "divisor_values": ", ".join(str(v) for v in divisors),
