@@ -26,7 +26,20 @@ def run(args: list[str]) -> tuple[int, str]:
 def test_sections_follow_the_registry() -> None:
     names = [c.name for c in available(FAMILIES)]
     assert names[0] == "chain-rule" and "conv2d" in names
-    assert names == ["chain-rule"] + [c.name for c in FAMILIES.commands() if c.name != "chain-rule"]
+    assert sorted(names) == sorted(c.name for c in FAMILIES.commands())
+    # The families' order, each variant after the command it repeats.
+    assert names[1:7] == [
+        "conv2d",
+        "conv1d",
+        "conv3d",
+        "conv-transpose2d",
+        "conv-transpose1d",
+        "conv-transpose3d",
+    ]
+    position = {name: i for i, name in enumerate(names)}
+    for c in FAMILIES.commands():
+        if c.variant_of:
+            assert position[c.variant_of] < position[c.name], c.name
     # A family that stays out of the notes is not offered; the others keep their order.
     kept = Registry(tuple(replace(f, in_notes=f.name != "conv") for f in FAMILIES.families))
     offered = [c.name for c in available(kept)]
@@ -253,6 +266,25 @@ def test_every_registered_section_together() -> None:
     labels = re.findall(r"\\label\{([^}]+)\}", latex)
     assert len(labels) == len(set(labels)) == len(tags)
     assert set(re.findall(r"\\eqref\{([^}]+)\}", latex)) <= set(labels)
+
+
+def test_a_variant_after_its_section_says_what_changes() -> None:
+    """layernorm after batchnorm and conv1d after conv2d: what changes, a link back, the key
+    equations still numbered; before its section (or alone) a variant is written out in full."""
+    code, markdown = run(["--sections", "chain-rule,conv2d,conv1d,batchnorm,layernorm"])
+    assert code == 0
+    conv1d = markdown[
+        markdown.index('<a id="section-conv1d">') : markdown.index('<a id="section-batchnorm">')
+    ]
+    layernorm = markdown[
+        markdown.index('<a id="section-layernorm">') : markdown.index("## Summary")
+    ]
+    for text, base in ((conv1d, "conv2d"), (layernorm, "batchnorm")):
+        assert "### What changes" in text and f"(#section-{base})" in text
+    assert "### Local gradients" not in conv1d and "conv\\_transpose1d" in conv1d
+    assert "### Local derivatives" not in layernorm and "\\tag{" in layernorm
+    _, alone = run(["--sections", "chain-rule,conv1d,layernorm"])
+    assert "What changes" not in alone and "### Local gradients" in alone
 
 
 def test_figures_are_numbered_alike_in_markdown_and_latex(tmp_path: Path) -> None:

@@ -75,7 +75,12 @@ def notes_command(registry: Registry) -> click.Command:
         from ..render import notes  # the renderer loads Jinja: only once there is work
 
         parts = [
-            notes.Part(c.name, c.derive(**_section_keywords(c, options, by_name)), c.torch_backward)
+            notes.Part(
+                c.name,
+                c.derive(**_section_keywords(c, options, by_name)),
+                c.torch_backward,
+                c.variant_of,
+            )
             for c in chosen
         ]
         stem = output.stem if output is not None else "notes"

@@ -92,6 +92,10 @@ class Command:
     course: bool = False
     """A section of the default notes: the layers a first course on CNNs needs. Every other
     command is a section only when ``--sections`` names it (or says ``all``)."""
+    variant_of: str = ""
+    """The command whose notes section this one repeats with a change (conv1d repeats conv2d on
+    one axis, layernorm repeats batchnorm with other groups): after that section, the notes
+    write this one as what changes."""
     notes_defaults: tuple[tuple[str, object], ...] = ()
     """Keywords its notes section uses when the reader leaves them unset: conv2d's worked
     example (a seed) belongs in the notes, not in every ``symderiv conv2d``."""

@@ -30,6 +30,8 @@ class Part:
     derivation: LayerDerivation
     torch: str = ""
     """The PyTorch functions that compute the layer's gradients (``Command.torch_backward``)."""
+    variant_of: str = ""
+    """The section this one repeats with a change (``Command.variant_of``)."""
 
 
 def assemble(
@@ -44,7 +46,15 @@ def assemble(
     sections: list[dict[str, Any]] = []
     files: list[tuple[str, str]] = []
     figure = 1
+    numbers: dict[str, int] = {}
     for part in parts:
+        numbers[part.name] = len(numbers) + 1
+        # After the section it repeats, a variant says what changes and draws no figures.
+        variant = (
+            {"number": numbers[part.variant_of], "anchor": f"section-{part.variant_of}"}
+            if part.variant_of in numbers
+            else None
+        )
         view = part.derivation.view
         context = view.context(part.derivation)
         equations = view.key_equations(context)
@@ -53,7 +63,7 @@ def assemble(
             for i, (key, _) in enumerate(equations)
         }
         placed: dict[str, dict[str, Any]] = {}
-        if figures:
+        if figures and variant is None:
             placed, needed = place(figures_of(part.derivation), fmt, f"{stem}-{part.name}", figure)
             figure += len(placed)
             files.extend(needed)
@@ -65,6 +75,7 @@ def assemble(
             "heading_offset": 1,
             "equation_labels": labels,
             "figures": placed,
+            "variant": variant,
         }
         text = environment().get_template(f"{view.templates}/{lang}.j2").render(values)
         # A template may not display every key equation under its key (then it has no number).

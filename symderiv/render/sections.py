@@ -13,9 +13,20 @@ PRIMER = "chain-rule"
 
 
 def available(registry: Registry) -> tuple[Command, ...]:
-    """The layer commands that can be a section, in the families' order; the primer first."""
-    offered = [c for f in registry.families if f.in_notes for c in f.commands]
+    """The layer commands that can be a section, in the families' order, each variant right
+    after the command it repeats (conv1d and conv3d after conv2d); the primer first."""
+    offered: list[Command] = []
+    for family in registry.families:
+        if family.in_notes:
+            offered += sorted(family.commands, key=lambda c: _place(c, family.commands))
     return tuple(sorted(offered, key=lambda c: c.name != PRIMER))
+
+
+def _place(command: Command, commands: Sequence[Command]) -> tuple[int, bool]:
+    """Where a command goes among its family's: a variant just after the command it repeats."""
+    names = [c.name for c in commands]
+    base = command.variant_of if command.variant_of in names else command.name
+    return names.index(base), bool(command.variant_of)
 
 
 ALL = "all"

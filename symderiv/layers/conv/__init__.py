@@ -44,6 +44,7 @@ COMMANDS = tuple(
         if transposed
         else f"{dims}-D convolution (conv{dims}d)",
         course=dims == 2 and not transposed,
+        variant_of="" if dims == 2 else ("conv-transpose2d" if transposed else "conv2d"),
         notes_defaults=(("seed", NOTES_SEED),) if dims == 2 and not transposed else (),
         torch_backward=f"torch.nn.functional.conv{dims}d (input), "
         f"torch.nn.grad.conv{dims}d_weight (weight, operands swapped)"

@@ -46,6 +46,7 @@ COMMANDS = (
             short_help=f"{n}-D max pooling on values (max_pool{n}d)",
             cost=functools.partial(_cost, n),
             course=n == 2,
+            variant_of="" if n == 2 else "maxpool2d",
             torch_backward=f"torch.nn.functional.max_unpool{n}d (the switches as indices)",
         )
         for n, function in _MAX.items()
@@ -59,6 +60,7 @@ COMMANDS = (
             derive=function,
             short_help=f"{n}-D average pooling (avg_pool{n}d)",
             cost=functools.partial(_cost, n),
+            variant_of="" if n == 2 else "avgpool2d",
             # PyTorch pools in 1-D as in 2-D, over an axis of size 1.
             torch_backward=f"torch.ops.aten.avg_pool{max(n, 2)}d_backward"
             + (" (1-D as 2-D)" if n == 1 else ""),
