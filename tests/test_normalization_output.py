@@ -38,7 +38,7 @@ PDF_WORDS = {
         "The compact formula",
         "How these identities were found and proven.",
     ],
-    "zh": ["反向传播", "前向计算图", "紧凑公式", "这些恒等式是怎样找到并证明的。"],
+    "zh": ["反向传播", "前向计算图", "简化公式", "这些恒等式是怎样找到并证明的。"],
 }
 
 
