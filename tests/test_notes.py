@@ -80,12 +80,13 @@ def test_markdown_structure_numbers_and_references() -> None:
     assert (
         "### Forward pass" in lines and "#### Gradient: $\\frac{\\partial L}{\\partial X}$" in lines
     )
-    # Equations numbered in reading order, each once; the summary's table cites conv2d's (the
-    # forward pass, the input gradient, the kernel gradient), its last sentence the chain rule's.
-    tags = re.findall(r"\\tag\{(\d+)\}", out)
-    assert tags == [str(n) for n in range(1, 7)]
+    # Equations numbered section by section, as LaTeX's \numberwithin does, each once; the
+    # summary's table cites conv2d's (the forward pass, the input gradient, the kernel
+    # gradient), its last sentence the chain rule's.
+    tags = re.findall(r"\\tag\{(\d+\.\d+)\}", out)
+    assert tags == ["1.1", "1.2", "1.3", "2.1", "2.2", "2.3"]
     summary = out[out.index("## Summary") :]
-    assert re.findall(r"\((\d)\)", summary) == ["4", "6", "5", "2", "3"]
+    assert re.findall(r"\((\d\.\d)\)", summary) == ["2.1", "2.3", "2.2", "1.2", "1.3"]
     assert "⟦" not in out
 
 
@@ -253,14 +254,20 @@ def test_every_registered_section_together() -> None:
     assert code == 0
     anchors = re.findall(r'<a id="section-([^"]+)"></a>', markdown)
     assert anchors == [c.name for c in available(FAMILIES)]
-    tags = [int(t) for t in re.findall(r"\\tag\{(\d+)\}", markdown)]
-    assert tags == list(range(1, len(tags) + 1))
+    tags = [tuple(map(int, t.split("."))) for t in re.findall(r"\\tag\{(\d+\.\d+)\}", markdown)]
+    assert tags == sorted(tags) and len(set(tags)) == len(tags)
+    # Within each section the numbers run 1, 2, 3, ...
+    for section in {s for s, _ in tags}:
+        assert [n for s, n in tags if s == section] == list(
+            range(1, 1 + sum(s == section for s, _ in tags))
+        )
     summary = markdown[markdown.index("## Summary") :]
-    assert {int(n) for n in re.findall(r"\$ \((\d+)\)", summary)} <= set(tags)
+    cited = {tuple(map(int, n.split("."))) for n in re.findall(r"\$ \((\d+\.\d+)\)", summary)}
+    assert cited <= set(tags)
     for name in ("maxpool2d", "avgpool2d", "batchnorm"):
         if name in anchors:  # wired in: its key equations are numbered and summarised
             line = next(line for line in summary.splitlines() if line.startswith(f"| `{name}`"))
-            assert re.search(r"\$ \(\d+\)", line), line
+            assert re.search(r"\$ \(\d+\.\d+\)", line), line
     code, latex = run(["--sections", "all", "--format", "latex", "--no-figures"])
     assert code == 0
     labels = re.findall(r"\\label\{([^}]+)\}", latex)
@@ -361,11 +368,11 @@ def test_the_summary_is_a_table_of_every_layer_with_its_equations() -> None:
     rows = [line for line in summary.splitlines() if line.startswith("| `")]
     names = [c.name for c in course(FAMILIES) if c.name != "chain-rule"]
     assert [row.split("`")[1] for row in rows] == names
-    tags = set(re.findall(r"\\tag\{(\d+)\}", markdown))
+    tags = set(re.findall(r"\\tag\{(\d+\.\d+)\}", markdown))
     for row in rows:
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert len(cells) == 5 and cells[4].startswith("`") and len(cells[4]) > 2, row
-        numbers = re.findall(r"\((\d+)\)", " ".join(cells[1:4]))
+        numbers = re.findall(r"\((\d+\.\d+)\)", " ".join(cells[1:4]))
         assert numbers and set(numbers) <= tags, row
     # Every layer states its input gradient; the linear layer and batch norm their parameters'.
     by_name = {row.split("`")[1]: [c.strip() for c in row.strip("|").split("|")] for row in rows}

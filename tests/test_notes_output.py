@@ -168,6 +168,9 @@ def test_standalone_notes_compile_and_every_page_has_ink(lang: str, tmp_path: Pa
     assert "??" not in text
     assert not overfull_boxes(log), overfull_boxes(log)
     check_contents_pages(tmp_path / "doc.pdf")
+    # The key equations carry the same numbers in the PDF as in the Markdown.
+    tags = re.findall(r"\\tag\{(\d+\.\d+)\}", notes_source(lang, "md", tmp_path / "md"))
+    assert len(tags) >= 15 and set(re.findall(r"\((\d+\.\d+)\)", text)) == set(tags)
     pdftoppm = require_program("pdftoppm")
     subprocess.run(
         [pdftoppm, "-r", "40", "-gray", "-png", "doc.pdf", "page"],

@@ -59,7 +59,10 @@ def assemble(
         context = view.context(part.derivation)
         equations = view.key_equations(context)
         labels = {
-            key: {"label": f"eq:{part.name}:{i + 1}", "tag": _placeholder(f"{part.name}:{i + 1}")}
+            key: {
+                "label": f"eq:{part.name}:{i + 1}",
+                "tag": _placeholder(f"{numbers[part.name]}:{part.name}:{i + 1}"),
+            }
             for i, (key, _) in enumerate(equations)
         }
         placed: dict[str, dict[str, Any]] = {}
@@ -147,13 +150,18 @@ def _marker(label: dict[str, str], fmt: str) -> str:
 
 
 def _number_tags(text: str) -> str:
-    """Markdown: number the tagged equations in reading order and the references to them.
+    """Markdown: number the tagged equations as LaTeX's ``\\numberwithin{equation}{section}``
+    does, section by section in reading order (2.1, 2.2, ...), and the references to them.
 
     KaTeX cannot number equations across separate blocks, so the numbers are written in: every
-    placeholder gets the number of its ``\\tag`` in the order the tags appear."""
+    placeholder (``⟦section:name:i⟧``) gets the number of its ``\\tag``."""
     numbers: dict[str, str] = {}
-    for match in re.finditer(r"\\tag\{(⟦[^⟧]*⟧)\}", text):
-        numbers.setdefault(match.group(1), str(len(numbers) + 1))
+    counts: dict[str, int] = {}
+    for match in re.finditer(r"\\tag\{(⟦([^:⟧]*):[^⟧]*⟧)\}", text):
+        placeholder, section = match.group(1), match.group(2)
+        if placeholder not in numbers:
+            counts[section] = counts.get(section, 0) + 1
+            numbers[placeholder] = f"{section}.{counts[section]}"
     numbered = re.sub(r"⟦[^⟧]*⟧", lambda m: numbers.get(m.group(0), m.group(0)), text)
     if "⟦" in numbered:
         raise SymderivError("an equation is referred to but never displayed")
