@@ -84,7 +84,7 @@ def test_avgpool_worked_values_are_torchs(torch: Any, options: dict[str, Any]) -
 
 def _evaluate(tex: str) -> Fraction:
     """A written-out line (``2 \\cdot (-1) + \\frac{1}{4} \\cdot 3``) evaluated exactly."""
-    python = re.sub(r"\\frac\{(\d+)\}\{(\d+)\}", r"Fraction(\1, \2)", tex)
+    python = re.sub(r"\\t?frac\{(\d+)\}\{(\d+)\}", r"Fraction(\1, \2)", tex)
     python = python.replace("\\cdot", "*").replace("\\quad", "")
     return Fraction(eval(python, {"Fraction": Fraction}))  # test-only: our own output
 

@@ -14,8 +14,8 @@ from ..core.poly import Poly
 from ..core.protocol import KeyEquation, LayerDerivation
 from ..core.results import Role, Tensor
 from ..core.symbols import index_latex, tensor_symbols
-from ..render.json import SCHEMA_VERSION, verification
-from ..render.latex import MATRIX_LIMIT, ElementPrinter, Notation, matrix
+from ..render.json import SCHEMA_VERSION, exact_number, verification
+from ..render.latex import MATRIX_LIMIT, ElementPrinter, Notation, exact_latex, matrix
 from . import figures
 from .loss import DIGITS, PROBABILITY, logit_key
 from .result import NetworkDerivation
@@ -45,13 +45,6 @@ class NetworkContext(TypedDict):
     verification: list[Context]
 
 
-def number_latex(v: Fraction) -> str:
-    if v.denominator == 1:
-        return str(v.numerator)
-    sign = "-" if v < 0 else ""
-    return f"{sign}\\tfrac{{{abs(v.numerator)}}}{{{v.denominator}}}"
-
-
 def exact_json(v: object) -> object:
     """Integers as JSON numbers, other rationals as "p/q", polynomials in P as SymPy text."""
     if isinstance(v, Poly):
@@ -61,7 +54,7 @@ def exact_json(v: object) -> object:
         else:
             return v.to_str()
     if isinstance(v, Fraction):
-        return v.numerator if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+        return exact_number(v)
     if isinstance(v, tuple | list):
         return [exact_json(x) for x in v]
     return v
@@ -143,7 +136,7 @@ class Printer:
         if isinstance(v, Poly):
             return self.notation.poly(v)
         if isinstance(v, Fraction):
-            return number_latex(v)
+            return exact_latex(v)
         return str(v) if isinstance(v, str) else self.notation.expr(v)
 
     def lines(self, v: object) -> list[str]:
@@ -272,7 +265,7 @@ def build(d: NetworkDerivation) -> NetworkContext:
         "count": len(d.stages),
         "input_size": _size(d.input_shape),
         "seed": d.seed,
-        "lr": number_latex(d.lr),
+        "lr": exact_latex(d.lr),
         "chain": [  # the loss has no output array: the templates say "the loss"
             {
                 "index": s.index,

@@ -4,6 +4,7 @@ polynomial expansion, and the verification block of a proof."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from fractions import Fraction
 from typing import Any, TypeVar
 
 from ..core.poly import Poly
@@ -75,3 +76,8 @@ def identity_json(identity: Any, kind: str, **about: Any) -> dict[str, Any]:
         **about,
         "verification": verification(identity.proof),
     }
+
+
+def exact_number(v: Fraction) -> int | str:
+    """An integer as a JSON number, any other rational as an exact string such as ``"3/4"``."""
+    return v.numerator if v.denominator == 1 else f"{v.numerator}/{v.denominator}"

@@ -174,5 +174,14 @@ def _kept(n: int) -> list[int | None]:
     return [0, 1, 2, None, n - 2, n - 1]
 
 
+def exact_latex(v: Fraction) -> str:
+    """An exact number: ``2``, ``-2``, ``-\\tfrac{3}{4}`` (a text-size fraction, so that a
+    number inside a sum of products does not tower over its neighbours)."""
+    if v.denominator == 1:
+        return str(v.numerator)
+    sign = "-" if v < 0 else ""
+    return f"{sign}\\tfrac{{{abs(v.numerator)}}}{{{v.denominator}}}"
+
+
 def size(shape: tuple[int, ...]) -> str:
     return " \\times ".join(str(n) for n in shape)

@@ -15,7 +15,8 @@ from ..core.poly import Poly
 from ..core.results import Expansion
 from ..core.symbols import element_latex, gradient_key, tensor_latex
 from ..core.worked import WorkedExample
-from .latex import Notation, fits_one_line, matrix
+from .json import exact_number
+from .latex import Notation, exact_latex, fits_one_line, matrix
 
 SHOWN = 9
 """Element equations worked out per result; beyond this, the first few, the busiest and the
@@ -24,22 +25,9 @@ FIRST = 3
 PRODUCTS_PER_LINE = 6
 
 
-def number(value: Fraction) -> str:
-    """An exact number in LaTeX: ``2``, ``-2``, ``\\frac{3}{4}``."""
-    if value.denominator == 1:
-        return str(value.numerator)
-    sign = "-" if value < 0 else ""
-    return f"{sign}\\frac{{{abs(value.numerator)}}}{{{value.denominator}}}"
-
-
 def factor(value: Fraction) -> str:
     """A number inside a product: negatives in parentheses."""
-    return f"({number(value)})" if value < 0 else number(value)
-
-
-def json_number(value: Fraction) -> int | str:
-    """An integer as a JSON number, any other rational as an exact string such as ``"3/4"``."""
-    return value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    return f"({exact_latex(value)})" if value < 0 else exact_latex(value)
 
 
 def products(p: Poly, worked: WorkedExample, notation: Notation) -> list[str]:
@@ -71,11 +59,11 @@ def _lines(
     symbolic = notation.poly_lines(p)
     lines = [f"{lhs} &= {symbolic[0]}", *(f"&\\quad {rest}" for rest in symbolic[1:])]
     written = products(p, worked, notation)
-    if written != [number(value)]:
+    if written != [exact_latex(value)]:
         for start in range(0, len(written), PRODUCTS_PER_LINE):
             chunk = " + ".join(written[start : start + PRODUCTS_PER_LINE])
             lines.append(f"&= {chunk}" if not start else f"&\\quad + {chunk}")
-    lines.append(f"&= {number(value)}")
+    lines.append(f"&= {exact_latex(value)}")
     return lines
 
 
@@ -83,7 +71,7 @@ def _display(name: str, grid: Grid[Fraction]) -> str | None:
     """``X = [numbers]`` for a vector or a matrix; tensors with more axes go without one."""
     if len(grid.shape) > 2:
         return None
-    return f"{name} = {matrix(grid.map(number))}"
+    return f"{name} = {matrix(grid.map(exact_latex))}"
 
 
 def _result(
@@ -118,10 +106,10 @@ def worked_context(
         return None
     shown = [(tensor_latex(key), grid) for key, grid in worked.inputs if len(grid.shape) <= 2]
     # Side by side when they fit the page, as the symbolic matrices are; else one per line.
-    if shown and fits_one_line(*(grid.map(number) for _, grid in shown)):
-        matrices = [", \\qquad ".join(f"{n} = {matrix(g.map(number))}" for n, g in shown)]
+    if shown and fits_one_line(*(grid.map(exact_latex) for _, grid in shown)):
+        matrices = [", \\qquad ".join(f"{n} = {matrix(g.map(exact_latex))}" for n, g in shown)]
     else:
-        matrices = [f"{n} = {matrix(g.map(number))}" for n, g in shown]
+        matrices = [f"{n} = {matrix(g.map(exact_latex))}" for n, g in shown]
     output = expansion.output
     gradients = [
         _result(
@@ -159,10 +147,10 @@ def worked_json(worked: WorkedExample | None, expansion: Expansion) -> dict[str,
     example."""
     if worked is None:
         return {}
-    values = {key: grid.map(json_number).nested() for key, grid in worked.inputs}
-    values[expansion.output] = worked.output.map(json_number).nested()
+    values = {key: grid.map(exact_number).nested() for key, grid in worked.inputs}
+    values[expansion.output] = worked.output.map(exact_number).nested()
     return {
         "values": values,
         "values_from": {"given": list(worked.given), "seed": worked.seed},
-        "gradient_values": {key: g.map(json_number).nested() for key, g in worked.gradients},
+        "gradient_values": {key: g.map(exact_number).nested() for key, g in worked.gradients},
     }

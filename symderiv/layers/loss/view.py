@@ -11,8 +11,14 @@ from ...core.family import View, no_figures, numbered_identities
 from ...core.grid import Grid
 from ...core.symbols import gradient_key, tensor_latex
 from ...core.values import format_value
-from ...render.json import SCHEMA_VERSION, identity_json, searches_json, tensors_json
-from ...render.latex import Notation, first_equations, matrix
+from ...render.json import (
+    SCHEMA_VERSION,
+    exact_number,
+    identity_json,
+    searches_json,
+    tensors_json,
+)
+from ...render.latex import Notation, exact_latex, first_equations, matrix
 from .result import CrossEntropyDerivation
 from .search import Form
 
@@ -48,23 +54,12 @@ class CrossEntropyContext(TypedDict):
     verification: list[Context]
 
 
-def _exact(v: Fraction) -> int | str:
-    return v.numerator if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
-
-
-def _tex_number(v: Fraction) -> str:
-    if v.denominator == 1:
-        return str(v.numerator)
-    sign = "-" if v < 0 else ""
-    return f"{sign}\\tfrac{{{abs(v.numerator)}}}{{{v.denominator}}}"
-
-
 def scale_latex(d: CrossEntropyDerivation) -> str:
     spec = d.spec
     if spec.reduction == "none":
         return tensor_latex(gradient_key("l")) + " \\odot "
     factor = 1 / spec.normaliser if spec.reduction == "mean" else Fraction(1)
-    return "" if factor == 1 else _tex_number(factor)
+    return "" if factor == 1 else exact_latex(factor)
 
 
 def form_latex(form: Form, d: CrossEntropyDerivation) -> str:
@@ -87,7 +82,7 @@ def build(d: CrossEntropyDerivation) -> CrossEntropyContext:
     x = e.tensor("X").symbols
     q = Grid(
         (spec.batch, spec.classes),
-        tuple(_tex_number(v) for n in range(spec.batch) for v in spec.distribution(n)),
+        tuple(exact_latex(v) for n in range(spec.batch) for v in spec.distribution(n)),
     )
     sums, _ = first_equations(
         [
@@ -142,7 +137,7 @@ def build(d: CrossEntropyDerivation) -> CrossEntropyContext:
         "omitted": omitted,
         "identities": [form_latex(i.form, d) for i in d.identities if i.proof.holds],
         "textbook": any(i.form.name == "textbook" and i.proof.holds for i in d.identities),
-        "scale": {"none": "", "sum": "1"}.get(spec.reduction, _tex_number(1 / spec.normaliser)),
+        "scale": {"none": "", "sum": "1"}.get(spec.reduction, exact_latex(1 / spec.normaliser)),
         "tried": d.detections[0].tried,
         "verified": d.verified,
         "verification": [
@@ -164,7 +159,9 @@ def build_json(d: CrossEntropyDerivation) -> Context:
         "layer": d.layer,
         "options": dict(d.options),
         "tensors": tensors_json(e.tensors),
-        "distribution": [[_exact(v) for v in spec.distribution(n)] for n in range(spec.batch)],
+        "distribution": [
+            [exact_number(v) for v in spec.distribution(n)] for n in range(spec.batch)
+        ],
         "scales": [str(s) for s in d.scales],
         "forward": {"l": e.forward.map(str).nested()},
         "loss": str(d.loss),
