@@ -65,6 +65,8 @@ _PUBLIC = {
     "cross_entropy": "layers.loss.derive",
     "CrossEntropyDerivation": "layers.loss.result",
     "network": "networks.derive",
+    "check": "checks",
+    "Verdict": "checks.verdict",
     "NetworkDerivation": "networks.result",
 }
 # torch.nn.functional's names for the same functions.
@@ -96,6 +98,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from .checks import check
+    from .checks.verdict import Verdict
     from .layers.activation.derive import gelu, leaky_relu, relu, sigmoid, softplus, tanh
     from .layers.activation.result import ActivationDerivation
     from .layers.chain_rule.derive import chain_rule
@@ -149,6 +153,7 @@ __all__ = [
     "PrimerDerivation",
     "SoftmaxDerivation",
     "SymderivError",
+    "Verdict",
     "__version__",
     "avg_pool1d",
     "avg_pool2d",
@@ -159,6 +164,7 @@ __all__ = [
     "batch_norm",
     "batchnorm",
     "chain_rule",
+    "check",
     "conv1d",
     "conv2d",
     "conv3d",

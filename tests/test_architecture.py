@@ -20,7 +20,8 @@ ALLOWED = {
     "render": {"render", "core"},
     "layers": {"layers", "render", "core"},
     "networks": {"networks", "layers", "render", "core"},
-    "cli": {"cli", "networks", "layers", "render", "core"},
+    "checks": {"checks", "layers", "render", "core"},
+    "cli": {"cli", "checks", "networks", "layers", "render", "core"},
 }
 """What each package may import (besides the standard library and third-party packages)."""
 

@@ -25,6 +25,7 @@ def layer_command(command: Command) -> click.Command:
         output: Path | None,
         figures: bool,
         output_dir: Path | None,
+        claim: tuple[str, ...] = (),
         **options: Any,
     ) -> None:
         if standalone and fmt != "latex":
@@ -34,15 +35,29 @@ def layer_command(command: Command) -> click.Command:
         from ..render.documents import render_layer
         from ..render.engine import render
 
+        if claim:
+            from ..checks.syntax import parse_claim
+
+            for text in claim:  # a malformed claim is refused before any derivation is done
+                parse_claim(text)
         derivation = command.derive(**options)
+        extra = _claims(derivation, claim)
         if figures or output_dir is not None:
             stem = output.stem if output is not None else command.name
-            document = render_layer(derivation, fmt, lang, standalone, figures, stem)
+            document = render_layer(derivation, fmt, lang, standalone, figures, stem, extra)
             write_document(document, output, output_dir, f"{command.name}.{EXTENSIONS[fmt]}")
             return
-        write(render(derivation, fmt, lang, standalone), output)
+        write(render(derivation, fmt, lang, standalone, extra), output)
 
     params = [click_option(o) for o in command.options] + output_options() + figure_options()
+    params.append(
+        click.Option(
+            ["--claim"],
+            multiple=True,
+            help="Check a claim of your own and show its verdict in the document (see symderiv "
+            "check); repeat for several.",
+        )
+    )
     return click.Command(
         command.name,
         callback=derive_and_write,
@@ -50,6 +65,15 @@ def layer_command(command: Command) -> click.Command:
         help=command.help,
         short_help=command.short_help or None,
     )
+
+
+def _claims(derivation: LayerDerivation, claims: tuple[str, ...]) -> dict[str, Any]:
+    """The verdicts for the document's template context (and its JSON), if any were asked."""
+    if not claims:
+        return {}
+    from ..checks import check, claims_context
+
+    return {"claims": claims_context([check(derivation, text) for text in claims])}
 
 
 def verify_command(command: Command) -> click.Command:
@@ -61,6 +85,40 @@ def verify_command(command: Command) -> click.Command:
         callback=derive_and_report,
         params=[click_option(o) for o in command.options],
         help=f"Verify every {command.name} identity for the given options.",
+    )
+
+
+def check_command(command: Command) -> click.Command:
+    def derive_and_check(claim: tuple[str, ...], **options: Any) -> None:
+        from ..checks import check
+        from ..checks.syntax import parse_claim
+
+        if not claim:
+            raise click.UsageError('give at least one --claim "dL/dX = ..."')
+        for text in claim:  # a malformed claim is refused before any derivation is done
+            parse_claim(text)
+        derivation = command.derive(**options)
+        verdicts = [check(derivation, text) for text in claim]
+        for verdict in verdicts:
+            click.echo(verdict.line())
+        if not all(v.holds for v in verdicts):
+            raise SystemExit(1)
+
+    claim = click.Option(
+        ["--claim"],
+        multiple=True,
+        help="A statement to check, in PyTorch's vocabulary: 'dL/dX = conv_transpose2d(dL/dO, "
+        "W, stride=2, padding=1, output_padding=1)', 'dL/dX = conv2d(pad(dL/dO, 1), "
+        "rot180(F))', or one element, 'dL/dX[2,2] = dL/dO[1,1]*F[2,2] + ...' (1-based). "
+        "Repeat for several.",
+    )
+    return click.Command(
+        command.name,
+        callback=derive_and_check,
+        params=[claim, *(click_option(o) for o in command.options)],
+        help=f"Check claims about {command.name}'s backward pass against its derivation, exactly: "
+        "PROVEN, or REFUTED with the first differing element and the mistake when it is a classic "
+        "one. Exit 0 when every claim holds, 1 when one is refuted, 2 for a malformed claim.",
     )
 
 

@@ -16,7 +16,7 @@ import click
 from ..core.errors import SymderivError
 from ..layers import FAMILIES
 from ..networks import COMMAND as NETWORK
-from .commands import layer_command, verify_command
+from .commands import check_command, layer_command, verify_command
 from .notes import notes_command
 
 
@@ -37,9 +37,21 @@ def verify_group(context: click.Context) -> None:
         raise click.UsageError(f"verify needs a layer: one of {FAMILIES.names()}")
 
 
+@cli.group(
+    "check", invoke_without_command=True, short_help="Check your own formula against a layer's"
+)
+@click.pass_context
+def check_group(context: click.Context) -> None:
+    """Check a claim about a layer's backward pass (--claim "dL/dX = ...") against its exact
+    derivation; exit 0 when every claim holds, 1 when one is refuted, 2 when one is malformed."""
+    if context.invoked_subcommand is None:
+        raise click.UsageError(f"check needs a layer: one of {FAMILIES.names()}")
+
+
 for _command in FAMILIES.commands():
     cli.add_command(layer_command(_command))
     verify_group.add_command(verify_command(_command))
+    check_group.add_command(check_command(_command))
 cli.add_command(notes_command(FAMILIES))
 # The network chains layer commands; it is a command of its own, not a layer of the notes.
 cli.add_command(layer_command(NETWORK))

@@ -64,13 +64,20 @@ def _alt(figure: AnyFigure) -> str:
 
 
 def render_layer(
-    derivation: LayerDerivation, fmt: str, lang: str, standalone: bool, figures: bool, stem: str
+    derivation: LayerDerivation,
+    fmt: str,
+    lang: str,
+    standalone: bool,
+    figures: bool,
+    stem: str,
+    context: dict[str, Any] | None = None,
 ) -> Document:
-    """One layer on its own; with ``figures`` its figures join the text (none in JSON)."""
+    """One layer on its own; with ``figures`` its figures join the text (none in JSON);
+    ``context`` adds to the template's (the verdicts of claims)."""
     if not figures or fmt == "json":
-        return Document(render(derivation, fmt, lang, standalone))
+        return Document(render(derivation, fmt, lang, standalone, context))
     placed, files = place(figures_of(derivation), fmt, stem)
-    extra = {"figures": placed, "uses_tikz": fmt == "latex" and bool(placed)}
+    extra = {**(context or {}), "figures": placed, "uses_tikz": fmt == "latex" and bool(placed)}
     text = render(derivation, fmt, lang, standalone, extra)
     return Document(text, referenced(files, text))
 

@@ -47,14 +47,18 @@ def render(
     standalone: bool = False,
     extra: dict[str, Any] | None = None,
 ) -> str:
-    """``extra`` adds to the template context: figures, or the settings of a notes section."""
+    """``extra`` adds to the template context: figures, the settings of a notes section, or
+    the verdicts of claims (``claims``, which JSON lists too)."""
     if fmt not in FORMATS:
         raise SymderivError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
         raise SymderivError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     view = derivation.view
     if fmt == "json":
-        return json.dumps(view.json(derivation), indent=2, ensure_ascii=False) + "\n"
+        data = view.json(derivation)
+        if extra and extra.get("claims"):
+            data = {**data, "claims": extra["claims"]}
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     values = {
         **view.context(derivation),
         "format": fmt,

@@ -1,0 +1,248 @@
+"""A claim's grammar: a tokenizer and a recursive-descent parser over a fixed vocabulary.
+
+    claim    := target "=" expr
+    target   := NAME [ "[" INT ("," INT)* "]" ]            (1-based, as the documents write)
+    expr     := term (("+" | "-") term)*
+    term     := factor (("*" | "/") factor)*
+    factor   := "-" factor | atom ["**" INT]
+    atom     := NUMBER | NAME [ "[" INT ("," INT)* "]" ] | call | "(" expr ")"
+              | "(" INT ("," INT)+ ")"                        (a tuple, as a setting's value)
+    call     := FUNCTION "(" [argument ("," argument)*] ")"
+    argument := expr | KEYWORD "=" expr
+
+Names are tensors (``X``, ``W``, ``F``, ``b``, ``O`` and gradients such as ``dL/dO``); the
+functions are the ones ``FUNCTIONS`` lists. Nothing is evaluated here and nothing reaches
+``eval`` or ``sympify``: the tree is plain data for ``evaluate``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..core.errors import SymderivError
+
+FUNCTIONS = {
+    **{f"conv{n}d": n for n in (1, 2, 3)},
+    **{f"conv_transpose{n}d": n for n in (1, 2, 3)},
+    **{f"conv_weight{n}d": n for n in (1, 2, 3)},
+    "pad": 0,
+    "flip": 0,
+    "rot180": 0,
+    "sum": 0,
+}
+"""The operations a claim may use, with the spatial axes each expects (0: any)."""
+KEYWORDS = ("stride", "padding", "dilation", "groups", "output_padding", "bias")
+
+TOKEN = re.compile(
+    r"\s*(?:(?P<name>dL/d[A-Za-z]\w*|[A-Za-z_]\w*)|(?P<number>\d+(?:\.\d+)?)"
+    r"|(?P<op>\*\*|[-+*/=(),\[\]]))"
+)
+
+
+@dataclass(frozen=True)
+class Number:
+    value: Fraction
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A tensor, or one element of it (``index`` 1-based, as written)."""
+
+    name: str
+    index: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Tuple:
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    args: tuple[Node, ...]
+    keywords: tuple[tuple[str, Node], ...]
+
+
+@dataclass(frozen=True)
+class Negate:
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str
+    left: Node
+    right: Node
+
+
+Node = Number | Ref | Tuple | Call | Negate | Binary
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str
+    target: Ref
+    expression: Node
+
+
+def tokens(text: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    position = 0
+    text = text.rstrip()
+    while position < len(text):
+        match = TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            raise SymderivError(
+                f"--claim: unexpected {text[position:].strip()[:1]!r} at position {position + 1}"
+            )
+        kind = match.lastgroup or ""
+        found.append((kind, match.group(kind)))
+        position = match.end()
+    return found
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.items = tokens(text)
+        self.at = 0
+
+    def peek(self) -> tuple[str, str]:
+        return self.items[self.at] if self.at < len(self.items) else ("end", "")
+
+    def take(self, value: str | None = None, kind: str | None = None) -> str:
+        got_kind, got = self.peek()
+        if (value is not None and got != value) or (kind is not None and got_kind != kind):
+            wanted = repr(value) if value is not None else f"a {kind}"
+            where = repr(got) if got else "the end"
+            raise SymderivError(f"--claim: expected {wanted}, found {where}")
+        self.at += 1
+        return got
+
+    def claim(self) -> Claim:
+        target = self.reference(self.take(kind="name"))
+        self.take("=")
+        expression = self.expr()
+        if self.peek()[0] != "end":
+            raise SymderivError(f"--claim: unexpected {self.peek()[1]!r} after the expression")
+        return Claim(self.text, target, expression)
+
+    def expr(self) -> Node:
+        node = self.term()
+        while self.peek()[1] in ("+", "-"):
+            op = self.take()
+            node = Binary(op, node, self.term())
+        return node
+
+    def term(self) -> Node:
+        node = self.factor()
+        while self.peek()[1] in ("*", "/"):
+            op = self.take()
+            node = Binary(op, node, self.factor())
+        return node
+
+    def factor(self) -> Node:
+        if self.peek()[1] == "-":
+            self.take()
+            return Negate(self.factor())
+        node = self.atom()
+        if self.peek()[1] == "**":
+            self.take()
+            node = Binary("**", node, Number(Fraction(self.integer())))
+        return node
+
+    def integer(self) -> int:
+        text = self.take(kind="number")
+        if "." in text:
+            raise SymderivError(f"--claim: {text} is not a whole number")
+        return int(text)
+
+    def atom(self) -> Node:
+        kind, value = self.peek()
+        if kind == "number":
+            self.take()
+            return Number(Fraction(value))
+        if kind == "name":
+            self.take()
+            if self.peek()[1] == "(":
+                return self.call(value)
+            return self.reference(value)
+        if value == "(":
+            self.take()
+            first = self.expr()
+            if self.peek()[1] == ",":
+                values = [self._whole(first)]
+                while self.peek()[1] == ",":
+                    self.take()
+                    values.append(self.integer())
+                self.take(")")
+                return Tuple(tuple(values))
+            self.take(")")
+            return first
+        raise SymderivError(
+            f"--claim: expected a value, found {value!r}"
+            if value
+            else "--claim: the expression ends too early"
+        )
+
+    def _whole(self, node: Node) -> int:
+        if isinstance(node, Number) and node.value.denominator == 1:
+            return node.value.numerator
+        raise SymderivError("--claim: a tuple holds whole numbers, such as (2, 1)")
+
+    def reference(self, name: str) -> Ref:
+        if name in FUNCTIONS:
+            raise SymderivError(f"--claim: {name} is a function; call it as {name}(...)")
+        if self.peek()[1] != "[":
+            return Ref(name)
+        self.take("[")
+        index = [self.integer()]
+        while self.peek()[1] == ",":
+            self.take()
+            index.append(self.integer())
+        self.take("]")
+        if any(i < 1 for i in index):
+            raise SymderivError(f"--claim: {name}[...] indices start at 1, as the documents do")
+        return Ref(name, tuple(index))
+
+    def call(self, name: str) -> Call:
+        if name not in FUNCTIONS:
+            raise SymderivError(
+                f"--claim: unknown function {name!r}; the functions are " + ", ".join(FUNCTIONS)
+            )
+        self.take("(")
+        args: list[Node] = []
+        keywords: list[tuple[str, Node]] = []
+        while self.peek()[1] != ")":
+            if self.peek()[0] == "name" and self._next_is("="):
+                keyword = self.take()
+                if keyword not in KEYWORDS:
+                    raise SymderivError(
+                        f"--claim: {name}() has no setting {keyword!r}; the settings are "
+                        + ", ".join(KEYWORDS)
+                    )
+                self.take("=")
+                keywords.append((keyword, self.expr()))
+            elif keywords:
+                raise SymderivError(f"--claim: {name}(): a positional argument after a setting")
+            else:
+                args.append(self.expr())
+            if self.peek()[1] != ",":
+                break
+            self.take(",")
+        self.take(")")
+        return Call(name, tuple(args), tuple(keywords))
+
+    def _next_is(self, value: str) -> bool:
+        return self.at + 1 < len(self.items) and self.items[self.at + 1][1] == value
+
+
+def parse_claim(text: str) -> Claim:
+    """``"dL/dX = conv_transpose2d(dL/dO, W, stride=2)"`` as a tree; a malformed claim is one
+    ``SymderivError`` line naming what is wrong."""
+    if not text.strip():
+        raise SymderivError('--claim: empty claim; write one such as "dL/dX = ..."')
+    return _Parser(text).claim()
