@@ -1,7 +1,8 @@
 """The package's dependency rule, read from the source with ``ast``: every import counts, those
 inside functions and under ``TYPE_CHECKING`` included.
 
-    cli → networks → layers → render → core,   layers → core,   core → nothing above itself
+    cli → networks, checks, codegen → layers → render → core,   layers → core,
+    core → nothing above itself
 
 and no module imports itself back through any chain of imports.
 """
@@ -21,7 +22,8 @@ ALLOWED = {
     "layers": {"layers", "render", "core"},
     "networks": {"networks", "layers", "render", "core"},
     "checks": {"checks", "layers", "render", "core"},
-    "cli": {"cli", "checks", "networks", "layers", "render", "core"},
+    "codegen": {"codegen", "layers", "render", "core"},
+    "cli": {"cli", "checks", "codegen", "networks", "layers", "render", "core"},
 }
 """What each package may import (besides the standard library and third-party packages)."""
 

@@ -122,6 +122,40 @@ def check_command(command: Command) -> click.Command:
     )
 
 
+def code_command(command: Command) -> click.Command:
+    def derive_and_generate(target: str, output: Path | None, **options: Any) -> None:
+        from ..codegen import TARGETS, generate
+
+        if target not in TARGETS:  # refused before any derivation is done
+            raise click.BadParameter(
+                f"unknown target {target!r}; choose one of {', '.join(TARGETS)}",
+                param_hint="--target",
+            )
+        write(generate(command.derive(**options), target), output)
+
+    return click.Command(
+        command.name,
+        callback=derive_and_generate,
+        params=[
+            click.Option(
+                ["--target"],
+                required=True,
+                metavar="pytorch|numpy|loops",
+                help="PyTorch calls, NumPy's textbook steps (insert zeros, pad, flip, "
+                "correlate, crop), or plain Python loops over the element equations.",
+            ),
+            click.Option(
+                ["-o", "--output"],
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="Write the module to this file, all or nothing.",
+            ),
+            *(click_option(o) for o in command.options),
+        ],
+        help=f"Write a self-contained backward(grad_output, *inputs, **settings) for "
+        f"{command.name}, from the identities its derivation proved.",
+    )
+
+
 def report(derivation: LayerDerivation) -> None:
     for detection in derivation.detections:
         if not detection.found:

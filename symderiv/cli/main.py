@@ -16,7 +16,7 @@ import click
 from ..core.errors import SymderivError
 from ..layers import FAMILIES
 from ..networks import COMMAND as NETWORK
-from .commands import check_command, layer_command, verify_command
+from .commands import check_command, code_command, layer_command, verify_command
 from .notes import notes_command
 
 
@@ -48,8 +48,18 @@ def check_group(context: click.Context) -> None:
         raise click.UsageError(f"check needs a layer: one of {FAMILIES.names()}")
 
 
+@cli.group("code", invoke_without_command=True, short_help="Write a layer's backward function")
+@click.pass_context
+def code_group(context: click.Context) -> None:
+    """Write a self-contained backward function (PyTorch, NumPy or plain loops) from the
+    identities a layer's derivation proved; covered today: conv1d, conv2d, conv3d."""
+    if context.invoked_subcommand is None:
+        raise click.UsageError(f"code needs a layer: one of {FAMILIES.names()}")
+
+
 for _command in FAMILIES.commands():
     cli.add_command(layer_command(_command))
+    code_group.add_command(code_command(_command))
     verify_group.add_command(verify_command(_command))
     check_group.add_command(check_command(_command))
 cli.add_command(notes_command(FAMILIES))

@@ -1,0 +1,51 @@
+"""``symderiv code``: a self-contained backward function written from the identities a
+derivation proved, for PyTorch, NumPy or plain Python loops.
+
+One calling convention for every target: the module defines ``backward(grad_output, *inputs,
+**settings)``; the inputs are the layer's forward inputs in ``torch.nn.functional`` order
+(convolution: ``input, weight`` and ``bias`` when the layer has one), as arrays of the target
+(torch tensors for ``pytorch``, NumPy arrays for ``numpy`` and ``loops``), in PyTorch's layouts;
+the settings are keyword arguments defaulting to the configuration it was generated for; it
+returns the gradients of those inputs, in the same order.
+
+Imports: ``layers``, ``render`` and ``core`` only. The templates (``templates/code``) spell the
+code; this module decides which identity each gradient follows and with which settings.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import SymderivError
+
+if TYPE_CHECKING:
+    from ..core.protocol import LayerDerivation
+
+TARGETS = ("pytorch", "numpy", "loops")
+"""The targets written and tested here. (JAX is not offered yet: no JAX wheel is installed for
+the tests to run its output against, and untested code is not handed out.)"""
+
+
+def generate(derivation: LayerDerivation, target: str) -> str:
+    """The module's source for ``target``; one ``SymderivError`` line when the layer or the
+    target is not covered, or when the derivation did not prove its identities."""
+    if target not in TARGETS:
+        raise SymderivError(
+            f"--target: unknown target {target!r}; choose one of {', '.join(TARGETS)}"
+        )
+    from ..layers.conv.spec import ConvSpec
+    from ..render.engine import environment
+    from .conv import context
+
+    spec = getattr(derivation, "spec", None)
+    if not isinstance(spec, ConvSpec) or spec.transposed:
+        raise SymderivError(
+            f"code: {derivation.layer} is not covered yet; code is written for conv1d, conv2d "
+            "and conv3d"
+        )
+    if not derivation.verified:
+        raise SymderivError(
+            f"code: {derivation.layer}: the derivation did not prove every identity"
+        )
+    values: dict[str, Any] = context(derivation, spec)
+    return environment().get_template(f"code/conv_{target}.py.j2").render(values).rstrip() + "\n"

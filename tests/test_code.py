@@ -1,0 +1,147 @@
+"""``symderiv code``: every target's module, executed, against torch autograd in float64, for a
+table of configurations; the module imports only its target; bad input writes nothing."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import symderiv
+from symderiv.cli.main import main
+from symderiv.codegen import TARGETS, generate
+
+from .test_conv_general import torch  # noqa: F401  (a fixture)
+
+CONFIGS = [
+    ("conv2d", {}),
+    ("conv2d", {"input": 5, "kernel": 3, "stride": 2, "padding": 1, "bias": True}),
+    ("conv2d", {"input": 6, "kernel": 2, "dilation": 2}),
+    ("conv2d", {"input": 7, "kernel": 2, "stride": 3, "dilation": 2, "padding": 1}),
+    (
+        "conv2d",
+        {
+            "input": 4,
+            "kernel": 3,
+            "stride": 2,
+            "in_channels": 4,
+            "out_channels": 2,
+            "groups": 2,
+            "batch": 2,
+        },
+    ),
+    (
+        "conv2d",
+        {"input": 4, "kernel": 3, "in_channels": 3, "out_channels": 3, "groups": 3, "bias": True},
+    ),
+    ("conv1d", {"input": 9, "kernel": 3, "stride": 2, "padding": 1, "dilation": 2}),
+    ("conv3d", {"input": 4, "kernel": 2, "stride": 2, "bias": True}),
+]
+IMPORTS = {"pytorch": {"torch"}, "numpy": {"numpy"}, "loops": {"numpy", "itertools"}}
+
+
+def load(source: str, path: Path) -> Any:
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize(
+    ("layer", "options"), CONFIGS, ids=[f"{name}-{i}" for i, (name, _) in enumerate(CONFIGS)]
+)
+def test_the_written_backward_is_torchs(
+    torch: Any,  # noqa: F811
+    layer: str,
+    options: dict[str, Any],
+    target: str,
+    tmp_path: Path,
+) -> None:
+    d = getattr(symderiv, layer)(**options)
+    spec = d.spec
+    shapes = spec.full_shapes()
+    rng = np.random.default_rng(len(str(options)))
+    x = rng.standard_normal(shapes["X"])
+    w = rng.standard_normal(shapes[spec.weight])
+    b = rng.standard_normal(shapes["b"]) if spec.bias else None
+    leaves = [torch.tensor(a, requires_grad=True) for a in (x, w, b) if a is not None]
+    function = getattr(torch.nn.functional, layer)
+    o = function(
+        *leaves[:2],
+        leaves[2] if b is not None else None,
+        spec.stride,
+        spec.padding,
+        spec.dilation,
+        spec.groups,
+    )
+    upstream = rng.standard_normal(tuple(o.shape))
+    o.backward(torch.tensor(upstream))
+    module = load(generate(d, target), tmp_path / f"backward_{target}.py")
+    arrays = [upstream, *(a for a in (x, w, b) if a is not None)]
+    inputs = [torch.tensor(a) for a in arrays] if target == "pytorch" else arrays
+    grads = module.backward(*inputs)
+    assert len(grads) == len(leaves)
+    for ours, leaf in zip(grads, leaves):
+        ours = ours.numpy() if target == "pytorch" else ours
+        assert ours.shape == tuple(leaf.grad.shape)
+        assert np.max(np.abs(ours - leaf.grad.numpy())) <= 1e-10
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_module_imports_only_its_target_and_says_what_it_implements(target: str) -> None:
+    d = symderiv.conv2d(input=5, kernel=3, stride=2, padding=1, bias=True)
+    source = generate(d, target)
+    tree = ast.parse(source)
+    imported = {
+        a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    imported |= {
+        (n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+    }
+    assert imported == IMPORTS[target]
+    doc = ast.get_docstring(tree) or ""
+    for statement in (
+        i.statement for i in d.identities if i.target == "dL/dX" and "conv_transpose" in i.statement
+    ):
+        assert statement in doc
+        break
+    else:
+        pytest.fail("the module does not state the identity for dL/dX")
+    assert "backward(grad_output, input, weight, bias, **settings)" in " ".join(doc.split())
+    assert source == generate(
+        symderiv.conv2d(input=5, kernel=3, stride=2, padding=1, bias=True), target
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["code", "conv2d", "--target", "jax"], "unknown target 'jax'"),
+        (["code", "maxpool2d", "--target", "numpy"], "maxpool2d is not covered yet"),
+        (["code", "conv-transpose2d", "--target", "numpy"], "is not covered yet"),
+        (["code", "conv2d"], "--target"),
+        (["code"], "code needs a layer"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "backward.py"
+    assert main([*args, "-o", str(target)] if len(args) > 1 else args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err, err
+    assert not target.exists()
+
+
+def test_the_file_is_written(tmp_path: Path) -> None:
+    target = tmp_path / "backward.py"
+    assert main(["code", "conv2d", "--target", "loops", "-o", str(target)]) == 0
+    assert target.read_text(encoding="utf-8") == generate(symderiv.conv2d(), "loops")
