@@ -22,7 +22,7 @@ DROPPED = {"-o": 1, "--output-dir": 1, "--format": 1, "--standalone": 0}
 
 def examples() -> list[list[str]]:
     """The README's ``symderiv …`` lines (shell blocks, continuation lines joined), as arguments,
-    without verify, check and code lines (no document), JSON redirections and the notes the
+    without verify, check, code and testgen lines (no document), JSON redirections and the notes the
     notes' tests compile already."""
     found: list[list[str]] = []
     for block in re.findall(r"```sh\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
@@ -31,7 +31,7 @@ def examples() -> list[list[str]]:
             if not line.startswith("symderiv "):
                 continue
             args = shlex.split(line)[1:]
-            if args[0] in ("verify", "check", "code") or ">" in args:
+            if args[0] in ("verify", "check", "code", "testgen") or ">" in args:
                 continue
             kept: list[str] = []
             skip = 0

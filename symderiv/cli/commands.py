@@ -156,6 +156,51 @@ def code_command(command: Command) -> click.Command:
     )
 
 
+def testgen_command(command: Command) -> click.Command:
+    def generate_tests(cases: str, impl: str | None, output: Path | None, **options: Any) -> None:
+        from ..codegen import testgen
+        from ..codegen.cases import check_impl
+
+        check_impl(impl)  # refused before any derivation is done
+        # The layer's --seed numbers the cases' inputs; their values are the file's to choose.
+        seed = options.pop("seed", None)
+        if options.pop("values", None) is not None:
+            raise click.BadParameter(
+                "testgen draws its own inputs; use --seed", param_hint="--values"
+            )
+        write(testgen(command.derive, options, cases, impl, 1 if seed is None else seed), output)
+
+    return click.Command(
+        command.name,
+        callback=generate_tests,
+        params=[
+            click.Option(
+                ["--cases"],
+                type=click.Choice(["given", "corners"]),
+                default="given",
+                show_default=True,
+                help="The configuration given, or the corners that break real kernels: stride "
+                "above 1 with and without a remainder, padding, dilation with stride, stride "
+                "above dilation, groups, depthwise, bias.",
+            ),
+            click.Option(
+                ["--impl"],
+                metavar="MODULE:FUNCTION",
+                help="The function to test, with symderiv code's calling convention on torch "
+                "tensors; by default torch's autograd, so that the file runs as generated.",
+            ),
+            click.Option(
+                ["-o", "--output"],
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="Write the test file here, all or nothing.",
+            ),
+            *(click_option(o) for o in command.options),
+        ],
+        help=f"Write a pytest file of exact cases for your own {command.name} backward "
+        "function: small integer inputs and the exact gradients the derivation gives for them.",
+    )
+
+
 def report(derivation: LayerDerivation) -> None:
     for detection in derivation.detections:
         if not detection.found:

@@ -16,7 +16,13 @@ import click
 from ..core.errors import SymderivError
 from ..layers import FAMILIES
 from ..networks import COMMAND as NETWORK
-from .commands import check_command, code_command, layer_command, verify_command
+from .commands import (
+    check_command,
+    code_command,
+    layer_command,
+    testgen_command,
+    verify_command,
+)
 from .notes import notes_command
 
 
@@ -57,9 +63,19 @@ def code_group(context: click.Context) -> None:
         raise click.UsageError(f"code needs a layer: one of {FAMILIES.names()}")
 
 
+@cli.group("testgen", invoke_without_command=True, short_help="Write exact tests for a kernel")
+@click.pass_context
+def testgen_group(context: click.Context) -> None:
+    """Write a pytest file of exact cases for your own backward function; covered today:
+    conv1d, conv2d, conv3d."""
+    if context.invoked_subcommand is None:
+        raise click.UsageError(f"testgen needs a layer: one of {FAMILIES.names()}")
+
+
 for _command in FAMILIES.commands():
     cli.add_command(layer_command(_command))
     code_group.add_command(code_command(_command))
+    testgen_group.add_command(testgen_command(_command))
     verify_group.add_command(verify_command(_command))
     check_group.add_command(check_command(_command))
 cli.add_command(notes_command(FAMILIES))

@@ -49,3 +49,22 @@ def generate(derivation: LayerDerivation, target: str) -> str:
         )
     values: dict[str, Any] = context(derivation, spec)
     return environment().get_template(f"code/conv_{target}.py.j2").render(values).rstrip() + "\n"
+
+
+def testgen(
+    derive: Any,
+    options: dict[str, Any],
+    which: str = "given",
+    impl: str | None = None,
+    seed: int = 1,
+) -> str:
+    """A pytest file of exact cases for a backward implementation (``testgen.cases``)."""
+    from ..render.engine import environment
+    from .cases import cases, check_impl
+    from .cases import context as cases_context
+
+    check_impl(impl)
+    found = cases(derive, options, which, seed)
+    first = derive(**options).spec
+    values = cases_context(first.function, first.dims, impl, found)
+    return environment().get_template("code/testgen_conv.py.j2").render(values).rstrip() + "\n"

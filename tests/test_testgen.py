@@ -1,0 +1,163 @@
+"""``symderiv testgen``: the written test file passes against torch's autograd and against the
+code ``symderiv code`` writes, and fails against implementations with the classic bugs."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symderiv.cli.main import main
+
+from .test_conv_general import torch  # noqa: F401  (a fixture: under CI torch must be there)
+
+BROKEN = """
+import torch
+
+F = torch.nn.functional
+
+
+def _output_padding(input, weight, stride, padding, dilation):
+    return tuple(
+        (n + 2 * p - d * (k - 1) - 1) % s
+        for n, k, s, p, d in zip(input.shape[2:], weight.shape[2:], stride, padding, dilation)
+    )
+
+
+def _with(grad_input, grad_output, input, weight, bias, stride, padding, dilation, groups):
+    grad_weight = torch.nn.grad.conv2d_weight(
+        input, weight.shape, grad_output, stride, padding, dilation, groups
+    )
+    bias_grad = (grad_output.sum(dim=(0, 2, 3)),) if bias is not None else ()
+    return (grad_input, grad_weight, *bias_grad)
+
+
+def not_flipped(grad_output, input, weight, bias=None, *, stride, padding, dilation, groups):
+    a = _output_padding(input, weight, stride, padding, dilation)
+    w = weight.flip(-1, -2)
+    grad_input = F.conv_transpose2d(grad_output, w, None, stride, padding, a, groups, dilation)
+    return _with(grad_input, grad_output, input, weight, bias, stride, padding, dilation, groups)
+
+
+def stride_dilation_swapped(
+    grad_output, input, weight, bias=None, *, stride, padding, dilation, groups
+):
+    a = _output_padding(input, weight, dilation, padding, stride)
+    a = tuple(min(x, s - 1) for x, s in zip(a, dilation))
+    grad_input = F.conv_transpose2d(grad_output, weight, None, dilation, padding, a, groups, stride)
+    return _with(grad_input, grad_output, input, weight, bias, stride, padding, dilation, groups)
+
+
+def output_padding_off_by_one(
+    grad_output, input, weight, bias=None, *, stride, padding, dilation, groups
+):
+    a = _output_padding(input, weight, stride, padding, dilation)
+    a = tuple((x + 1) % s for x, s in zip(a, stride))
+    grad_input = F.conv_transpose2d(grad_output, weight, None, stride, padding, a, groups, dilation)
+    return _with(grad_input, grad_output, input, weight, bias, stride, padding, dilation, groups)
+
+
+def groups_ignored(grad_output, input, weight, bias=None, *, stride, padding, dilation, groups):
+    a = _output_padding(input, weight, stride, padding, dilation)
+    grad_input = F.conv_transpose2d(grad_output, weight, None, stride, padding, a, 1, dilation)
+    return _with(grad_input, grad_output, input, weight, bias, stride, padding, dilation, 1)
+"""
+
+
+def _pytest(directory: Path, *files: str) -> str:
+    env = {**os.environ, "PYTHONPATH": str(directory)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE", *files],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    return proc.stdout + proc.stderr
+
+
+@pytest.mark.torch
+def test_the_file_passes_for_right_code_and_fails_for_the_classic_bugs(
+    torch: object,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    assert (
+        main(["testgen", "conv2d", "--cases", "corners", "-o", str(tmp_path / "test_autograd.py")])
+        == 0
+    )
+    assert main(["code", "conv2d", "--target", "pytorch", "-o", str(tmp_path / "ours.py")]) == 0
+    ours = ["testgen", "conv2d", "--cases", "corners", "--impl", "ours:backward"]
+    assert main([*ours, "-o", str(tmp_path / "test_ours.py")]) == 0
+    passing = _pytest(tmp_path, "test_autograd.py", "test_ours.py")
+    assert re.search(r"\b16 passed\b", passing) and "failed" not in passing, passing
+    (tmp_path / "broken.py").write_text(BROKEN, encoding="utf-8")
+    bugs = ["not_flipped", "stride_dilation_swapped", "output_padding_off_by_one", "groups_ignored"]
+    for bug in bugs:
+        args = ["testgen", "conv2d", "--cases", "corners", "--impl", f"broken:{bug}"]
+        assert main([*args, "-o", str(tmp_path / f"test_{bug}.py")]) == 0
+    failing = _pytest(tmp_path, *(f"test_{bug}.py" for bug in bugs))
+    for bug in bugs:
+        assert f"FAILED test_{bug}.py::" in failing, (bug, failing[-3000:])
+
+
+@pytest.mark.torch
+def test_a_missing_implementation_fails_and_names_the_module(
+    torch: object,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    args = ["testgen", "conv2d", "--impl", "nowhere_to_be_found:backward"]
+    assert main([*args, "-o", str(tmp_path / "test_missing.py")]) == 0
+    out = _pytest(tmp_path, "test_missing.py")
+    assert "1 failed" in out and "skipped" not in out
+    assert "cannot import module 'nowhere_to_be_found'" in out
+
+
+def test_the_expected_values_are_exact_integers(tmp_path: Path) -> None:
+    target = tmp_path / "test_given.py"
+    assert (
+        main(
+            [
+                "testgen",
+                "conv2d",
+                "--stride",
+                "2",
+                "--input",
+                "5",
+                "--kernel",
+                "3",
+                "-o",
+                str(target),
+            ]
+        )
+        == 0
+    )
+    text = target.read_text(encoding="utf-8")
+    assert "IMPL = None" in text and text.count("pytest.param(") == 1
+    data = text[text.index("CASES = [") :]
+    assert not re.search(r"\d\.\d", data)  # no float literal: every value is an exact integer
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["testgen", "conv2d", "--impl", "no colon"], "is not of the form module:function"),
+        (["testgen", "conv2d", "--impl", "pkg.mod:"], "is not of the form module:function"),
+        (["testgen", "conv2d", "--cases", "everything"], "--cases"),
+        (["testgen", "conv2d", "--values", "1,2,3;4,5,6;7,8,9"], "testgen draws its own inputs"),
+        (["testgen", "maxpool2d"], "maxpool2d is not covered yet"),
+        (["testgen"], "testgen needs a layer"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    args: list[str], needle: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "test_out.py"
+    assert main([*args, "-o", str(target)] if len(args) > 1 else args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err, err
+    assert not target.exists()
