@@ -16,14 +16,9 @@ import click
 from ..core.errors import SymderivError
 from ..layers import FAMILIES
 from ..networks import COMMAND as NETWORK
-from .commands import (
-    check_command,
-    code_command,
-    layer_command,
-    testgen_command,
-    verify_command,
-)
+from .commands import layer_command, verify_command
 from .notes import notes_command
+from .tools import check_command, code_command, testgen_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

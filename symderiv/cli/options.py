@@ -83,9 +83,12 @@ def output_options() -> list[click.Parameter]:
             help="LaTeX only: a complete document (pdflatex for en, xelatex for zh) "
             "instead of a fragment.",
         ),
-        click.Option(
-            ["-o", "--output"],
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write to this file (atomically) instead of standard output.",
-        ),
+        output_file("Write to this file (atomically) instead of standard output."),
     ]
+
+
+def output_file(help: str) -> click.Option:
+    """``-o FILE``: written all or nothing (``output.write``)."""
+    return click.Option(
+        ["-o", "--output"], type=click.Path(dir_okay=False, path_type=Path), help=help
+    )
