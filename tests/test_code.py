@@ -95,6 +95,38 @@ def test_the_written_backward_is_torchs(
         assert np.max(np.abs(ours - leaf.grad.numpy())) <= 1e-10
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"batch": "2x3", "in_features": 2, "out_features": 4}, {"bias": False, "batch": 3}],
+    ids=["default", "batch-axes", "no-bias"],
+)
+def test_the_linear_backward_is_torchs(
+    torch: Any,  # noqa: F811
+    options: dict[str, Any],
+    target: str,
+    tmp_path: Path,
+) -> None:
+    d = symderiv.linear(**options)
+    spec = d.spec
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(spec.input_shape)
+    w = rng.standard_normal(spec.weight_shape)
+    b = rng.standard_normal(spec.out_features) if spec.bias else None
+    leaves = [torch.tensor(a, requires_grad=True) for a in (x, w, b) if a is not None]
+    y = torch.nn.functional.linear(*leaves)
+    upstream = rng.standard_normal(tuple(y.shape))
+    y.backward(torch.tensor(upstream))
+    module = load(generate(d, target), tmp_path / f"linear_{target}.py")
+    arrays = [upstream, *(a for a in (x, w, b) if a is not None)]
+    grads = module.backward(*([torch.tensor(a) for a in arrays] if target == "pytorch" else arrays))
+    assert len(grads) == len(leaves)
+    for ours, leaf in zip(grads, leaves):
+        ours = ours.numpy() if target == "pytorch" else ours
+        assert np.max(np.abs(ours - leaf.grad.numpy())) <= 1e-12
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_a_module_imports_only_its_target_and_says_what_it_implements(target: str) -> None:
     d = symderiv.conv2d(input=5, kernel=3, stride=2, padding=1, bias=True)

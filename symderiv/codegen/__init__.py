@@ -34,21 +34,27 @@ def generate(derivation: LayerDerivation, target: str) -> str:
             f"--target: unknown target {target!r}; choose one of {', '.join(TARGETS)}"
         )
     from ..layers.conv.spec import ConvSpec
+    from ..layers.linear.spec import LinearSpec
     from ..render.engine import environment
     from .conv import context
+    from .linear import linear_context
 
     spec = getattr(derivation, "spec", None)
-    if not isinstance(spec, ConvSpec) or spec.transposed:
+    if isinstance(spec, ConvSpec) and not spec.transposed:
+        values, template = context(derivation, spec), f"conv_{target}"
+    elif isinstance(spec, LinearSpec):
+        values, template = linear_context(derivation, spec), f"linear_{target}"
+    else:
         raise SymderivError(
-            f"code: {derivation.layer} is not covered yet; code is written for conv1d, conv2d "
-            "and conv3d"
+            f"code: {derivation.layer} is not covered yet; code is written for conv1d, conv2d, "
+            "conv3d and linear"
         )
     if not derivation.verified:
         raise SymderivError(
-            f"code: {derivation.layer}: the derivation did not prove every identity"
+            f"code: {derivation.layer}: its derivation did not prove every identity"
         )
-    values: dict[str, Any] = context(derivation, spec)
-    return environment().get_template(f"code/conv_{target}.py.j2").render(values).rstrip() + "\n"
+    text = environment().get_template(f"code/{template}.py.j2").render(values)
+    return text.rstrip() + "\n"
 
 
 def testgen(
