@@ -295,3 +295,12 @@ def test_element_claims_about_other_layers() -> None:
     assert not verdict.holds and verdict.first is not None and verdict.first[2] == "0"
     with pytest.raises(symderiv.SymderivError, match="not covered yet"):
         symderiv.check(symderiv.batchnorm(), "dL/dx[1,1] = 0")
+
+
+def test_sums_over_chosen_axes() -> None:
+    d = symderiv.conv2d(in_channels=2, out_channels=2, batch=2, bias=True)
+    assert symderiv.check(d, "dL/db = sum(dL/dO, (0, 2, 3))").holds
+    verdict = symderiv.check(d, "dL/db = sum(dL/dO)")
+    assert not verdict.holds and verdict.reason_kind == "scalar"
+    with pytest.raises(symderiv.SymderivError, match="sum over axes"):
+        symderiv.check(d, "dL/db = sum(dL/dO, (0, 7))")

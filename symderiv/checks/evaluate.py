@@ -251,16 +251,39 @@ def _spatial(g: Grid[Poly], layer: Layer, f: Callable[[Grid[Poly]], Grid[Poly]])
 
 def _array_function(node: Call, settings: dict[str, Node], layer: Layer) -> Value:
     name = node.function
-    wanted = 2 if name == "pad" else 1
-    if len(node.args) != wanted or settings:
-        raise SymderivError(
-            f"--claim: {name} takes {'a tensor and a padding' if name == 'pad' else 'one tensor'}"
-        )
+    wanted = {"pad": (2,), "sum": (1, 2)}.get(name, (1,))
+    if len(node.args) not in wanted or settings:
+        usage = {"pad": "a tensor and a padding", "sum": "a tensor and, optionally, its axes"}
+        raise SymderivError(f"--claim: {name} takes {usage.get(name, 'one tensor')}")
     args = [_array(evaluate(node.args[0], layer), name)]
     if name == "sum":
-        return Poly.total(args[0].cells)
+        return _sum(args[0], node.args[1] if len(node.args) == 2 else None, layer)
     if name in ("flip", "rot180"):
         return _spatial(args[0], layer, flip)
     # pad(t, p): p zeros on both sides of every spatial axis (a number, or a tuple per axis).
     amount = _axes(node.args[1], layer, "pad", 0)
     return _spatial(args[0], layer, lambda block: zero_pad(block, amount, amount))
+
+
+def _sum(g: Grid[Poly], axes: Node | None, layer: Layer) -> Value:
+    """``sum(t)``: every element; ``sum(t, (0, 2, 3))``: over those axes (0-based, as torch's
+    ``dim``), keeping the others in order."""
+    if axes is None:
+        return Poly.total(g.cells)
+    if isinstance(axes, Tuple):
+        chosen = set(axes.values)
+    else:
+        number = _constant(evaluate(axes, layer))
+        if number is None or number.denominator != 1:
+            raise SymderivError("--claim: sum's axes are a whole number or a tuple such as (0, 2)")
+        chosen = {int(number)}
+    if not chosen <= set(range(len(g.shape))):
+        raise SymderivError(f"--claim: sum over axes {sorted(chosen)} of a {_size(g)} tensor")
+    kept = [a for a in range(len(g.shape)) if a not in chosen]
+    totals: dict[tuple[int, ...], list[Poly]] = {}
+    for index, value in g.items():
+        totals.setdefault(tuple(index[a] for a in kept), []).append(value)
+    shape = tuple(g.shape[a] for a in kept)
+    if not shape:
+        return Poly.total(g.cells)
+    return Grid.build(shape, lambda i: Poly.total(totals[i]))
