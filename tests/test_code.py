@@ -127,6 +127,64 @@ def test_the_linear_backward_is_torchs(
         assert np.max(np.abs(ours - leaf.grad.numpy())) <= 1e-12
 
 
+POOLS = [
+    ("avgpool2d", {"input": 5, "kernel": 3, "stride": 2, "padding": 1}),
+    ("avgpool2d", {"input": 5, "kernel": 3, "stride": 2, "padding": 1, "count_include_pad": False}),
+    ("avgpool2d", {"input": 6, "kernel": 3, "stride": 2, "padding": 1, "ceil_mode": True}),
+    ("avgpool1d", {"input": 7, "kernel": 3, "stride": 2, "padding": 1, "ceil_mode": True}),
+    ("maxpool2d", {"values": "1,3,3;3,0,3;2,3,1", "kernel": 2, "stride": 1}),  # ties, overlaps
+    (
+        "maxpool2d",
+        {"seed": 3, "input": 6, "kernel": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+    ),
+    ("maxpool2d", {"seed": 2, "input": 7, "kernel": 2, "stride": 2, "dilation": 2}),
+    ("maxpool3d", {"seed": 1, "input": 4, "kernel": 2}),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize(
+    ("layer", "options"), POOLS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(POOLS)]
+)
+def test_the_pooling_backward_is_torchs(
+    torch: Any,  # noqa: F811
+    layer: str,
+    options: dict[str, Any],
+    target: str,
+    tmp_path: Path,
+) -> None:
+    d = getattr(symderiv, layer)(**options)
+    g = d.geometry
+    if d.kind == "max":  # the derivation's own values (ties included), on two channels
+        x = (
+            np.array([float(v) for v in d.values.cells])
+            .reshape(g.input)[None, None]
+            .repeat(2, axis=1)
+        )
+    else:
+        x = np.random.default_rng(5).standard_normal((2, 3, *g.input))
+    leaf = torch.tensor(x, requires_grad=True)
+    f = torch.nn.functional
+    if d.kind == "max":
+        o = getattr(f, f"max_pool{g.axes}d")(
+            leaf, g.kernel, g.stride, g.padding, g.dilation, g.ceil_mode
+        )
+    else:
+        o = getattr(f, f"avg_pool{g.axes}d")(
+            leaf, g.kernel, g.stride, g.padding, g.ceil_mode, d.count_include_pad
+        )
+    upstream = np.random.default_rng(6).standard_normal(tuple(o.shape))
+    o.backward(torch.tensor(upstream))
+    module = load(generate(d, target), tmp_path / f"pool_{target}.py")
+    arrays = [upstream, x]
+    (grad,) = module.backward(
+        *([torch.tensor(a) for a in arrays] if target == "pytorch" else arrays)
+    )
+    grad = grad.numpy() if target == "pytorch" else grad
+    assert grad.shape == x.shape and np.max(np.abs(grad - leaf.grad.numpy())) <= 1e-12
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_a_module_imports_only_its_target_and_says_what_it_implements(target: str) -> None:
     d = symderiv.conv2d(input=5, kernel=3, stride=2, padding=1, bias=True)
@@ -157,7 +215,7 @@ def test_a_module_imports_only_its_target_and_says_what_it_implements(target: st
     ("args", "needle"),
     [
         (["code", "conv2d", "--target", "jax"], "unknown target 'jax'"),
-        (["code", "maxpool2d", "--target", "numpy"], "maxpool2d is not covered yet"),
+        (["code", "batchnorm", "--target", "numpy"], "batchnorm is not covered yet"),
         (["code", "conv-transpose2d", "--target", "numpy"], "is not covered yet"),
         (["code", "conv2d"], "--target"),
         (["code"], "code needs a layer"),

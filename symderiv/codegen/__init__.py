@@ -35,26 +35,37 @@ def generate(derivation: LayerDerivation, target: str) -> str:
         )
     from ..layers.conv.spec import ConvSpec
     from ..layers.linear.spec import LinearSpec
-    from ..render.engine import environment
     from .conv import context
     from .linear import linear_context
+    from .pool import pool_context
 
     spec = getattr(derivation, "spec", None)
     if isinstance(spec, ConvSpec) and not spec.transposed:
         values, template = context(derivation, spec), f"conv_{target}"
     elif isinstance(spec, LinearSpec):
         values, template = linear_context(derivation, spec), f"linear_{target}"
+    elif (
+        getattr(derivation, "kind", None) in ("max", "avg") and derivation.layer != "global-avgpool"
+    ):
+        # Pooling follows its element equations (the routing rule), which always hold, even
+        # where no compact identity does (divisors that differ between windows).
+        return _render(f"pool_{target}", pool_context(derivation))
     else:
         raise SymderivError(
-            f"code: {derivation.layer} is not covered yet; code is written for conv1d, conv2d, "
-            "conv3d and linear"
+            f"code: {derivation.layer} is not covered yet; code is written for conv1d-3d, "
+            "linear, maxpool1d-3d and avgpool1d-3d"
         )
     if not derivation.verified:
         raise SymderivError(
             f"code: {derivation.layer}: its derivation did not prove every identity"
         )
-    text = environment().get_template(f"code/{template}.py.j2").render(values)
-    return text.rstrip() + "\n"
+    return _render(template, values)
+
+
+def _render(template: str, values: dict[str, Any]) -> str:
+    from ..render.engine import environment
+
+    return environment().get_template(f"code/{template}.py.j2").render(values).rstrip() + "\n"
 
 
 def testgen(
