@@ -185,6 +185,52 @@ def test_the_pooling_backward_is_torchs(
     assert grad.shape == x.shape and np.max(np.abs(grad - leaf.grad.numpy())) <= 1e-12
 
 
+ELEMENTWISE = [
+    ("relu", {}, "relu", {}),
+    ("leaky_relu", {"negative_slope": 0.2}, "leaky_relu", {"negative_slope": 0.2}),
+    ("sigmoid", {}, "sigmoid", {}),
+    ("tanh", {}, "tanh", {}),
+    ("gelu", {}, "gelu", {}),
+    ("gelu", {"approximate": "tanh"}, "gelu", {"approximate": "tanh"}),
+    ("softplus", {"beta": 2, "threshold": 1}, "softplus", {"beta": 2, "threshold": 1}),
+    ("softmax", {"dim": 0}, "softmax", {"dim": 0}),
+    ("log_softmax", {}, "log_softmax", {"dim": -1}),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize(
+    ("layer", "options", "function", "settings"),
+    ELEMENTWISE,
+    ids=[f"{e[0]}-{i}" for i, e in enumerate(ELEMENTWISE)],
+)
+def test_the_activation_and_softmax_backward_is_torchs(
+    torch: Any,  # noqa: F811
+    layer: str,
+    options: dict[str, Any],
+    function: str,
+    settings: dict[str, Any],
+    target: str,
+    tmp_path: Path,
+) -> None:
+    x = np.random.default_rng(7).standard_normal((3, 4))
+    x[0, 0] = 0.0  # the kink of ReLU and leaky ReLU: PyTorch's choice there
+    leaf = torch.tensor(x, requires_grad=True)
+    y = getattr(torch.nn.functional, function)(leaf, **settings)
+    upstream = np.random.default_rng(8).standard_normal(tuple(y.shape))
+    y.backward(torch.tensor(upstream))
+    module = load(
+        generate(getattr(symderiv, layer)(**options), target), tmp_path / f"a_{target}.py"
+    )
+    arrays = [upstream, x]
+    (grad,) = module.backward(
+        *([torch.tensor(a) for a in arrays] if target == "pytorch" else arrays)
+    )
+    grad = grad.numpy() if target == "pytorch" else grad
+    assert np.max(np.abs(grad - leaf.grad.numpy())) <= 1e-12
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_a_module_imports_only_its_target_and_says_what_it_implements(target: str) -> None:
     d = symderiv.conv2d(input=5, kernel=3, stride=2, padding=1, bias=True)

@@ -36,6 +36,7 @@ def generate(derivation: LayerDerivation, target: str) -> str:
     from ..layers.conv.spec import ConvSpec
     from ..layers.linear.spec import LinearSpec
     from .conv import context
+    from .elementwise import TORCH_NAMES, elementwise_context
     from .linear import linear_context
     from .pool import pool_context
 
@@ -50,10 +51,12 @@ def generate(derivation: LayerDerivation, target: str) -> str:
         # Pooling follows its element equations (the routing rule), which always hold, even
         # where no compact identity does (divisors that differ between windows).
         return _render(f"pool_{target}", pool_context(derivation))
+    elif derivation.layer in TORCH_NAMES:
+        return _render(f"elementwise_{target}", elementwise_context(derivation))
     else:
         raise SymderivError(
             f"code: {derivation.layer} is not covered yet; code is written for conv1d-3d, "
-            "linear, maxpool1d-3d and avgpool1d-3d"
+            "linear, maxpool1d-3d, avgpool1d-3d, the activations, softmax and log-softmax"
         )
     if not derivation.verified:
         raise SymderivError(

@@ -1,0 +1,52 @@
+"""What the activations' and softmax's backward code says: the function, its settings as
+keyword defaults, and the identity it implements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TORCH_NAMES = {
+    "relu": "torch.nn.functional.relu",
+    "leaky-relu": "torch.nn.functional.leaky_relu",
+    "sigmoid": "torch.sigmoid",
+    "tanh": "torch.tanh",
+    "gelu": "torch.nn.functional.gelu",
+    "softplus": "torch.nn.functional.softplus",
+    "softmax": "torch.softmax",
+    "log-softmax": "torch.log_softmax",
+}
+
+
+def elementwise_context(derivation: Any) -> dict[str, Any]:
+    spec = derivation.spec
+    function = derivation.layer
+    settings: dict[str, object] = {
+        "leaky-relu": {"negative_slope": getattr(spec, "negative_slope", None)},
+        "gelu": {"approximate": getattr(spec, "approximate", None)},
+        "softplus": {
+            "beta": getattr(spec, "beta", None),
+            "threshold": getattr(spec, "threshold", None),
+        },
+        "softmax": {"dim": getattr(spec, "dim", None)},
+        "log-softmax": {"dim": getattr(spec, "dim", None)},
+    }.get(function, {})
+    spelled = {key: _python(value) for key, value in settings.items()}
+    proven = [i.statement for i in derivation.identities if i.proof.holds]
+    return {
+        "function": function,
+        "torch_name": TORCH_NAMES[function],
+        "signature": "".join(f", {k}={v}" for k, v in spelled.items()).replace(", ", ", *, ", 1)
+        if spelled
+        else "",
+        "settings_text": ", ".join(f"{k}={v}" for k, v in spelled.items()) or "no settings",
+        "identity": proven[0] if proven else "",
+    }
+
+
+def _python(value: object) -> str:
+    """A setting as Python source: numbers as such (exact decimals as floats), text quoted."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool | int):
+        return repr(value)
+    return repr(float(value))  # type: ignore[arg-type]
