@@ -231,6 +231,55 @@ def test_the_activation_and_softmax_backward_is_torchs(
     assert np.max(np.abs(grad - leaf.grad.numpy())) <= 1e-12
 
 
+NORMS = [
+    ("batchnorm", {"batch": 2, "channels": 3, "spatial": (2, 2)}),
+    ("layernorm", {"batch": 2, "normalized_shape": (2, 3)}),
+    ("groupnorm", {"batch": 2, "channels": 6, "groups": 3, "spatial": (2, 2)}),
+    ("instancenorm", {"batch": 2, "channels": 2, "spatial": (2, 3)}),
+]
+
+
+def _torch_norm(torch_module: Any, kind: str, spec: Any, x: Any, w: Any, b: Any) -> Any:
+    f = torch_module.nn.functional
+    if kind == "batchnorm":
+        return f.batch_norm(x, None, None, w, b, True, 0.1, 1e-5)
+    if kind == "layernorm":
+        return f.layer_norm(x, spec.parameter_shape, w, b, 1e-5)
+    if kind == "groupnorm":
+        return f.group_norm(x, spec.groups, w, b, 1e-5)
+    return f.instance_norm(x, weight=w, bias=b, eps=1e-5)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize(("layer", "options"), NORMS, ids=[n for n, _ in NORMS])
+def test_the_normalisation_backward_is_torchs(
+    torch: Any,  # noqa: F811
+    layer: str,
+    options: dict[str, Any],
+    target: str,
+    tmp_path: Path,
+) -> None:
+    d = getattr(symderiv, layer)(**options)
+    spec = d.spec
+    rng = np.random.default_rng(9)
+    arrays = [
+        rng.standard_normal(spec.shape),
+        *(rng.standard_normal(spec.parameter_shape) for _ in "wb"),
+    ]
+    leaves = [torch.tensor(a, requires_grad=True) for a in arrays]
+    y = _torch_norm(torch, layer, spec, *leaves)
+    upstream = rng.standard_normal(tuple(y.shape))
+    y.backward(torch.tensor(upstream))
+    module = load(generate(d, target), tmp_path / f"n_{target}.py")
+    inputs = [upstream, *arrays]
+    grads = module.backward(*([torch.tensor(a) for a in inputs] if target == "pytorch" else inputs))
+    for ours, leaf in zip(grads, leaves, strict=True):
+        ours = ours.numpy() if target == "pytorch" else ours
+        assert ours.shape == tuple(leaf.grad.shape)
+        assert np.max(np.abs(ours - leaf.grad.numpy())) <= 1e-10
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_a_module_imports_only_its_target_and_says_what_it_implements(target: str) -> None:
     d = symderiv.conv2d(input=5, kernel=3, stride=2, padding=1, bias=True)
@@ -261,7 +310,8 @@ def test_a_module_imports_only_its_target_and_says_what_it_implements(target: st
     ("args", "needle"),
     [
         (["code", "conv2d", "--target", "jax"], "unknown target 'jax'"),
-        (["code", "batchnorm", "--target", "numpy"], "batchnorm is not covered yet"),
+        (["code", "batchnorm", "--mode", "eval", "--target", "numpy"], "batchnorm is not covered"),
+        (["code", "cross-entropy", "--target", "numpy"], "cross-entropy is not covered yet"),
         (["code", "conv-transpose2d", "--target", "numpy"], "is not covered yet"),
         (["code", "conv2d"], "--target"),
         (["code"], "code needs a layer"),

@@ -54,7 +54,7 @@ def check_group(context: click.Context) -> None:
 def code_group(context: click.Context) -> None:
     """Write a self-contained backward function (PyTorch, NumPy or plain loops) from the
     identities a layer's derivation proved; covered today: conv1d-3d, linear, max and average
-    pooling 1d-3d, the activations, softmax and log-softmax."""
+    pooling 1d-3d, normalisation in training mode, the activations, softmax and log-softmax."""
     if context.invoked_subcommand is None:
         raise click.UsageError(f"code needs a layer: one of {FAMILIES.names()}")
 

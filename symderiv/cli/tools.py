@@ -41,7 +41,7 @@ def check_command(command: Command) -> click.Command:
     return click.Command(
         command.name,
         callback=derive_and_check,
-        params=[claim, *(click_option(o) for o in command.options)],
+        params=[claim, *_layer_options(command, ("--claim",))],
         help=f"Check claims about {command.name}'s backward pass against its derivation, exactly: "
         "PROVEN, or REFUTED with the first differing element and the mistake when it is a classic "
         "one. Exit 0 when every claim holds, 1 when one is refuted, 2 for a malformed claim.",
@@ -71,7 +71,7 @@ def code_command(command: Command) -> click.Command:
                 "correlate, crop), or plain Python loops over the element equations.",
             ),
             output_file("Write the module to this file, all or nothing."),
-            *(click_option(o) for o in command.options),
+            *_layer_options(command, ("--target", "--cases", "--impl", "--claim", "--output")),
         ],
         help=f"Write a self-contained backward(grad_output, *inputs, **settings) for "
         f"{command.name}, from the identities its derivation proved.",
@@ -112,8 +112,14 @@ def testgen_command(command: Command) -> click.Command:
                 "tensors; by default torch's autograd, so that the file runs as generated.",
             ),
             output_file("Write the test file here, all or nothing."),
-            *(click_option(o) for o in command.options),
+            *_layer_options(command, ("--target", "--cases", "--impl", "--claim", "--output")),
         ],
         help=f"Write a pytest file of exact cases for your own {command.name} backward "
         "function: small integer inputs and the exact gradients the derivation gives for them.",
     )
+
+
+def _layer_options(command: Command, own: tuple[str, ...]) -> list[click.Option]:
+    """The layer's options, but for one that a tool's option of the same name takes over
+    (cross-entropy's --target against code's): that layer keeps its default there."""
+    return [click_option(o) for o in command.options if o.flag.split("/")[0] not in own]

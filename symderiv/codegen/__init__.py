@@ -38,6 +38,7 @@ def generate(derivation: LayerDerivation, target: str) -> str:
     from .conv import context
     from .elementwise import TORCH_NAMES, elementwise_context
     from .linear import linear_context
+    from .norm import LAYOUTS, norm_context
     from .pool import pool_context
 
     spec = getattr(derivation, "spec", None)
@@ -51,12 +52,16 @@ def generate(derivation: LayerDerivation, target: str) -> str:
         # Pooling follows its element equations (the routing rule), which always hold, even
         # where no compact identity does (divisors that differ between windows).
         return _render(f"pool_{target}", pool_context(derivation))
+    elif derivation.layer in LAYOUTS and getattr(spec, "training", False):
+        if not derivation.verified:
+            raise SymderivError(f"code: {derivation.layer}: not every identity of it was proven")
+        return _render(f"norm_{target}", norm_context(derivation))
     elif derivation.layer in TORCH_NAMES:
         return _render(f"elementwise_{target}", elementwise_context(derivation))
     else:
         raise SymderivError(
             f"code: {derivation.layer} is not covered yet; code is written for conv1d-3d, "
-            "linear, maxpool1d-3d, avgpool1d-3d, the activations, softmax and log-softmax"
+            "linear, pooling, normalisation in training mode, the activations and softmax"
         )
     if not derivation.verified:
         raise SymderivError(
