@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,25 @@ CONFIGS = [
     ("conv1d", {"input": 9, "kernel": 3, "stride": 2, "padding": 1, "dilation": 2}),
     ("conv3d", {"input": 4, "kernel": 2, "stride": 2, "bias": True}),
 ]
-IMPORTS = {"pytorch": {"torch"}, "numpy": {"numpy"}, "loops": {"numpy", "itertools"}}
+IMPORTS = {
+    "pytorch": {"torch"},
+    "numpy": {"numpy"},
+    "jax": {"jax"},
+    "loops": {"numpy", "itertools"},
+}
+OTHERS = tuple(t for t in TARGETS if t != "jax")
+"""The targets of the layers other than convolution (jax covers convolution only)."""
+
+
+@pytest.fixture(scope="module")
+def jax() -> Any:
+    """JAX with float64; skipped where it is missing, except under CI, where it must be there."""
+    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+        import jax
+    else:
+        jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax
 
 
 def load(source: str, path: Path) -> Any:
@@ -64,6 +83,7 @@ def test_the_written_backward_is_torchs(
     options: dict[str, Any],
     target: str,
     tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     d = getattr(symderiv, layer)(**options)
     spec = d.spec
@@ -86,17 +106,20 @@ def test_the_written_backward_is_torchs(
     o.backward(torch.tensor(upstream))
     module = load(generate(d, target), tmp_path / f"backward_{target}.py")
     arrays = [upstream, *(a for a in (x, w, b) if a is not None)]
-    inputs = [torch.tensor(a) for a in arrays] if target == "pytorch" else arrays
+    if target == "jax":
+        inputs = [request.getfixturevalue("jax").numpy.asarray(a) for a in arrays]
+    else:
+        inputs = [torch.tensor(a) for a in arrays] if target == "pytorch" else arrays
     grads = module.backward(*inputs)
     assert len(grads) == len(leaves)
     for ours, leaf in zip(grads, leaves):
-        ours = ours.numpy() if target == "pytorch" else ours
+        ours = ours.numpy() if target == "pytorch" else np.asarray(ours)
         assert ours.shape == tuple(leaf.grad.shape)
         assert np.max(np.abs(ours - leaf.grad.numpy())) <= 1e-10
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("target", OTHERS)
 @pytest.mark.parametrize(
     "options",
     [{}, {"batch": "2x3", "in_features": 2, "out_features": 4}, {"bias": False, "batch": 3}],
@@ -143,7 +166,7 @@ POOLS = [
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("target", OTHERS)
 @pytest.mark.parametrize(
     ("layer", "options"), POOLS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(POOLS)]
 )
@@ -199,7 +222,7 @@ ELEMENTWISE = [
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("target", OTHERS)
 @pytest.mark.parametrize(
     ("layer", "options", "function", "settings"),
     ELEMENTWISE,
@@ -251,7 +274,7 @@ def _torch_norm(torch_module: Any, kind: str, spec: Any, x: Any, w: Any, b: Any)
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("target", OTHERS)
 @pytest.mark.parametrize(("layer", "options"), NORMS, ids=[n for n, _ in NORMS])
 def test_the_normalisation_backward_is_torchs(
     torch: Any,  # noqa: F811
@@ -309,7 +332,8 @@ def test_a_module_imports_only_its_target_and_says_what_it_implements(target: st
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["code", "conv2d", "--target", "jax"], "unknown target 'jax'"),
+        (["code", "conv2d", "--target", "mlx"], "unknown target 'mlx'"),
+        (["code", "linear", "--target", "jax"], "the jax target covers conv1d-3d"),
         (["code", "batchnorm", "--mode", "eval", "--target", "numpy"], "batchnorm is not covered"),
         (["code", "cross-entropy", "--target", "numpy"], "cross-entropy is not covered yet"),
         (["code", "conv-transpose2d", "--target", "numpy"], "is not covered yet"),

@@ -66,9 +66,11 @@ def code_command(command: Command) -> click.Command:
             click.Option(
                 ["--target"],
                 required=True,
-                metavar="pytorch|numpy|loops",
+                metavar="pytorch|numpy|jax|loops",
                 help="PyTorch calls, NumPy's textbook steps (insert zeros, pad, flip, "
-                "correlate, crop), or plain Python loops over the element equations.",
+                "correlate, crop), JAX's lax.conv_general_dilated (convolution only), or plain "
+                "Python loops over the element equations. Every target is tested against torch "
+                "autograd.",
             ),
             output_file("Write the module to this file, all or nothing."),
             *_layer_options(command, ("--target", "--cases", "--impl", "--claim", "--output")),

@@ -21,9 +21,9 @@ from ..core.errors import SymderivError
 if TYPE_CHECKING:
     from ..core.protocol import LayerDerivation
 
-TARGETS = ("pytorch", "numpy", "loops")
-"""The targets written and tested here. (JAX is not offered yet: no JAX wheel is installed for
-the tests to run its output against, and untested code is not handed out.)"""
+TARGETS = ("pytorch", "numpy", "jax", "loops")
+"""The targets written and tested here. JAX (``lax.conv_general_dilated``) covers convolution;
+for the other layers it is refused with one line."""
 
 
 def generate(derivation: LayerDerivation, target: str) -> str:
@@ -42,6 +42,11 @@ def generate(derivation: LayerDerivation, target: str) -> str:
     from .pool import pool_context
 
     spec = getattr(derivation, "spec", None)
+    if target == "jax" and not (isinstance(spec, ConvSpec) and not spec.transposed):
+        raise SymderivError(
+            f"code: the jax target covers conv1d-3d; for {derivation.layer} choose pytorch, "
+            "numpy or loops"
+        )
     if isinstance(spec, ConvSpec) and not spec.transposed:
         values, template = context(derivation, spec), f"conv_{target}"
     elif isinstance(spec, LinearSpec):
