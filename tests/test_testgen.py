@@ -149,7 +149,7 @@ def test_the_expected_values_are_exact_integers(tmp_path: Path) -> None:
         (["testgen", "conv2d", "--impl", "pkg.mod:"], "is not of the form module:function"),
         (["testgen", "conv2d", "--cases", "everything"], "--cases"),
         (["testgen", "conv2d", "--values", "1,2,3;4,5,6;7,8,9"], "testgen draws its own inputs"),
-        (["testgen", "maxpool2d"], "maxpool2d is not covered yet"),
+        (["testgen", "batchnorm"], "batchnorm is not covered yet"),
         (["testgen"], "testgen needs a layer"),
     ],
 )
@@ -161,3 +161,61 @@ def test_bad_input_is_one_line_and_writes_nothing(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and needle in err, err
     assert not target.exists()
+
+
+POOL_BROKEN = '''
+import torch
+
+F = torch.nn.functional
+
+
+def divisor_always_the_window(
+    grad_output, input, *, kernel_size, stride, padding, ceil_mode, count_include_pad
+):
+    """Divides by the whole window whatever count_include_pad says."""
+    leaf = input.clone().requires_grad_(True)
+    F.avg_pool2d(leaf, kernel_size, stride, padding, ceil_mode, True).backward(grad_output)
+    return (leaf.grad,)
+
+
+def last_maximum_wins(grad_output, input, *, kernel_size, stride, padding, dilation, ceil_mode):
+    """Breaks ties the other way: the last maximum of a window takes the gradient."""
+    flipped = input.flip(-1, -2).clone().requires_grad_(True)
+    out = F.max_pool2d(flipped, kernel_size, stride, padding, dilation, ceil_mode)
+    out.backward(grad_output.flip(-1, -2))
+    return (flipped.grad.flip(-1, -2),)
+'''
+
+
+@pytest.mark.torch
+def test_pooling_files_pass_for_right_code_and_fail_for_the_classic_bugs(
+    torch: object,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    for kind in ("avg", "max"):
+        layer = f"{kind}pool2d"
+        assert main(["code", layer, "--target", "pytorch", "-o", str(tmp_path / f"{kind}.py")]) == 0
+        for name, impl in (
+            (f"test_{kind}_autograd.py", []),
+            (f"test_{kind}_ours.py", ["--impl", f"{kind}:backward"]),
+        ):
+            assert (
+                main(["testgen", layer, "--cases", "corners", *impl, "-o", str(tmp_path / name)])
+                == 0
+            )
+    passing = _pytest(
+        tmp_path, *(f"test_{k}_{w}.py" for k in ("avg", "max") for w in ("autograd", "ours"))
+    )
+    assert re.search(r"\b24 passed\b", passing) and "failed" not in passing, passing
+    (tmp_path / "pool_broken.py").write_text(POOL_BROKEN, encoding="utf-8")
+    for layer, bug in (
+        ("avgpool2d", "divisor_always_the_window"),
+        ("maxpool2d", "last_maximum_wins"),
+    ):
+        args = ["testgen", layer, "--cases", "corners", "--impl", f"pool_broken:{bug}"]
+        assert main([*args, "-o", str(tmp_path / f"test_{bug}.py")]) == 0
+    failing = _pytest(tmp_path, "test_divisor_always_the_window.py", "test_last_maximum_wins.py")
+    assert "FAILED test_divisor_always_the_window.py::" in failing, failing[-2000:]
+    assert "FAILED test_last_maximum_wins.py::" in failing, failing[-2000:]
+    # Average pooling's exact expected values are fractions, compared within the dtype's ulps.
+    assert "'1/9'" in (tmp_path / "test_avg_autograd.py").read_text(encoding="utf-8")

@@ -95,6 +95,12 @@ def testgen(
 
     check_impl(impl)
     found = cases(derive, options, which, seed)
-    first = derive(**options).spec
-    values = cases_context(first.function, first.dims, impl, found)
-    return environment().get_template("code/testgen_conv.py.j2").render(values).rstrip() + "\n"
+    first = derive(**options)
+    kind = getattr(first, "kind", "conv")
+    if kind == "conv":
+        function, dims = first.spec.function, first.spec.dims
+    else:
+        dims = first.geometry.axes
+        function = f"{'max' if kind == 'max' else 'avg'}_pool{dims}d"
+    values = cases_context(kind, function, dims, impl, found)
+    return environment().get_template("code/testgen.py.j2").render(values).rstrip() + "\n"

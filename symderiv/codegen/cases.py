@@ -93,23 +93,102 @@ def check_impl(impl: str | None) -> None:
         )
 
 
+def pool_corners(kind: str) -> list[tuple[str, dict[str, Any]]]:
+    """Where pooling backward passes go wrong: padding, ceil_mode's extra window, the divisor,
+    overlapping windows, dilation, and (max, values 0..9 from a seed) ties."""
+    found = [
+        ("kernel 3, stride 2, padding 1", {"input": 5, "kernel": 3, "stride": 2, "padding": 1}),
+        ("ceil_mode with padding", {"input": 6, "kernel": 3, "stride": 2, "padding": 1} | CEIL),
+        ("ceil_mode without padding", {"input": 5, "kernel": 2, "stride": 2} | CEIL),
+        ("overlapping windows", {"input": 4, "kernel": 3, "stride": 1}),
+        ("kernel = stride", {"input": 4, "kernel": 2}),
+    ]
+    if kind == "avg":
+        return [
+            *found,
+            (
+                "count_include_pad=False with padding",
+                {"input": 5, "kernel": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+            ),
+        ]
+    return [*found, ("dilation 2", {"input": 7, "kernel": 2, "stride": 2, "dilation": 2})]
+
+
+CEIL = {"ceil_mode": True}
+
+
 def cases(derive: Callable[..., Any], given: dict[str, Any], which: str, seed: int) -> list[Case]:
-    """The cases, each derived and proven before its numbers are taken."""
+    """The cases, each derived (and, where the layer has identities, proven) before its numbers
+    are taken."""
     if which not in CASES:
         raise SymderivError(f"--cases: unknown value {which!r}; choose one of {', '.join(CASES)}")
     first = derive(**given)
     spec = getattr(first, "spec", None)
-    if not isinstance(spec, ConvSpec) or spec.transposed:
+    kind = getattr(first, "kind", None)
+    if isinstance(spec, ConvSpec) and not spec.transposed:
+        options = corners(spec.dims)
+        build: Callable[[str, Any, int], Case] = _case
+    elif kind in ("max", "avg") and "global" not in first.layer:
+        axes = first.geometry.axes
+        options = [(n, _axes(o, axes)) for n, o in pool_corners(kind)]
+        build = _pool_case
+        if kind == "max":  # each case's values come from its own seed
+            options = [(n, {**o, "seed": seed + i}) for i, (n, o) in enumerate(options)]
+    else:
         raise SymderivError(
-            f"testgen: {first.layer} is not covered yet; tests are written for conv1d, conv2d "
-            "and conv3d"
+            f"testgen: {first.layer} is not covered yet; tests are written for conv1d-3d, "
+            "maxpool1d-3d and avgpool1d-3d"
         )
     configurations: Sequence[tuple[str, Any]] = (
         [("the given configuration", first)]
         if which == "given"
-        else [(name, derive(**options)) for name, options in corners(spec.dims)]
+        else [(name, derive(**o)) for name, o in options]
     )
-    return [_case(name, d, seed + i) for i, (name, d) in enumerate(configurations)]
+    return [build(name, d, seed + i) for i, (name, d) in enumerate(configurations)]
+
+
+def _axes(options: dict[str, Any], axes: int) -> dict[str, Any]:
+    """3-D pooling keeps the sweep small: the first axis of every size is 2 cells shorter."""
+    if axes < 3 or "input" not in options:
+        return options
+    n = options["input"]
+    return {**options, "input": (max(n - 2, options["kernel"]), n, n)}
+
+
+def _pool_case(name: str, derivation: Any, seed: int) -> Case:
+    g = derivation.geometry
+    worked = worked_example(derivation.expansion, None, seed, "")
+    assert worked is not None
+    lead = (1, 1)
+    inputs = dict(worked.inputs)
+    if derivation.kind == "max":
+        # The derivation chose its switches from its own values: the input is those values, and
+        # the gradient, a polynomial in dL/dO alone, is evaluated at the drawn dL/dO.
+        x = derivation.values
+        gradient = derivation.expansion.gradient("X").map(lambda p: p.at(worked.numbers))
+    else:
+        x = inputs["X"]
+        gradient = worked.gradient("X")
+
+    def torch_layout(grid: Grid[Any]) -> Any:
+        return Grid(lead + grid.shape, grid.cells).map(exact_number).nested()
+
+    settings: dict[str, Any] = {
+        "kernel_size": tuple(g.kernel),
+        "stride": tuple(g.stride),
+        "padding": tuple(g.padding),
+        "ceil_mode": g.ceil_mode,
+    }
+    if derivation.kind == "max":
+        settings["dilation"] = tuple(g.dilation)
+    else:
+        settings["count_include_pad"] = derivation.count_include_pad
+    return Case(
+        name,
+        settings,
+        {"grad_output": torch_layout(inputs["dL/dO"]), "input": torch_layout(x)},
+        {"grad_input": torch_layout(gradient)},
+    )
 
 
 def _case(name: str, derivation: Any, seed: int) -> Case:
@@ -145,13 +224,45 @@ def _case(name: str, derivation: Any, seed: int) -> Case:
     return Case(name, settings, arrays, expected)
 
 
-def context(function: str, dims: int, impl: str | None, found: list[Case]) -> dict[str, Any]:
+SIGNATURES = {
+    "conv": (
+        "backward(grad_output, input, weight[, bias], stride=..., padding=..., dilation=...,\n"
+        "groups=...)",
+        "(grad_input, grad_weight[, grad_bias])",
+    ),
+    "avg": (
+        "backward(grad_output, input, kernel_size=..., stride=..., padding=..., ceil_mode=...,\n"
+        "count_include_pad=...)",
+        "(grad_input,)",
+    ),
+    "max": (
+        "backward(grad_output, input, kernel_size=..., stride=..., padding=..., dilation=...,\n"
+        "ceil_mode=...)",
+        "(grad_input,)",
+    ),
+}
+
+
+def context(
+    kind: str, function: str, dims: int, impl: str | None, found: list[Case]
+) -> dict[str, Any]:
+    signature, returns = SIGNATURES[kind]
     return {
+        "kind": kind,
+        "signature": signature,
+        "returns": returns,
         "function": function,
         "dims": dims,
         "impl": impl,
+        "impl_literal": repr(impl),
+        # Python literals (repr), so that booleans, tuples and fractions' strings read back.
         "cases": [
-            {"name": c.name, "settings": c.settings, "arrays": c.arrays, "expected": c.expected}
+            {
+                "name": repr(c.name),
+                "settings": repr(c.settings),
+                "arrays": repr(c.arrays),
+                "expected": repr(c.expected),
+            }
             for c in found
         ],
     }
