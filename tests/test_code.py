@@ -150,6 +150,76 @@ def test_the_linear_backward_is_torchs(
         assert np.max(np.abs(ours - leaf.grad.numpy())) <= 1e-12
 
 
+TRANSPOSED = [
+    ("conv_transpose2d", {}),
+    (
+        "conv_transpose2d",
+        {"input": 3, "kernel": 3, "stride": 2, "padding": 1, "output_padding": 1, "bias": True},
+    ),
+    (
+        "conv_transpose2d",
+        {"input": 3, "kernel": 2, "stride": 2, "dilation": 2, "padding": 1, "output_padding": 1},
+    ),
+    (
+        "conv_transpose2d",
+        {
+            "input": 3,
+            "kernel": 2,
+            "stride": 3,
+            "output_padding": 2,
+            "in_channels": 4,
+            "out_channels": 2,
+            "groups": 2,
+            "batch": 2,
+        },
+    ),
+    ("conv_transpose1d", {"input": 4, "kernel": 3, "stride": 2, "padding": 2, "output_padding": 1}),
+    ("conv_transpose3d", {"input": 2, "kernel": 2, "stride": 2, "bias": True}),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("target", OTHERS)
+@pytest.mark.parametrize(
+    ("layer", "options"), TRANSPOSED, ids=[f"{n}-{i}" for i, (n, _) in enumerate(TRANSPOSED)]
+)
+def test_the_transposed_backward_is_torchs(
+    torch: Any,  # noqa: F811
+    layer: str,
+    options: dict[str, Any],
+    target: str,
+    tmp_path: Path,
+) -> None:
+    d = getattr(symderiv, layer)(**options)
+    spec = d.spec
+    shapes = spec.full_shapes()
+    rng = np.random.default_rng(11)
+    arrays = [rng.standard_normal(shapes[k]) for k in ("X", spec.weight)]
+    if spec.bias:
+        arrays.append(rng.standard_normal(shapes["b"]))
+    leaves = [torch.tensor(a, requires_grad=True) for a in arrays]
+    bias = leaves[2] if spec.bias else None
+    o = getattr(torch.nn.functional, layer)(
+        leaves[0],
+        leaves[1],
+        bias,
+        spec.stride,
+        spec.padding,
+        spec.output_padding,
+        spec.groups,
+        spec.dilation,
+    )
+    upstream = rng.standard_normal(tuple(o.shape))
+    o.backward(torch.tensor(upstream))
+    module = load(generate(d, target), tmp_path / f"t_{target}.py")
+    inputs = [upstream, *arrays]
+    grads = module.backward(*([torch.tensor(a) for a in inputs] if target == "pytorch" else inputs))
+    for ours, leaf in zip(grads, leaves, strict=True):
+        ours = ours.numpy() if target == "pytorch" else ours
+        assert ours.shape == tuple(leaf.grad.shape)
+        assert np.max(np.abs(ours - leaf.grad.numpy())) <= 1e-10
+
+
 POOLS = [
     ("avgpool2d", {"input": 5, "kernel": 3, "stride": 2, "padding": 1}),
     ("avgpool2d", {"input": 5, "kernel": 3, "stride": 2, "padding": 1, "count_include_pad": False}),
@@ -336,7 +406,22 @@ def test_a_module_imports_only_its_target_and_says_what_it_implements(target: st
         (["code", "linear", "--target", "jax"], "the jax target covers conv1d-3d"),
         (["code", "batchnorm", "--mode", "eval", "--target", "numpy"], "batchnorm is not covered"),
         (["code", "cross-entropy", "--target", "numpy"], "cross-entropy is not covered yet"),
-        (["code", "conv-transpose2d", "--target", "numpy"], "is not covered yet"),
+        (
+            [
+                "code",
+                "conv-transpose1d",
+                "--target",
+                "numpy",
+                "--stride",
+                "2",
+                "--dilation",
+                "3",
+                "--output-padding",
+                "2",
+            ],
+            "reaching the stride",
+        ),
+        (["code", "conv-transpose2d", "--target", "jax"], "the jax target covers conv1d-3d"),
         (["code", "conv2d"], "--target"),
         (["code"], "code needs a layer"),
     ],

@@ -53,7 +53,8 @@ def check_group(context: click.Context) -> None:
 @click.pass_context
 def code_group(context: click.Context) -> None:
     """Write a self-contained backward function (PyTorch, NumPy or plain loops) from the
-    identities a layer's derivation proved; covered today: conv1d-3d, linear, max and average
+    identities a layer's derivation proved; covered today: conv1d-3d and their transposes, linear,
+    max and average
     pooling 1d-3d, normalisation in training mode, the activations, softmax and log-softmax."""
     if context.invoked_subcommand is None:
         raise click.UsageError(f"code needs a layer: one of {FAMILIES.names()}")

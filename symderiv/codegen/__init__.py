@@ -49,6 +49,14 @@ def generate(derivation: LayerDerivation, target: str) -> str:
         )
     if isinstance(spec, ConvSpec) and not spec.transposed:
         values, template = context(derivation, spec), f"conv_{target}"
+    elif isinstance(spec, ConvSpec):
+        if any(a >= s for a, s in zip(spec.output_padding, spec.stride)):
+            # Then dL/dX needs the crop the document states, which the adjoint call lacks.
+            raise SymderivError(
+                f"code: {derivation.layer} with output_padding {spec.output_padding} reaching the "
+                f"stride {spec.stride} is not covered yet"
+            )
+        values, template = context(derivation, spec), f"transposed_{target}"
     elif isinstance(spec, LinearSpec):
         values, template = linear_context(derivation, spec), f"linear_{target}"
     elif (

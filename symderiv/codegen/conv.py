@@ -11,7 +11,11 @@ from ..layers.conv.spec import ConvSpec
 def context(derivation: Any, spec: ConvSpec) -> dict[str, Any]:
     # Per gradient, the proven statement of the form the code follows: the transposed
     # convolution for dL/dX, the weight gradient for dL/dW; else the first one proven.
-    preferred = ("conv_transpose", "conv_weight")
+    preferred = (
+        (f"conv{spec.dims}d(dL/dO", "conv_weight")
+        if spec.transposed
+        else ("conv_transpose", "conv_weight")
+    )
     proven: dict[str, str] = {}
     for identity in sorted(
         (i for i in derivation.identities if i.proof.holds and i.target != "O"),
@@ -27,6 +31,7 @@ def context(derivation: Any, spec: ConvSpec) -> dict[str, Any]:
         "stride": tuple(spec.stride),
         "padding": tuple(spec.padding),
         "dilation": tuple(spec.dilation),
+        "output_padding": tuple(spec.output_padding),
         "groups": spec.groups,
         "bias": spec.bias,
         "identities": [proven[key] for key in order if key in proven],
