@@ -219,3 +219,44 @@ def test_pooling_files_pass_for_right_code_and_fail_for_the_classic_bugs(
     assert "FAILED test_last_maximum_wins.py::" in failing, failing[-2000:]
     # Average pooling's exact expected values are fractions, compared within the dtype's ulps.
     assert "'1/9'" in (tmp_path / "test_avg_autograd.py").read_text(encoding="utf-8")
+
+
+TRANSPOSED_BROKEN = """
+import torch
+
+F = torch.nn.functional
+
+
+def stride_dilation_swapped(
+    grad_output, input, weight, bias=None, *, stride, padding, output_padding, dilation, groups
+):
+    grad_input = F.conv2d(grad_output, weight, None, dilation, padding, stride, groups)
+    grad_weight = torch.nn.grad.conv2d_weight(
+        grad_output, weight.shape, input, stride, padding, dilation, groups
+    )
+    bias_grad = (grad_output.sum(dim=(0, 2, 3)),) if bias is not None else ()
+    return (grad_input, grad_weight, *bias_grad)
+"""
+
+
+@pytest.mark.torch
+def test_transposed_files_pass_for_right_code_and_fail_for_a_classic_bug(
+    torch: object,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    layer = ["conv-transpose2d", "--cases", "corners"]
+    assert (
+        main(["code", "conv-transpose2d", "--target", "pytorch", "-o", str(tmp_path / "tr.py")])
+        == 0
+    )
+    assert main(["testgen", *layer, "-o", str(tmp_path / "test_tr_autograd.py")]) == 0
+    assert (
+        main(["testgen", *layer, "--impl", "tr:backward", "-o", str(tmp_path / "test_tr_ours.py")])
+        == 0
+    )
+    passing = _pytest(tmp_path, "test_tr_autograd.py", "test_tr_ours.py")
+    assert re.search(r"\b12 passed\b", passing) and "failed" not in passing, passing
+    (tmp_path / "tr_broken.py").write_text(TRANSPOSED_BROKEN, encoding="utf-8")
+    args = ["testgen", *layer, "--impl", "tr_broken:stride_dilation_swapped"]
+    assert main([*args, "-o", str(tmp_path / "test_tr_broken.py")]) == 0
+    assert "FAILED test_tr_broken.py::" in _pytest(tmp_path, "test_tr_broken.py")

@@ -64,7 +64,7 @@ def code_group(context: click.Context) -> None:
 @click.pass_context
 def testgen_group(context: click.Context) -> None:
     """Write a pytest file of exact cases for your own backward function; covered today:
-    conv1d-3d, max and average pooling 1d-3d."""
+    conv1d-3d and their transposes, max and average pooling 1d-3d."""
     if context.invoked_subcommand is None:
         raise click.UsageError(f"testgen needs a layer: one of {FAMILIES.names()}")
 

@@ -107,6 +107,7 @@ def testgen(
     kind = getattr(first, "kind", "conv")
     if kind == "conv":
         function, dims = first.spec.function, first.spec.dims
+        kind = "transposed" if first.spec.transposed else "conv"
     else:
         dims = first.geometry.axes
         function = f"{'max' if kind == 'max' else 'avg'}_pool{dims}d"

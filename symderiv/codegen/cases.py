@@ -93,6 +93,34 @@ def check_impl(impl: str | None) -> None:
         )
 
 
+def transposed_corners(dims: int) -> list[tuple[str, dict[str, Any]]]:
+    """Where transposed-convolution backward passes go wrong: the output padding (which the
+    input gradient never reads), stride with padding, dilation with stride, groups."""
+    found = [
+        ("stride 2, output_padding 1", {"input": 3, "kernel": 3, "stride": 2, "padding": 1} | ONE),
+        ("stride 3, output_padding 2", {"input": 3, "kernel": 2, "stride": 3, "output_padding": 2}),
+        (
+            "dilation 2 with stride 2",
+            {"input": 3, "kernel": 2, "stride": 2, "dilation": 2, "padding": 1} | ONE,
+        ),
+        ("padding 2 with stride 2", {"input": 4, "kernel": 3, "stride": 2, "padding": 2} | ONE),
+        (
+            "2 groups, batch 2",
+            {"input": 3, "kernel": 2, "stride": 2, "in_channels": 4, "out_channels": 2}
+            | {"groups": 2, "batch": 2},
+        ),
+        (
+            "depthwise with bias",
+            {"input": 3, "kernel": 3, "in_channels": 3, "out_channels": 3, "groups": 3}
+            | {"bias": True},
+        ),
+    ]
+    return found if dims < 3 else [found[0], found[4]]
+
+
+ONE = {"output_padding": 1}
+
+
 def pool_corners(kind: str) -> list[tuple[str, dict[str, Any]]]:
     """Where pooling backward passes go wrong: padding, ceil_mode's extra window, the divisor,
     overlapping windows, dilation, and (max, values 0..9 from a seed) ties."""
@@ -125,8 +153,8 @@ def cases(derive: Callable[..., Any], given: dict[str, Any], which: str, seed: i
     first = derive(**given)
     spec = getattr(first, "spec", None)
     kind = getattr(first, "kind", None)
-    if isinstance(spec, ConvSpec) and not spec.transposed:
-        options = corners(spec.dims)
+    if isinstance(spec, ConvSpec):
+        options = transposed_corners(spec.dims) if spec.transposed else corners(spec.dims)
         build: Callable[[str, Any, int], Case] = _case
     elif kind in ("max", "avg") and "global" not in first.layer:
         axes = first.geometry.axes
@@ -136,8 +164,8 @@ def cases(derive: Callable[..., Any], given: dict[str, Any], which: str, seed: i
             options = [(n, {**o, "seed": seed + i}) for i, (n, o) in enumerate(options)]
     else:
         raise SymderivError(
-            f"testgen: {first.layer} is not covered yet; tests are written for conv1d-3d, "
-            "maxpool1d-3d and avgpool1d-3d"
+            f"testgen: {first.layer} is not covered yet; tests are written for the convolutions, "
+            "their transposes, maxpool1d-3d and avgpool1d-3d"
         )
     configurations: Sequence[tuple[str, Any]] = (
         [("the given configuration", first)]
@@ -215,16 +243,23 @@ def _case(name: str, derivation: Any, seed: int) -> Case:
     if spec.bias:
         arrays["bias"] = torch_layout("b", given["b"])
         expected["grad_bias"] = torch_layout("b", worked.gradient("b"))
-    settings = {
+    settings: dict[str, Any] = {
         "stride": tuple(spec.stride),
         "padding": tuple(spec.padding),
         "dilation": tuple(spec.dilation),
         "groups": spec.groups,
     }
+    if spec.transposed:
+        settings["output_padding"] = tuple(spec.output_padding)
     return Case(name, settings, arrays, expected)
 
 
 SIGNATURES = {
+    "transposed": (
+        "backward(grad_output, input, weight[, bias], stride=..., padding=...,\n"
+        "output_padding=..., dilation=..., groups=...)",
+        "(grad_input, grad_weight[, grad_bias])",
+    ),
     "conv": (
         "backward(grad_output, input, weight[, bias], stride=..., padding=..., dilation=...,\n"
         "groups=...)",
