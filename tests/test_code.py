@@ -220,6 +220,36 @@ def test_the_transposed_backward_is_torchs(
         assert np.max(np.abs(ours - leaf.grad.numpy())) <= 1e-10
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("target", OTHERS)
+def test_flatten_and_global_pooling_backward_are_torchs(
+    torch: Any,  # noqa: F811
+    target: str,
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(12)
+    for derivation, forward, x in (
+        (symderiv.flatten(input=(2, 3, 4), start_dim=1), lambda t: torch.flatten(t, 1), (2, 3, 4)),
+        (
+            symderiv.global_avgpool(input=(3, 5)),
+            lambda t: torch.nn.functional.adaptive_avg_pool2d(t, 1),
+            (2, 2, 3, 5),
+        ),
+    ):
+        array = rng.standard_normal(x)
+        leaf = torch.tensor(array, requires_grad=True)
+        y = forward(leaf)
+        upstream = rng.standard_normal(tuple(y.shape))
+        y.backward(torch.tensor(upstream))
+        module = load(generate(derivation, target), tmp_path / f"{derivation.layer}_{target}.py")
+        inputs = [upstream, array]
+        (grad,) = module.backward(
+            *([torch.tensor(a) for a in inputs] if target == "pytorch" else inputs)
+        )
+        grad = grad.numpy() if target == "pytorch" else grad
+        assert np.max(np.abs(grad - leaf.grad.numpy())) <= 1e-12, derivation.layer
+
+
 POOLS = [
     ("avgpool2d", {"input": 5, "kernel": 3, "stride": 2, "padding": 1}),
     ("avgpool2d", {"input": 5, "kernel": 3, "stride": 2, "padding": 1, "count_include_pad": False}),

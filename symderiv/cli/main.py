@@ -54,8 +54,8 @@ def check_group(context: click.Context) -> None:
 def code_group(context: click.Context) -> None:
     """Write a self-contained backward function (PyTorch, NumPy, JAX or plain loops) from the
     identities a layer's derivation proved; covered today: conv1d-3d and their transposes,
-    linear, max and average pooling 1d-3d, normalisation in training mode, the activations,
-    softmax and log-softmax (JAX: the convolutions)."""
+    linear, flatten, max, average and global average pooling, normalisation in training mode,
+    the activations, softmax and log-softmax (JAX: the convolutions)."""
     if context.invoked_subcommand is None:
         raise click.UsageError(f"code needs a layer: one of {FAMILIES.names()}")
 

@@ -37,7 +37,7 @@ def generate(derivation: LayerDerivation, target: str) -> str:
     from ..layers.linear.spec import LinearSpec
     from .conv import context
     from .elementwise import TORCH_NAMES, elementwise_context
-    from .linear import linear_context
+    from .linear import flatten_context, linear_context
     from .norm import LAYOUTS, norm_context
     from .pool import pool_context
 
@@ -59,9 +59,9 @@ def generate(derivation: LayerDerivation, target: str) -> str:
         values, template = context(derivation, spec), f"transposed_{target}"
     elif isinstance(spec, LinearSpec):
         values, template = linear_context(derivation, spec), f"linear_{target}"
-    elif (
-        getattr(derivation, "kind", None) in ("max", "avg") and derivation.layer != "global-avgpool"
-    ):
+    elif derivation.layer == "flatten":
+        return _render(f"flatten_{target}", flatten_context(derivation))
+    elif getattr(derivation, "kind", None) in ("max", "avg"):
         # Pooling follows its element equations (the routing rule), which always hold, even
         # where no compact identity does (divisors that differ between windows).
         return _render(f"pool_{target}", pool_context(derivation))
@@ -74,7 +74,7 @@ def generate(derivation: LayerDerivation, target: str) -> str:
     else:
         raise SymderivError(
             f"code: {derivation.layer} is not covered yet; code is written for conv1d-3d, "
-            "linear, pooling, normalisation in training mode, the activations and softmax"
+            "linear, flatten, pooling, normalisation in training mode, the activations and softmax"
         )
     if not derivation.verified:
         raise SymderivError(

@@ -10,7 +10,9 @@ def pool_context(derivation: Any) -> dict[str, Any]:
     g = derivation.geometry
     kind = derivation.kind
     return {
-        "function": f"{'max' if kind == 'max' else 'avg'}_pool{g.axes}d",
+        "function": "adaptive_avg_pool2d (to 1x1)"
+        if derivation.layer == "global-avgpool"
+        else f"{'max' if kind == 'max' else 'avg'}_pool{g.axes}d",
         "kind": kind,
         "kernel": tuple(g.kernel),
         "stride": tuple(g.stride),
