@@ -304,3 +304,13 @@ def test_sums_over_chosen_axes() -> None:
     assert not verdict.holds and verdict.reason_kind == "scalar"
     with pytest.raises(symderiv.SymderivError, match="sum over axes"):
         symderiv.check(d, "dL/db = sum(dL/dO, (0, 7))")
+
+
+def test_a_claim_is_shown_on_one_line_and_powers_are_bounded() -> None:
+    verdict = symderiv.check(symderiv.conv2d(), "dL/dF =\n  conv2d(X,\tdL/dO)")
+    assert verdict.holds and verdict.claim == "dL/dF = conv2d(X, dL/dO)"
+    assert "\n" not in verdict.line()
+    square = "dL/dX[1,1] = dL/dO[1,1]*F[1,1] + X[1,1]**2 - X[1,1]**2"
+    assert symderiv.check(symderiv.conv2d(), square).holds
+    with pytest.raises(symderiv.SymderivError, match="power 99 is above 8"):
+        symderiv.check(symderiv.conv2d(), "O = X**99")

@@ -34,6 +34,8 @@ FUNCTIONS = {
 }
 """The operations a claim may use, with the spatial axes each expects (0: any)."""
 KEYWORDS = ("stride", "padding", "dilation", "groups", "output_padding", "bias")
+MAX_POWER = 8
+"""Powers are multiplied out as polynomials: a higher one is not a claim about a layer."""
 
 TOKEN = re.compile(
     r"\s*(?:(?P<name>dL/d[A-Za-z]\w*|[A-Za-z_]\w*)|(?P<number>\d+(?:\.\d+)?)"
@@ -128,7 +130,8 @@ class _Parser:
         expression = self.expr()
         if self.peek()[0] != "end":
             raise SymderivError(f"--claim: unexpected {self.peek()[1]!r} after the expression")
-        return Claim(self.text, target, expression)
+        # Spelled on one line wherever it is shown, whatever whitespace it was typed with.
+        return Claim(" ".join(self.text.split()), target, expression)
 
     def expr(self) -> Node:
         node = self.term()
@@ -151,7 +154,10 @@ class _Parser:
         node = self.atom()
         if self.peek()[1] == "**":
             self.take()
-            node = Binary("**", node, Number(Fraction(self.integer())))
+            power = self.integer()
+            if power > MAX_POWER:
+                raise SymderivError(f"--claim: power {power} is above {MAX_POWER}")
+            node = Binary("**", node, Number(Fraction(power)))
         return node
 
     def integer(self) -> int:
