@@ -250,6 +250,61 @@ def test_flatten_and_global_pooling_backward_are_torchs(
         assert np.max(np.abs(grad - leaf.grad.numpy())) <= 1e-12, derivation.layer
 
 
+CROSS_ENTROPY = [
+    ({}, {"target": [2, 0]}),
+    (
+        {"target": "1,0", "weight": "1,2,1", "label_smoothing": "0.2"},
+        {"target": [1, 0], "weight": [1.0, 2.0, 1.0], "label_smoothing": 0.2},
+    ),
+    ({"target": "2,1", "reduction": "sum"}, {"target": [2, 1], "reduction": "sum"}),
+    (
+        {"target": "0,2", "reduction": "none", "weight": "2,1,1"},
+        {"target": [0, 2], "reduction": "none", "weight": [2.0, 1.0, 1.0]},
+    ),
+    (
+        {"target_probabilities": "0.25,0.75;1,0", "classes": 2, "weight": "1,3"}
+        | {"label_smoothing": "0.1", "reduction": "sum"},
+        {"probabilities": [[0.25, 0.75], [1, 0]], "weight": [1.0, 3.0]}
+        | {"label_smoothing": 0.1, "reduction": "sum"},
+    ),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("target", OTHERS)
+@pytest.mark.parametrize(
+    ("options", "call"), CROSS_ENTROPY, ids=[str(i) for i in range(len(CROSS_ENTROPY))]
+)
+def test_the_cross_entropy_backward_is_torchs(
+    torch: Any,  # noqa: F811
+    options: dict[str, Any],
+    call: dict[str, Any],
+    target: str,
+    tmp_path: Path,
+) -> None:
+    d = symderiv.cross_entropy(**options)
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((d.spec.batch, d.spec.classes))
+    leaf = torch.tensor(x, requires_grad=True)
+    if "probabilities" in call:
+        labels = torch.tensor(call["probabilities"], dtype=torch.float64)
+    else:
+        labels = torch.tensor(call["target"])
+    settings = {k: call[k] for k in ("reduction", "label_smoothing") if k in call}
+    if "weight" in call:
+        settings["weight"] = torch.tensor(call["weight"], dtype=torch.float64)
+    loss = torch.nn.functional.cross_entropy(leaf, labels, **settings)
+    upstream = rng.standard_normal(tuple(loss.shape))
+    loss.backward(torch.tensor(upstream))
+    module = load(generate(d, target), tmp_path / f"ce_{target}.py")
+    if target == "pytorch":
+        (grad,) = module.backward(torch.tensor(upstream), torch.tensor(x), labels)
+        grad = grad.numpy()
+    else:
+        (grad,) = module.backward(upstream, x, labels.numpy())
+    assert np.max(np.abs(grad - leaf.grad.numpy())) <= 1e-12
+
+
 POOLS = [
     ("avgpool2d", {"input": 5, "kernel": 3, "stride": 2, "padding": 1}),
     ("avgpool2d", {"input": 5, "kernel": 3, "stride": 2, "padding": 1, "count_include_pad": False}),
@@ -435,7 +490,6 @@ def test_a_module_imports_only_its_target_and_says_what_it_implements(target: st
         (["code", "conv2d", "--target", "mlx"], "unknown target 'mlx'"),
         (["code", "linear", "--target", "jax"], "the jax target covers conv1d-3d"),
         (["code", "batchnorm", "--mode", "eval", "--target", "numpy"], "batchnorm is not covered"),
-        (["code", "cross-entropy", "--target", "numpy"], "cross-entropy is not covered yet"),
         (
             [
                 "code",

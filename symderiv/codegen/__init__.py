@@ -36,7 +36,7 @@ def generate(derivation: LayerDerivation, target: str) -> str:
     from ..layers.conv.spec import ConvSpec
     from ..layers.linear.spec import LinearSpec
     from .conv import context
-    from .elementwise import TORCH_NAMES, elementwise_context
+    from .elementwise import TORCH_NAMES, cross_entropy_context, elementwise_context
     from .linear import flatten_context, linear_context
     from .norm import LAYOUTS, norm_context
     from .pool import pool_context
@@ -69,12 +69,15 @@ def generate(derivation: LayerDerivation, target: str) -> str:
         if not derivation.verified:
             raise SymderivError(f"code: {derivation.layer}: not every identity of it was proven")
         return _render(f"norm_{target}", norm_context(derivation))
+    elif derivation.layer == "cross-entropy":
+        return _render(f"cross_entropy_{target}", cross_entropy_context(derivation))
     elif derivation.layer in TORCH_NAMES:
         return _render(f"elementwise_{target}", elementwise_context(derivation))
     else:
         raise SymderivError(
             f"code: {derivation.layer} is not covered yet; code is written for conv1d-3d, "
-            "linear, flatten, pooling, normalisation in training mode, the activations and softmax"
+            "linear, flatten, pooling, normalisation in training mode, the activations, "
+            "softmax and cross-entropy"
         )
     if not derivation.verified:
         raise SymderivError(

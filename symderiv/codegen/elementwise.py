@@ -50,3 +50,19 @@ def _python(value: object) -> str:
     if isinstance(value, bool | int):
         return repr(value)
     return repr(float(value))  # type: ignore[arg-type]
+
+
+def cross_entropy_context(derivation: Any) -> dict[str, Any]:
+    spec = derivation.spec
+    weight = None if spec.weight is None else [float(v) for v in spec.weight]
+    proven = [i.statement for i in derivation.identities if i.proof.holds]
+    settings = {
+        "weight": repr(weight),
+        "reduction": repr(spec.reduction),
+        "label_smoothing": repr(float(spec.label_smoothing)),
+    }
+    return {
+        **settings,
+        "settings_text": ", ".join(f"{k}={v}" for k, v in settings.items()),
+        "identity": proven[0] if proven else "",
+    }
