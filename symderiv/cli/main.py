@@ -54,7 +54,7 @@ def check_group(context: click.Context) -> None:
 def code_group(context: click.Context) -> None:
     """Write a self-contained backward function (PyTorch, NumPy, JAX or plain loops) from the
     identities a layer's derivation proved; covered today: conv1d-3d and their transposes,
-    linear, flatten, max, average and global average pooling, normalisation in training mode,
+    linear, flatten, max, average and global average pooling, normalisation (training and eval),
     the activations, softmax, log-softmax and cross-entropy (JAX: the convolutions)."""
     if context.invoked_subcommand is None:
         raise click.UsageError(f"code needs a layer: one of {FAMILIES.names()}")

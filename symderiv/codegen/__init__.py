@@ -65,7 +65,11 @@ def generate(derivation: LayerDerivation, target: str) -> str:
         # Pooling follows its element equations (the routing rule), which always hold, even
         # where no compact identity does (divisors that differ between windows).
         return _render(f"pool_{target}", pool_context(derivation))
-    elif derivation.layer in LAYOUTS and getattr(spec, "training", False):
+    elif derivation.layer in LAYOUTS and not getattr(spec, "training", True):
+        if not derivation.verified:
+            raise SymderivError(f"code: {derivation.layer}: not every identity of it was proven")
+        return _render(f"norm_eval_{target}", norm_context(derivation))
+    elif derivation.layer in LAYOUTS:
         if not derivation.verified:
             raise SymderivError(f"code: {derivation.layer}: not every identity of it was proven")
         return _render(f"norm_{target}", norm_context(derivation))
@@ -76,7 +80,7 @@ def generate(derivation: LayerDerivation, target: str) -> str:
     else:
         raise SymderivError(
             f"code: {derivation.layer} is not covered yet; code is written for conv1d-3d, "
-            "linear, flatten, pooling, normalisation in training mode, the activations, "
+            "linear, flatten, pooling, normalisation, the activations, "
             "softmax and cross-entropy"
         )
     if not derivation.verified:
