@@ -149,7 +149,7 @@ def test_the_expected_values_are_exact_integers(tmp_path: Path) -> None:
         (["testgen", "conv2d", "--impl", "pkg.mod:"], "is not of the form module:function"),
         (["testgen", "conv2d", "--cases", "everything"], "--cases"),
         (["testgen", "conv2d", "--values", "1,2,3;4,5,6;7,8,9"], "testgen draws its own inputs"),
-        (["testgen", "batchnorm"], "batchnorm is not covered yet"),
+        (["testgen", "cross-entropy"], "cross-entropy is not covered yet"),
         (["testgen"], "testgen needs a layer"),
     ],
 )
@@ -260,3 +260,61 @@ def test_transposed_files_pass_for_right_code_and_fail_for_a_classic_bug(
     args = ["testgen", *layer, "--impl", "tr_broken:stride_dilation_swapped"]
     assert main([*args, "-o", str(tmp_path / "test_tr_broken.py")]) == 0
     assert "FAILED test_tr_broken.py::" in _pytest(tmp_path, "test_tr_broken.py")
+
+
+NORM_BROKEN = '''
+import torch
+
+
+def mean_term_missing(grad_output, input, weight, bias, *, eps):
+    """Batch norm's dL/dx without the path through the mean: (g - xhat mean(g xhat)) / s."""
+    axes = (0,) + tuple(range(2, input.ndim))
+    spread = (1, -1) + (1,) * (input.ndim - 2)
+    mean = input.mean(dim=axes, keepdim=True)
+    root = torch.sqrt(((input - mean) ** 2).mean(dim=axes, keepdim=True) + eps)
+    xhat = (input - mean) / root
+    g = grad_output * weight.reshape(spread)
+    grad_input = (g - xhat * (g * xhat).mean(dim=axes, keepdim=True)) / root
+    return grad_input, (grad_output * xhat).sum(dim=axes), grad_output.sum(dim=axes)
+'''
+
+
+@pytest.mark.torch
+def test_linear_activation_and_norm_files_pass_and_a_missing_term_fails(
+    torch: object,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    names = []
+    for layer, extra in (
+        ("linear", []),
+        ("sigmoid", []),
+        ("gelu", ["--approximate", "tanh"]),
+        ("batchnorm", []),
+    ):
+        cases = [] if layer in ("sigmoid", "gelu") else ["--cases", "corners"]
+        assert (
+            main(
+                [
+                    "code",
+                    layer,
+                    *extra,
+                    "--target",
+                    "pytorch",
+                    "-o",
+                    str(tmp_path / f"m_{layer}.py"),
+                ]
+            )
+            == 0
+        )
+        for impl in ([], ["--impl", f"m_{layer}:backward"]):
+            name = f"test_{layer}_{'ours' if impl else 'autograd'}.py"
+            assert main(["testgen", layer, *extra, *cases, *impl, "-o", str(tmp_path / name)]) == 0
+            names.append(name)
+    passing = _pytest(tmp_path, *names)
+    assert "failed" not in passing and re.search(r"\b(\d+) passed\b", passing), passing
+    (tmp_path / "norm_broken.py").write_text(NORM_BROKEN, encoding="utf-8")
+    args = ["testgen", "batchnorm", "--cases", "corners", "--impl", "norm_broken:mean_term_missing"]
+    assert main([*args, "-o", str(tmp_path / "test_norm_broken.py")]) == 0
+    assert "FAILED test_norm_broken.py::" in _pytest(tmp_path, "test_norm_broken.py")
+    # The batch-norm values are irrational: written as 30-digit decimals, compared within ulps.
+    assert re.search(r"'-?\d\.\d{20,}", (tmp_path / "test_batchnorm_autograd.py").read_text())

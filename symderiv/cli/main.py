@@ -64,7 +64,8 @@ def code_group(context: click.Context) -> None:
 @click.pass_context
 def testgen_group(context: click.Context) -> None:
     """Write a pytest file of exact cases for your own backward function; covered today:
-    conv1d-3d and their transposes, max and average pooling 1d-3d."""
+    the convolutions and their transposes, pooling, linear, the activations, softmax and
+    normalisation in training mode."""
     if context.invoked_subcommand is None:
         raise click.UsageError(f"testgen needs a layer: one of {FAMILIES.names()}")
 

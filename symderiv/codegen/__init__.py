@@ -107,16 +107,25 @@ def testgen(
     from ..render.engine import environment
     from .cases import cases, check_impl
     from .cases import context as cases_context
+    from .elementwise import TORCH_NAMES
+    from .expression_cases import CALLS
+    from .norm import LAYOUTS as NORM_LAYOUTS
 
     check_impl(impl)
     found = cases(derive, options, which, seed)
     first = derive(**options)
     kind = getattr(first, "kind", "conv")
-    if kind == "conv":
+    if first.layer in CALLS:
+        kind, function, dims = "expression", first.layer, 0
+    elif kind == "conv":
         function, dims = first.spec.function, first.spec.dims
         kind = "transposed" if first.spec.transposed else "conv"
     else:
         dims = first.geometry.axes
         function = f"{'max' if kind == 'max' else 'avg'}_pool{dims}d"
     values = cases_context(kind, function, dims, impl, found)
+    titles = {**TORCH_NAMES, "linear": "torch.nn.functional.linear"}
+    titles |= {k: f"torch.nn.functional.{v[0]}" for k, v in NORM_LAYOUTS.items()}
+    values["title"] = titles.get(first.layer, f"torch.nn.functional.{function}")
+    values["call"] = CALLS.get(first.layer, "")
     return environment().get_template("code/testgen.py.j2").render(values).rstrip() + "\n"

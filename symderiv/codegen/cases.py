@@ -19,6 +19,9 @@ from ..core.grid import Grid
 from ..core.worked import worked_example
 from ..layers.conv.spec import ConvSpec
 from ..render.json import exact_number
+from .expression_cases import CALLS
+from .expression_cases import build as build_expression
+from .expression_cases import corners as expression_corners
 
 CASES = ("given", "corners")
 IMPL = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -162,10 +165,14 @@ def cases(derive: Callable[..., Any], given: dict[str, Any], which: str, seed: i
         build = _pool_case
         if kind == "max":  # each case's values come from its own seed
             options = [(n, {**o, "seed": seed + i}) for i, (n, o) in enumerate(options)]
+    elif first.layer in CALLS and getattr(spec, "training", True):
+        options = expression_corners(first.layer) or [("the given configuration", given)]
+        build = _expression_case
     else:
         raise SymderivError(
             f"testgen: {first.layer} is not covered yet; tests are written for the convolutions, "
-            "their transposes, maxpool1d-3d and avgpool1d-3d"
+            "their transposes, pooling, linear, the activations, softmax and normalisation in "
+            "training mode"
         )
     configurations: Sequence[tuple[str, Any]] = (
         [("the given configuration", first)]
@@ -173,6 +180,11 @@ def cases(derive: Callable[..., Any], given: dict[str, Any], which: str, seed: i
         else [(name, derive(**o)) for name, o in options]
     )
     return [build(name, d, seed + i) for i, (name, d) in enumerate(configurations)]
+
+
+def _expression_case(name: str, derivation: Any, seed: int) -> Case:
+    found = build_expression(name, derivation, seed)
+    return Case(name, found["settings"], found["arrays"], found["expected"])
 
 
 def _axes(options: dict[str, Any], axes: int) -> dict[str, Any]:
@@ -255,6 +267,10 @@ def _case(name: str, derivation: Any, seed: int) -> Case:
 
 
 SIGNATURES = {
+    "expression": (
+        "backward(grad_output, input[, weight, bias], **settings) (the settings as in the cases)",
+        "the gradients of input (and weight and bias when there are)",
+    ),
     "transposed": (
         "backward(grad_output, input, weight[, bias], stride=..., padding=...,\n"
         "output_padding=..., dilation=..., groups=...)",
