@@ -294,7 +294,7 @@ def test_element_claims_about_other_layers() -> None:
     verdict = symderiv.check(symderiv.maxpool2d(), "dL/dX[1,2] = dL/dO[1,1]")
     assert not verdict.holds and verdict.first is not None and verdict.first[2] == "0"
     with pytest.raises(symderiv.SymderivError, match="not covered yet"):
-        symderiv.check(symderiv.batchnorm(), "dL/dx[1,1] = 0")
+        symderiv.check(symderiv.sigmoid(), "dL/dX[1,1] = 0")
 
 
 def test_sums_over_chosen_axes() -> None:
@@ -314,3 +314,39 @@ def test_a_claim_is_shown_on_one_line_and_powers_are_bounded() -> None:
     assert symderiv.check(symderiv.conv2d(), square).holds
     with pytest.raises(symderiv.SymderivError, match="power 99 is above 8"):
         symderiv.check(symderiv.conv2d(), "O = X**99")
+
+
+NORM_RIGHT = "dL/dx = gamma * (dL/dy - mean(dL/dy) - xhat * mean(dL/dy * xhat)) / sqrt(var + eps)"
+
+
+@pytest.mark.parametrize(
+    ("claim", "mistake"),
+    [
+        (NORM_RIGHT, None),
+        ("dL/dx = gamma * (dL/dy - xhat * mean(dL/dy * xhat)) / sqrt(var + eps)", "mean_path"),
+        ("dL/dx = gamma * (dL/dy - mean(dL/dy)) / sqrt(var + eps)", "variance_path"),
+        (
+            "dL/dx = gamma * (dL/dy - sum(dL/dy) - xhat * sum(dL/dy * xhat)) / sqrt(var + eps)",
+            "one_over_m",
+        ),
+        ("dL/dgamma = sum(dL/dy * xhat, 0)", None),
+        ("dL/dbeta = sum(dL/dy, 0)", None),
+    ],
+)
+def test_batch_norm_claims_and_their_mistakes(claim: str, mistake: str | None) -> None:
+    verdict = symderiv.check(symderiv.batchnorm(), claim)
+    assert verdict.holds == (mistake is None), verdict.line()
+    assert [code for code, _ in verdict.mistakes] == ([mistake] if mistake else [])
+
+
+def test_norm_claims_for_the_other_groupings() -> None:
+    """Layer norm's gamma varies within a group; group norm sums over (0, 2, 3)."""
+    per_element = (
+        "dL/dx = (dL/dy * gamma - mean(dL/dy * gamma) - xhat * mean(dL/dy * gamma * xhat))"
+        " / sqrt(var + eps)"
+    )
+    assert symderiv.check(symderiv.layernorm(), per_element).holds
+    assert not symderiv.check(symderiv.layernorm(), NORM_RIGHT).holds
+    assert symderiv.check(symderiv.groupnorm(), "dL/dbeta = sum(dL/dy, (0, 2, 3))").holds
+    with pytest.raises(symderiv.SymderivError, match="unknown name 'mu'"):
+        symderiv.check(symderiv.batchnorm(), "dL/dx = mu")

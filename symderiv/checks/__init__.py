@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..core.errors import SymderivError
 from ..layers.conv.spec import ConvSpec
+from .norm_verdict import NORM_LAYERS, judge_norm
 from .syntax import parse_claim
 from .verdict import Verdict, judge
 
@@ -25,12 +26,17 @@ def check(derivation: LayerDerivation, claim: str) -> Verdict:
     """Compare ``claim`` (``"dL/dX = conv_transpose2d(dL/dO, W, stride=2, padding=1,
     output_padding=1)"``, or one element such as ``"dL/dX[2,2] = dL/dO[1,1]*F[2,2]"``) with
     the derivation, exactly. A malformed claim raises ``SymderivError`` naming the problem."""
+    if derivation.layer in NORM_LAYERS and getattr(
+        getattr(derivation, "spec", None), "training", False
+    ):
+        return judge_norm(parse_claim(claim), derivation)
     expansion = getattr(derivation, "expansion", None)
     forward = getattr(expansion, "forward", None)
     if forward is None or not forward.cells or not hasattr(forward.cells[0], "ordered_terms"):
         raise SymderivError(
             f"check: claims about {derivation.layer} are not covered yet: they cover the layers "
-            "derived as polynomials (convolution, pooling, linear, flatten)"
+            "derived as polynomials (convolution, pooling, linear, flatten) and normalisation in "
+            "training mode"
         )
     spec = getattr(derivation, "spec", None)
     # Whole-layer convolution claims need the convolution's settings; other layers take claims

@@ -161,6 +161,8 @@ def _call(node: Call, layer: Layer) -> Value:
             f"--claim: {node.function} works on {axes} spatial axes; this layer has {layer.dims}"
         )
     settings = dict(node.keywords)
+    if node.function in ("mean", "sqrt"):
+        raise SymderivError(f"--claim: {node.function}() is for claims about normalisation layers")
     if node.function in ("flip", "rot180", "pad", "sum"):
         return _array_function(node, settings, layer)
     args = [_array(evaluate(a, layer), node.function) for a in node.args]

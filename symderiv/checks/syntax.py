@@ -31,6 +31,8 @@ FUNCTIONS = {
     "flip": 0,
     "rot180": 0,
     "sum": 0,
+    "mean": 0,
+    "sqrt": 0,
 }
 """The operations a claim may use, with the spatial axes each expects (0: any)."""
 KEYWORDS = ("stride", "padding", "dilation", "groups", "output_padding", "bias")

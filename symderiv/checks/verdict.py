@@ -170,6 +170,9 @@ MISTAKES = {
     ),
     "stride_ignored": "the stride is ignored: with stride > 1 dL/dX is a transposed convolution",
     "groups": "groups mishandled: the layer has {} groups",
+    "mean_path": "the term through the mean is missing (- mean(g))",
+    "variance_path": "the term through the variance is missing (- xhat * mean(g * xhat))",
+    "one_over_m": "the 1/M is missing: sums where the formula has means",
 }
 """The classic mistakes, in the words of the command line's one-line verdicts."""
 
