@@ -348,5 +348,9 @@ def test_norm_claims_for_the_other_groupings() -> None:
     assert symderiv.check(symderiv.layernorm(), per_element).holds
     assert not symderiv.check(symderiv.layernorm(), NORM_RIGHT).holds
     assert symderiv.check(symderiv.groupnorm(), "dL/dbeta = sum(dL/dy, (0, 2, 3))").holds
+    # The issue's own spelling, with g = dL/dxhat, for every grouping.
+    textbook = "dL/dx = (g - mean(g) - xhat*mean(g*xhat)) / sqrt(var + eps)"
+    for layer in (symderiv.batchnorm(), symderiv.layernorm(), symderiv.groupnorm()):
+        assert symderiv.check(layer, textbook).holds, layer.layer
     with pytest.raises(symderiv.SymderivError, match="unknown name 'mu'"):
         symderiv.check(symderiv.batchnorm(), "dL/dx = mu")

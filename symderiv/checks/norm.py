@@ -1,13 +1,14 @@
 """Claims about a normalisation layer, judged exactly.
 
-The claim may use the tensors (``x``, ``gamma``, ``beta``, ``dL/dy``), ``xhat``, ``var`` (each
-value's group variance), ``eps``, ``mean(t)`` (over each value's group), ``sqrt(t)`` and
-``sum(t, dims)``. Both the claim and the derived gradient are SymPy expressions in the element
-symbols with square roots of ``var + eps``; each group's root is named ``s_g``, the difference
-is brought over a common denominator, and its numerator is reduced modulo ``s_g^2 = var_g + eps``
-to ``A + B s_g`` per group. It is zero exactly when every remaining coefficient expands to 0
-(``eps`` stays a symbol, so ``var + eps`` is never a perfect square): an exact decision, with no
-numbers involved.
+The claim may use the tensors (``x``, ``gamma``, ``beta``, ``dL/dy``), ``g`` (``gamma *
+dL/dy``, that is dL/dxhat), ``xhat``, ``var`` (each value's group variance), ``eps``,
+``mean(t)`` (over each value's group), ``sqrt(t)`` and ``sum(t, dims)``. Both the claim and
+the derived gradient are SymPy expressions in the element symbols with square roots of
+``var + eps``; each group's root is named ``s_g``, the difference is brought over a common
+denominator, and its numerator is reduced modulo ``s_g^2 = var_g + eps`` to ``A + B s_g`` per
+group. It is zero exactly when every remaining coefficient expands to 0 (``eps`` stays a
+symbol, so ``var + eps`` is never a perfect square): an exact decision, with no numbers
+involved.
 """
 
 from __future__ import annotations
@@ -66,6 +67,11 @@ def evaluate(node: Node, layer: NormLayer) -> Value:
                 lambda i: (x[i] - layer.means[layer.group[i]]) / layer.roots[layer.group[i]],
             ),
             "var": lambda: Grid.build(x.shape, lambda i: layer.variances[layer.group[i]]),
+            # g = dL/dxhat = gamma * dL/dy, as the textbooks write the formula.
+            "g": lambda: Grid.build(
+                x.shape,
+                lambda i: layer.tensors["dL/dy"][i] * layer.tensors["gamma"][layer.parameter_of(i)],
+            ),
             "eps": lambda: EPSILON,
         }
         if node.name in names:
