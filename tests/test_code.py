@@ -52,6 +52,30 @@ OTHERS = tuple(t for t in TARGETS if t != "jax")
 """The targets of the layers other than convolution (jax covers convolution only)."""
 
 
+def written(
+    torch_module: Any,
+    derivation: Any,
+    target: str,
+    tmp_path: Path,
+    arrays: list[Any],
+    **keywords: Any,
+) -> list[Any]:
+    """What the module ``symderiv code`` writes for ``target`` returns on these arrays (torch
+    tensors for pytorch, NumPy arrays otherwise), as NumPy arrays."""
+    module = load(generate(derivation, target), tmp_path / f"backward_{target}.py")
+    inputs = [torch_module.tensor(a) for a in arrays] if target == "pytorch" else arrays
+    grads = module.backward(*inputs, **keywords)
+    return [np.asarray(g.numpy() if target == "pytorch" else g) for g in grads]
+
+
+def assert_torchs(ours: list[Any], leaves: list[Any], tolerance: float) -> None:
+    """Each gradient has its leaf's shape and torch's values, within ``tolerance``."""
+    assert len(ours) == len(leaves)
+    for gradient, leaf in zip(ours, leaves):
+        assert gradient.shape == tuple(leaf.grad.shape)
+        assert np.max(np.abs(gradient - leaf.grad.numpy())) <= tolerance
+
+
 @pytest.fixture(scope="module")
 def jax() -> Any:
     """JAX with float64; skipped where it is missing, except under CI, where it must be there."""
@@ -141,13 +165,8 @@ def test_the_linear_backward_is_torchs(
     y = torch.nn.functional.linear(*leaves)
     upstream = rng.standard_normal(tuple(y.shape))
     y.backward(torch.tensor(upstream))
-    module = load(generate(d, target), tmp_path / f"linear_{target}.py")
     arrays = [upstream, *(a for a in (x, w, b) if a is not None)]
-    grads = module.backward(*([torch.tensor(a) for a in arrays] if target == "pytorch" else arrays))
-    assert len(grads) == len(leaves)
-    for ours, leaf in zip(grads, leaves):
-        ours = ours.numpy() if target == "pytorch" else ours
-        assert np.max(np.abs(ours - leaf.grad.numpy())) <= 1e-12
+    assert_torchs(written(torch, d, target, tmp_path, arrays), leaves, 1e-12)
 
 
 TRANSPOSED = [
@@ -211,13 +230,7 @@ def test_the_transposed_backward_is_torchs(
     )
     upstream = rng.standard_normal(tuple(o.shape))
     o.backward(torch.tensor(upstream))
-    module = load(generate(d, target), tmp_path / f"t_{target}.py")
-    inputs = [upstream, *arrays]
-    grads = module.backward(*([torch.tensor(a) for a in inputs] if target == "pytorch" else inputs))
-    for ours, leaf in zip(grads, leaves, strict=True):
-        ours = ours.numpy() if target == "pytorch" else ours
-        assert ours.shape == tuple(leaf.grad.shape)
-        assert np.max(np.abs(ours - leaf.grad.numpy())) <= 1e-10
+    assert_torchs(written(torch, d, target, tmp_path, [upstream, *arrays]), leaves, 1e-10)
 
 
 @pytest.mark.torch
@@ -274,17 +287,11 @@ def test_the_eval_mode_backward_is_torchs(
         )
     upstream = rng.standard_normal(tuple(y.shape))
     y.backward(torch.tensor(upstream))
-    module = load(generate(d, target), tmp_path / f"eval_{target}.py")
-    arrays = [upstream, x, w, b]
+    keywords = {"running_mean": mean, "running_var": var}
     if target == "pytorch":
-        grads = module.backward(
-            *map(torch.tensor, arrays), running_mean=stats[0], running_var=stats[1]
-        )
-    else:
-        grads = module.backward(*arrays, running_mean=mean, running_var=var)
-    for ours, leaf in zip(grads, leaves, strict=True):
-        ours = ours.numpy() if target == "pytorch" else ours
-        assert np.max(np.abs(ours - leaf.grad.numpy())) <= 1e-12
+        keywords = {"running_mean": stats[0], "running_var": stats[1]}
+    ours = written(torch, d, target, tmp_path, [upstream, x, w, b], **keywords)
+    assert_torchs(ours, leaves, 1e-12)
 
 
 CROSS_ENTROPY = [
@@ -391,13 +398,7 @@ def test_the_pooling_backward_is_torchs(
         )
     upstream = np.random.default_rng(6).standard_normal(tuple(o.shape))
     o.backward(torch.tensor(upstream))
-    module = load(generate(d, target), tmp_path / f"pool_{target}.py")
-    arrays = [upstream, x]
-    (grad,) = module.backward(
-        *([torch.tensor(a) for a in arrays] if target == "pytorch" else arrays)
-    )
-    grad = grad.numpy() if target == "pytorch" else grad
-    assert grad.shape == x.shape and np.max(np.abs(grad - leaf.grad.numpy())) <= 1e-12
+    assert_torchs(written(torch, d, target, tmp_path, [upstream, x]), [leaf], 1e-12)
 
 
 ELEMENTWISE = [
@@ -435,15 +436,8 @@ def test_the_activation_and_softmax_backward_is_torchs(
     y = getattr(torch.nn.functional, function)(leaf, **settings)
     upstream = np.random.default_rng(8).standard_normal(tuple(y.shape))
     y.backward(torch.tensor(upstream))
-    module = load(
-        generate(getattr(symderiv, layer)(**options), target), tmp_path / f"a_{target}.py"
-    )
-    arrays = [upstream, x]
-    (grad,) = module.backward(
-        *([torch.tensor(a) for a in arrays] if target == "pytorch" else arrays)
-    )
-    grad = grad.numpy() if target == "pytorch" else grad
-    assert np.max(np.abs(grad - leaf.grad.numpy())) <= 1e-12
+    d = getattr(symderiv, layer)(**options)
+    assert_torchs(written(torch, d, target, tmp_path, [upstream, x]), [leaf], 1e-12)
 
 
 NORMS = [
@@ -486,13 +480,7 @@ def test_the_normalisation_backward_is_torchs(
     y = _torch_norm(torch, layer, spec, *leaves)
     upstream = rng.standard_normal(tuple(y.shape))
     y.backward(torch.tensor(upstream))
-    module = load(generate(d, target), tmp_path / f"n_{target}.py")
-    inputs = [upstream, *arrays]
-    grads = module.backward(*([torch.tensor(a) for a in inputs] if target == "pytorch" else inputs))
-    for ours, leaf in zip(grads, leaves, strict=True):
-        ours = ours.numpy() if target == "pytorch" else ours
-        assert ours.shape == tuple(leaf.grad.shape)
-        assert np.max(np.abs(ours - leaf.grad.numpy())) <= 1e-10
+    assert_torchs(written(torch, d, target, tmp_path, [upstream, *arrays]), leaves, 1e-10)
 
 
 @pytest.mark.parametrize("target", TARGETS)
