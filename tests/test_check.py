@@ -340,14 +340,17 @@ def test_batch_norm_claims_and_their_mistakes(claim: str, mistake: str | None) -
 
 
 def test_norm_claims_for_the_other_groupings() -> None:
-    """Layer norm's gamma varies within a group; group norm sums over (0, 2, 3)."""
+    """Layer norm's gamma varies within a group; group norm sums over batch and space."""
     per_element = (
         "dL/dx = (dL/dy * gamma - mean(dL/dy * gamma) - xhat * mean(dL/dy * gamma * xhat))"
         " / sqrt(var + eps)"
     )
     assert symderiv.check(symderiv.layernorm(), per_element).holds
     assert not symderiv.check(symderiv.layernorm(), NORM_RIGHT).holds
-    assert symderiv.check(symderiv.groupnorm(), "dL/dbeta = sum(dL/dy, (0, 2, 3))").holds
+    # The default group norm input is (1, 4, 2): batch, channels, one spatial axis.
+    assert symderiv.check(symderiv.groupnorm(), "dL/dbeta = sum(dL/dy, (0, 2))").holds
+    with pytest.raises(symderiv.SymderivError, match="sum over axes"):
+        symderiv.check(symderiv.groupnorm(), "dL/dbeta = sum(dL/dy, (0, 2, 3))")
     # The issue's own spelling, with g = dL/dxhat, for every grouping.
     textbook = "dL/dx = (g - mean(g) - xhat*mean(g*xhat)) / sqrt(var + eps)"
     for layer in (symderiv.batchnorm(), symderiv.layernorm(), symderiv.groupnorm()):

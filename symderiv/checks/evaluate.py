@@ -268,24 +268,35 @@ def _array_function(node: Call, settings: dict[str, Node], layer: Layer) -> Valu
 
 
 def _sum(g: Grid[Poly], axes: Node | None, layer: Layer) -> Value:
-    """``sum(t)``: every element; ``sum(t, (0, 2, 3))``: over those axes (0-based, as torch's
-    ``dim``), keeping the others in order."""
+    """``sum(t)``: every element; ``sum(t, (0, 2, 3))``: over those axes."""
     if axes is None:
         return Poly.total(g.cells)
+    result: Value = summed(
+        g, chosen_axes(axes, lambda n: _constant(evaluate(n, layer))), Poly.total
+    )
+    return result
+
+
+def chosen_axes(axes: Node, number_of: Callable[[Node], Fraction | None]) -> set[int]:
+    """A sum's axes: a tuple such as (0, 2), or one whole number (0-based, as torch's dim)."""
     if isinstance(axes, Tuple):
-        chosen = set(axes.values)
-    else:
-        number = _constant(evaluate(axes, layer))
-        if number is None or number.denominator != 1:
-            raise SymderivError("--claim: sum's axes are a whole number or a tuple such as (0, 2)")
-        chosen = {int(number)}
+        return set(axes.values)
+    number = number_of(axes)
+    if number is None or number.denominator != 1:
+        raise SymderivError("--claim: sum's axes are a whole number or a tuple such as (0, 2)")
+    return {int(number)}
+
+
+def summed(g: Grid[Any], chosen: set[int], total: Callable[[list[Any]], Any]) -> Any:
+    """The totals of ``g`` over the ``chosen`` axes, the other axes kept in order (one total
+    when every axis is chosen): for polynomials and for SymPy expressions alike."""
     if not chosen <= set(range(len(g.shape))):
         raise SymderivError(f"--claim: sum over axes {sorted(chosen)} of a {_size(g)} tensor")
     kept = [a for a in range(len(g.shape)) if a not in chosen]
-    totals: dict[tuple[int, ...], list[Poly]] = {}
+    totals: dict[tuple[int, ...], list[Any]] = {}
     for index, value in g.items():
         totals.setdefault(tuple(index[a] for a in kept), []).append(value)
     shape = tuple(g.shape[a] for a in kept)
     if not shape:
-        return Poly.total(g.cells)
-    return Grid.build(shape, lambda i: Poly.total(totals[i]))
+        return total(list(g.cells))
+    return Grid.build(shape, lambda i: total(totals[i]))

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
 
 from ..core.errors import SymderivError
 from ..core.grid import Grid, Index
+from .evaluate import chosen_axes, summed
 from .syntax import Binary, Call, Negate, Node, Number, Ref, Tuple
 
 Value = Any
@@ -41,7 +43,7 @@ class NormLayer:
 
     @staticmethod
     def of(d: Any) -> NormLayer:
-        tensors = {t.key: t.symbols.map(lambda s: s) for t in d.tensors if t.key != "y"}
+        tensors = {t.key: t.symbols for t in d.tensors if t.key != "y"}
         x = tensors["x"]
         members = [list(s.members) for s in d.statistics]
         group = {index: g for g, indices in enumerate(members) for index in indices}
@@ -144,18 +146,18 @@ def _call(node: Call, layer: NormLayer) -> Value:
     if node.function == "sum" and isinstance(args[0], Grid):
         if len(node.args) == 1:
             return sp.Add(*args[0].cells)
-        axes = node.args[1]
-        chosen = set(axes.values) if isinstance(axes, Tuple) else {int(evaluate(axes, layer))}
-        t = args[0]
-        kept = [a for a in range(len(t.shape)) if a not in chosen]
-        totals: dict[Index, list[sp.Expr]] = {}
-        for index, value in t.items():
-            totals.setdefault(tuple(index[a] for a in kept), []).append(value)
-        return Grid.build(tuple(t.shape[a] for a in kept), lambda i: sp.Add(*totals[i]))
+        chosen = chosen_axes(node.args[1], lambda n: _rational(evaluate(n, layer)))
+        return summed(args[0], chosen, lambda values: sp.Add(*values))
     raise SymderivError(
         f"--claim: {node.function}() is not a function of normalisation claims; they use "
         "mean, sqrt and sum"
     )
+
+
+def _rational(value: Value) -> Fraction | None:
+    if isinstance(value, sp.Basic) and value.is_Rational:
+        return Fraction(int(value.p), int(value.q))
+    return None
 
 
 def _named_roots(e: sp.Expr, layer: NormLayer) -> sp.Expr:

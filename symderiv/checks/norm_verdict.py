@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import sympy as sp
@@ -11,23 +10,14 @@ from ..core.errors import SymderivError
 from ..core.grid import Grid
 from . import norm
 from .syntax import Claim
-from .verdict import Verdict
+from .verdict import Verdict, spelled
 
 NORM_LAYERS = ("batchnorm", "layernorm", "groupnorm", "instancenorm")
 TARGETS = {"dL/dx": "x", "dL/dgamma": "gamma", "dL/dbeta": "beta"}
 
 
 def _readable(e: sp.Expr) -> str:
-    text = str(e)
-
-    def name(match: re.Match[str]) -> str:
-        base, index = match.group(1), match.group(2)
-        base = "dL/d" + base[4:] if base.startswith("dL_d") else base
-        return f"{base}[{index.replace('_', ',')}]"
-
-    return re.sub(r"\b((?:dL_d)?[A-Za-z]\w*?)_(\d+(?:_\d+)*)\b", name, text).replace(
-        "epsilon", "eps"
-    )
+    return spelled(str(e)).replace("epsilon", "eps")
 
 
 def judge_norm(claim: Claim, derivation: Any) -> Verdict:

@@ -71,7 +71,11 @@ class Verdict:
 
 def readable(p: Poly) -> str:
     """A polynomial with 1-based element names as the claims write them: ``dL/dO[1,2]*F[2,1]``."""
-    text = p.to_str()
+    return spelled(p.to_str())
+
+
+def spelled(text: str) -> str:
+    """SymPy's element names (``dL_dO_1_2``) as the claims write them (``dL/dO[1,2]``)."""
 
     def name(match: re.Match[str]) -> str:
         base, index = match.group(1), match.group(2)

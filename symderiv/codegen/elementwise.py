@@ -17,19 +17,20 @@ TORCH_NAMES = {
 }
 
 
+SETTINGS = {
+    "leaky-relu": ("negative_slope",),
+    "gelu": ("approximate",),
+    "softplus": ("beta", "threshold"),
+    "softmax": ("dim",),
+    "log-softmax": ("dim",),
+}
+"""The keyword settings of each function, named as its spec and torch name them."""
+
+
 def elementwise_context(derivation: Any) -> dict[str, Any]:
     spec = derivation.spec
     function = derivation.layer
-    settings: dict[str, object] = {
-        "leaky-relu": {"negative_slope": getattr(spec, "negative_slope", None)},
-        "gelu": {"approximate": getattr(spec, "approximate", None)},
-        "softplus": {
-            "beta": getattr(spec, "beta", None),
-            "threshold": getattr(spec, "threshold", None),
-        },
-        "softmax": {"dim": getattr(spec, "dim", None)},
-        "log-softmax": {"dim": getattr(spec, "dim", None)},
-    }.get(function, {})
+    settings = {key: getattr(spec, key) for key in SETTINGS.get(function, ())}
     spelled = {key: _python(value) for key, value in settings.items()}
     proven = [i.statement for i in derivation.identities if i.proof.holds]
     return {

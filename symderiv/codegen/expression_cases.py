@@ -19,22 +19,11 @@ from ..core.grid import Grid
 from ..core.poly import Poly
 from ..core.results import Role
 from ..core.worked import SPANS
+from ..render.json import exact_number
+from .elementwise import SETTINGS
 
 EPS = sp.Rational(1, 100_000)
 """PyTorch's default eps, as the exact number it stands for."""
-
-ACTIVATION_SETTINGS = {
-    "leaky-relu": ("negative_slope",),
-    "gelu": ("approximate",),
-    "softplus": ("beta", "threshold"),
-}
-KIND = {
-    "linear": "linear",
-    "batchnorm": "batchnorm",
-    "layernorm": "layernorm",
-    "groupnorm": "groupnorm",
-    "instancenorm": "instancenorm",
-}
 
 
 def corners(layer: str) -> list[tuple[str, dict[str, Any]]]:
@@ -84,11 +73,11 @@ def _gradient(d: Any, key: str) -> Grid[Any]:
 
 
 def _exact(value: Any) -> int | str:
-    if isinstance(value, Fraction) or (isinstance(value, sp.Basic) and value.is_Rational):
-        number = Fraction(str(value)) if isinstance(value, sp.Basic) else value
-        if number.denominator == 1:
-            return number.numerator
-        return f"{number.numerator}/{number.denominator}"
+    """A rational exactly (``render.json.exact_number``), anything else to 30 digits."""
+    if isinstance(value, Fraction):
+        return exact_number(value)
+    if isinstance(value, sp.Basic) and value.is_Rational:
+        return exact_number(Fraction(int(value.p), int(value.q)))
     return str(sp.N(value, 30))
 
 
@@ -131,14 +120,10 @@ def build(name: str, d: Any, seed: int) -> dict[str, Any]:
 def settings_of(d: Any) -> dict[str, Any]:
     spec = d.spec
     layer = d.layer
-    if layer in ACTIVATION_SETTINGS:
-        found: dict[str, Any] = {}
-        for key in ACTIVATION_SETTINGS[layer]:
-            v = getattr(spec, key)
-            found[key] = v if isinstance(v, str) else float(v)
-        return found
-    if layer in ("softmax", "log-softmax"):
-        return {"dim": spec.dim}
+    if layer in SETTINGS:
+        # Numbers as floats (dim stays an integer), text as it is.
+        values = {key: getattr(spec, key) for key in SETTINGS[layer]}
+        return {k: v if isinstance(v, str | int) else float(v) for k, v in values.items()}
     if layer == "groupnorm":
         return {"num_groups": spec.groups, "eps": 1e-5}
     if layer == "layernorm":
