@@ -47,8 +47,11 @@ def generate(derivation: LayerDerivation, target: str) -> str:
             f"code: the jax target covers conv1d-3d; for {derivation.layer} choose pytorch, "
             "numpy or loops"
         )
+    # (template, its context, whether the code follows proven identities), per layer; pooling,
+    # flatten, cross-entropy and the activations follow equations that always hold.
+    proven = True
     if isinstance(spec, ConvSpec) and not spec.transposed:
-        values, template = context(derivation, spec), f"conv_{target}"
+        template, values = f"conv_{target}", context(derivation, spec)
     elif isinstance(spec, ConvSpec):
         if any(a >= s for a, s in zip(spec.output_padding, spec.stride)):
             # Then dL/dX needs the crop the document states, which the adjoint call lacks.
@@ -56,37 +59,32 @@ def generate(derivation: LayerDerivation, target: str) -> str:
                 f"code: {derivation.layer} with output_padding {spec.output_padding} reaching the "
                 f"stride {spec.stride} is not covered yet"
             )
-        values, template = context(derivation, spec), f"transposed_{target}"
+        template, values = f"transposed_{target}", context(derivation, spec)
     elif isinstance(spec, LinearSpec):
-        values, template = linear_context(derivation, spec), f"linear_{target}"
-    elif derivation.layer == "flatten":
-        return _render(f"flatten_{target}", flatten_context(derivation))
-    elif getattr(derivation, "kind", None) in ("max", "avg"):
-        # Pooling follows its element equations (the routing rule), which always hold, even
-        # where no compact identity does (divisors that differ between windows).
-        return _render(f"pool_{target}", pool_context(derivation))
-    elif derivation.layer in LAYOUTS and not getattr(spec, "training", True):
-        if not derivation.verified:
-            raise SymderivError(f"code: {derivation.layer}: not every identity of it was proven")
-        return _render(f"norm_eval_{target}", norm_context(derivation))
+        template, values = f"linear_{target}", linear_context(derivation, spec)
     elif derivation.layer in LAYOUTS:
-        if not derivation.verified:
-            raise SymderivError(f"code: {derivation.layer}: not every identity of it was proven")
-        return _render(f"norm_{target}", norm_context(derivation))
-    elif derivation.layer == "cross-entropy":
-        return _render(f"cross_entropy_{target}", cross_entropy_context(derivation))
-    elif derivation.layer in TORCH_NAMES:
-        return _render(f"elementwise_{target}", elementwise_context(derivation))
+        mode = "norm" if getattr(spec, "training", True) else "norm_eval"
+        template, values = f"{mode}_{target}", norm_context(derivation)
     else:
-        raise SymderivError(
-            f"code: {derivation.layer} is not covered yet; code is written for conv1d-3d, "
-            "linear, flatten, pooling, normalisation, the activations, "
-            "softmax and cross-entropy"
-        )
-    if not derivation.verified:
-        raise SymderivError(
-            f"code: {derivation.layer}: its derivation did not prove every identity"
-        )
+        proven = False
+        if derivation.layer == "flatten":
+            template, values = f"flatten_{target}", flatten_context(derivation)
+        elif getattr(derivation, "kind", None) in ("max", "avg"):
+            # Pooling follows its element equations (the routing rule), which hold even where
+            # no compact identity does (divisors that differ between windows).
+            template, values = f"pool_{target}", pool_context(derivation)
+        elif derivation.layer == "cross-entropy":
+            template, values = f"cross_entropy_{target}", cross_entropy_context(derivation)
+        elif derivation.layer in TORCH_NAMES:
+            template, values = f"elementwise_{target}", elementwise_context(derivation)
+        else:
+            raise SymderivError(
+                f"code: {derivation.layer} is not covered yet; code is written for conv1d-3d, "
+                "linear, flatten, pooling, normalisation, the activations, "
+                "softmax and cross-entropy"
+            )
+    if proven and not derivation.verified:
+        raise SymderivError(f"code: {derivation.layer}: not every identity of it was proven")
     return _render(template, values)
 
 
