@@ -133,6 +133,19 @@ def first_equations(
     return [{"lhs": lhs, "lines": rhs} for lhs, rhs in kept], len(items) - len(kept)
 
 
+def representative(count: int, busiest: int, limit: int, first: int) -> list[int]:
+    """Which of ``count`` equations a human format shows: all up to ``limit``, else the
+    ``first`` few, the busiest (most terms) and the last two."""
+    if count <= limit:
+        return list(range(count))
+    return sorted(set(range(first)) | {busiest, count - 2, count - 1})
+
+
+def busiest(values: Sequence[Poly]) -> int:
+    """The position of the polynomial with the most terms (the first of those)."""
+    return max(range(len(values)), key=lambda i: (len(values[i]), -i))
+
+
 def join_terms(terms: Sequence[str]) -> str:
     text = terms[0]
     for t in terms[1:]:

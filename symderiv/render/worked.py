@@ -16,7 +16,7 @@ from ..core.results import Expansion
 from ..core.symbols import element_latex, gradient_key, tensor_latex
 from ..core.worked import WorkedExample
 from .json import exact_number
-from .latex import Notation, exact_latex, fits_one_line, matrix
+from .latex import Notation, busiest, exact_latex, fits_one_line, matrix, representative
 
 SHOWN = 9
 """Element equations worked out per result; beyond this, the first few, the busiest and the
@@ -43,10 +43,7 @@ def products(p: Poly, worked: WorkedExample, notation: Notation) -> list[str]:
 
 def _selection(grid: Grid[Poly], every: bool) -> list[int]:
     count = len(grid.cells)
-    if every or count <= SHOWN:
-        return list(range(count))
-    busiest = max(range(count), key=lambda i: (len(grid.cells[i]), -i))
-    return sorted(set(range(FIRST)) | {busiest, count - 2, count - 1})
+    return representative(count, busiest(list(grid.cells)), count if every else SHOWN, FIRST)
 
 
 def _lines(

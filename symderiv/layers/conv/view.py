@@ -18,7 +18,7 @@ from ...core.poly import Poly
 from ...core.protocol import KeyEquation
 from ...core.results import LocalGradient, Role
 from ...core.symbols import gradient_key, gradient_of, tensor_latex
-from ...render.latex import TERMS_PER_LINE, Notation, fits_one_line, matrix, size
+from ...render.latex import TERMS_PER_LINE, Notation, busiest, fits_one_line, matrix, size
 from ...render.worked import worked_context
 from . import figures, json_view
 from . import view_general as cg
@@ -87,9 +87,7 @@ def _selection(derivation: Derivation) -> Shown:
     """Choose the equations before any is spelled, so a large derivation is not typeset whole."""
     expansion = derivation.expansion
     results = [(expansion.output, expansion.forward), *expansion.gradients]
-    return {
-        key: cg.selection(len(grid.cells), cg.busiest(list(grid.cells))) for key, grid in results
-    }
+    return {key: cg.selection(len(grid.cells), busiest(list(grid.cells))) for key, grid in results}
 
 
 def _build_plain(derivation: Derivation, notation: Notation, shown: Shown | None) -> PlainContext:

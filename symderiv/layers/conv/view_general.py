@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...core.grid import Grid, Index
-from ...core.poly import Poly
 from ...core.symbols import gradient_key, gradient_of, tensor_latex
-from ...render.latex import Notation, matrix
+from ...render.latex import Notation, matrix, representative
 from .candidates import ConvIdentity, LayerCandidate
 from .facts import axis_sizes, zero_gradients
 from .ops import weight_shape_fits
@@ -249,16 +248,8 @@ def _unravel(flat: int, shape: Sequence[int]) -> Index:
 
 
 def selection(count: int, busiest: int, limit: int = EQUATION_LIMIT) -> list[int]:
-    """Which of ``count`` equations a human format shows: all up to the limit, else the first
-    few, the busiest (most terms) and the last two."""
-    if count <= limit:
-        return list(range(count))
-    chosen = set(range(SELECTION - 3)) | {busiest, count - 2, count - 1}
-    return sorted(chosen)
-
-
-def busiest(values: Sequence[Poly]) -> int:
-    return max(range(len(values)), key=lambda i: (len(values[i]), -i))
+    """Which of ``count`` equations a human format shows (``render.latex.representative``)."""
+    return representative(count, busiest, limit, SELECTION - 3)
 
 
 # --- identities ---------------------------------------------------------------------------------
