@@ -18,6 +18,7 @@ from .options import Option
 if TYPE_CHECKING:  # types only: the registry loads without SymPy, so --help is quick
     from .figures import AnyFigure
     from .protocol import Context, KeyEquation, LayerDerivation
+    from .touches import Touches
 
 D = TypeVar("D")
 
@@ -28,6 +29,17 @@ def no_figures(derivation: object) -> Mapping[str, AnyFigure]:
 
 def no_key_equations(context: Context) -> list[KeyEquation]:
     return []
+
+
+def no_touches(derivation: object) -> Touches | None:
+    return None
+
+
+def expansion_touches(derivation: object) -> Touches | None:
+    """The relation read off the derivation's ``expansion`` (every family built on one)."""
+    from .touches import touches
+
+    return touches(derivation.expansion)  # type: ignore[attr-defined]
 
 
 def numbered_identities(context: Context) -> list[KeyEquation]:
@@ -51,6 +63,9 @@ class View(Generic[D]):
     build_figures: Callable[[D], Mapping[str, AnyFigure]] = no_figures
     build_key_equations: Callable[[Context], list[KeyEquation]] = no_key_equations
     """From the render context: the equations the notes' summary refers back to."""
+    build_touches: Callable[[D], Touches | None] = no_touches
+    """Which elements each element touches, for the interactive HTML page; None where the
+    family has no element equations to show."""
 
     def _own(self, derivation: LayerDerivation) -> D:
         if not isinstance(derivation, self.kind):
@@ -68,6 +83,9 @@ class View(Generic[D]):
 
     def key_equations(self, context: Context) -> list[KeyEquation]:
         return self.build_key_equations(context)
+
+    def touches(self, derivation: LayerDerivation) -> Touches | None:
+        return self.build_touches(self._own(derivation))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from .figures import AnyFigure
 from .results import Proof
+from .touches import Touches
 
 Context = Mapping[str, object]
 """A render context: strings, numbers, lists and nested contexts; never SymPy objects."""
@@ -44,6 +45,7 @@ class Viewer(Protocol):
     def json(self, derivation: LayerDerivation) -> Context: ...
     def figures(self, derivation: LayerDerivation) -> Mapping[str, AnyFigure]: ...
     def key_equations(self, context: Context) -> list[KeyEquation]: ...
+    def touches(self, derivation: LayerDerivation) -> Touches | None: ...
 
 
 class LayerDerivation(Protocol):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from ...core.family import View
+from ...core.family import View, expansion_touches
 from ...core.figures import AnyFigure
 from ...core.grid import Grid
 from ...core.ops import Mode, zero_pad
@@ -597,4 +597,12 @@ def _figures(derivation: Derivation) -> Mapping[str, AnyFigure]:
     return figures.build(derivation) if derivation.layer == "conv2d" else {}
 
 
-VIEW = View(Derivation, "conv2d", build, json_view.build, _figures, _identity_equations)
+VIEW = View(
+    Derivation,
+    "conv2d",
+    build,
+    json_view.build,
+    _figures,
+    _identity_equations,
+    build_touches=expansion_touches,
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from ...core.family import View, no_figures, numbered_identities
+from ...core.family import View, expansion_touches, no_figures, numbered_identities
 from ...core.symbols import gradient_key, tensor_latex
 from ...render.json import (
     SCHEMA_VERSION,
@@ -111,4 +111,12 @@ def build_json(d: FlattenDerivation) -> Context:
     }
 
 
-VIEW = View(FlattenDerivation, "flatten", build, build_json, no_figures, numbered_identities)
+VIEW = View(
+    FlattenDerivation,
+    "flatten",
+    build,
+    build_json,
+    no_figures,
+    numbered_identities,
+    build_touches=expansion_touches,
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from ...core.family import View, no_figures
+from ...core.family import View, expansion_touches, no_figures
 from ...core.grid import Grid
 from ...core.poly import Poly
 from ...core.protocol import KeyEquation
@@ -163,4 +163,12 @@ def _key_equations(context: Mapping[str, Any]) -> list[KeyEquation]:
     return [(f"identity {n}", i["statement"]) for n, i in enumerate(context["identities"], start=1)]
 
 
-VIEW = View(LinearDerivation, "linear", build, build_json, no_figures, _key_equations)
+VIEW = View(
+    LinearDerivation,
+    "linear",
+    build,
+    build_json,
+    no_figures,
+    _key_equations,
+    build_touches=expansion_touches,
+)

@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 
 import sympy as sp
 
-from ...core.family import View, no_figures, numbered_identities
+from ...core.family import View, expansion_touches, no_figures, numbered_identities
 from ...core.grid import Grid
 from ...core.symbols import gradient_key, tensor_latex
 from ...core.values import format_value
@@ -175,5 +175,11 @@ def build_json(d: CrossEntropyDerivation) -> Context:
 
 
 VIEW = View(
-    CrossEntropyDerivation, "cross_entropy", build, build_json, no_figures, numbered_identities
+    CrossEntropyDerivation,
+    "cross_entropy",
+    build,
+    build_json,
+    no_figures,
+    numbered_identities,
+    build_touches=expansion_touches,
 )

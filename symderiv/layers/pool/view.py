@@ -12,12 +12,13 @@ from typing import Any, TypedDict
 
 import sympy as sp
 
-from ...core.family import View, no_figures
+from ...core.family import View, expansion_touches, no_figures
 from ...core.figures import AnyFigure
 from ...core.grid import Grid
 from ...core.poly import Poly
 from ...core.protocol import KeyEquation
 from ...core.symbols import LOSS, index_latex, partial, tensor_latex
+from ...core.touches import Touches, touches
 from ...render.latex import TERMS_PER_LINE, ElementPrinter, Notation
 from ...render.worked import worked_context
 from . import figures, json_view
@@ -479,9 +480,27 @@ def _figures(derivation: PoolDerivation) -> Mapping[str, AnyFigure]:
     return figures.build(derivation) if derivation.layer == "maxpool2d" else {}
 
 
+def _max_pool_touches(d: PoolDerivation) -> Touches:
+    """Each output element reads its switch; the page also marks the window it was chosen
+    from (its cells in the input: padding is no element)."""
+    return touches(d.expansion, {s.window.output: s.window.real for s in d.selections})
+
+
 MAX_VIEW = View(
-    PoolDerivation, "maxpool", build_max, json_view.build, _figures, _max_pool_equations
+    PoolDerivation,
+    "maxpool",
+    build_max,
+    json_view.build,
+    _figures,
+    _max_pool_equations,
+    build_touches=_max_pool_touches,
 )
 AVG_VIEW = View(
-    PoolDerivation, "avgpool", build_avg, json_view.build, no_figures, _average_pool_equations
+    PoolDerivation,
+    "avgpool",
+    build_avg,
+    json_view.build,
+    no_figures,
+    _average_pool_equations,
+    build_touches=expansion_touches,
 )

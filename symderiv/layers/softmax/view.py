@@ -6,7 +6,7 @@ from typing import Any, TypedDict
 
 import sympy as sp
 
-from ...core.family import View, no_figures, numbered_identities
+from ...core.family import View, expansion_touches, no_figures, numbered_identities
 from ...core.grid import Grid
 from ...core.symbols import gradient_key, tensor_latex
 from ...render.json import SCHEMA_VERSION, identity_json, searches_json, tensors_json, verification
@@ -187,4 +187,12 @@ def build_json(d: SoftmaxDerivation) -> Context:
     }
 
 
-VIEW = View(SoftmaxDerivation, "softmax", build, build_json, no_figures, numbered_identities)
+VIEW = View(
+    SoftmaxDerivation,
+    "softmax",
+    build,
+    build_json,
+    no_figures,
+    numbered_identities,
+    build_touches=expansion_touches,
+)
