@@ -54,7 +54,7 @@ def test_every_template_folder_belongs_to_a_family() -> None:
     # network: the whole-network command; worked: the worked example that convolution and
     # average pooling share; claims: the verdicts of --claim in any layer's document; code: the
     # modules symderiv code writes
-    shared = {"md", "latex", "notes", "network", "worked", "claims", "code"}
+    shared = {"md", "latex", "html", "explorer", "notes", "network", "worked", "claims", "code"}
     folders = {p.name for p in templates_dir().iterdir() if p.is_dir()}
     assert folders == declared | shared
 

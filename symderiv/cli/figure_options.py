@@ -15,8 +15,8 @@ def figure_options() -> list[click.Parameter]:
         click.Option(
             ["--figures"],
             is_flag=True,
-            help="Add the figures: TikZ in LaTeX; in Markdown, SVG files written beside the "
-            "document (give -o or --output-dir).",
+            help="Add the figures: TikZ in LaTeX, SVG inside an HTML page; in Markdown, SVG "
+            "files written beside the document (give -o or --output-dir).",
         ),
         click.Option(
             ["--output-dir"],
@@ -29,7 +29,9 @@ def figure_options() -> list[click.Parameter]:
 
 def check_figures(fmt: str, figures: bool, output: Path | None, output_dir: Path | None) -> None:
     if figures and fmt == "json":
-        raise click.BadParameter("only applies to --format md or latex", param_hint="--figures")
+        raise click.BadParameter(
+            "only applies to --format md, latex or html", param_hint="--figures"
+        )
     check_destination(output, output_dir)
     if figures and fmt == "md" and output is None and output_dir is None:
         raise click.BadParameter(

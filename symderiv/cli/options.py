@@ -68,7 +68,8 @@ def output_options() -> list[click.Parameter]:
             type=click.Choice(FORMATS),
             default="md",
             show_default=True,
-            help="Output format: Markdown (KaTeX/MathJax math), LaTeX or JSON.",
+            help="Output format: Markdown (KaTeX/MathJax math), LaTeX, JSON, or HTML (one "
+            "self-contained page that works offline, with an element explorer).",
         ),
         click.Option(
             ["--lang"],

@@ -1,7 +1,8 @@
 """Documents with figures: the text plus the SVG files that go beside it.
 
-In LaTeX a figure is TikZ inside the text; in Markdown it is an SVG file next to the ``.md``,
-referenced by a relative path. Writing them is the command line's (``cli.output``).
+In LaTeX a figure is TikZ inside the text; in HTML it is SVG inside the page; in Markdown it is
+an SVG file next to the ``.md``, referenced by a relative path. Writing them is the command
+line's (``cli.output``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
+
+from markupsafe import Markup
 
 from ..core.figures import AnyFigure, GraphFigure, plain_text
 from ..core.protocol import LayerDerivation
@@ -42,6 +45,9 @@ def place(
         }
         if fmt == "latex":
             entry["tikz"] = tikz.draw(figure)
+        elif fmt == "html":
+            # One line, so that the page's paragraphs leave it whole; its text is escaped.
+            entry["svg"] = Markup("".join(svg.draw(figure).splitlines()))
         else:
             name = f"{prefix}-{figure.name}.svg"
             entry["path"] = link(name)
@@ -71,14 +77,15 @@ def render_layer(
     figures: bool,
     stem: str,
     context: dict[str, Any] | None = None,
+    frame: str = "page",
 ) -> Document:
     """One layer on its own; with ``figures`` its figures join the text (none in JSON);
-    ``context`` adds to the template's (the verdicts of claims)."""
+    ``context`` adds to the template's (the verdicts of claims); ``frame`` is HTML's."""
     if not figures or fmt == "json":
-        return Document(render(derivation, fmt, lang, standalone, context))
+        return Document(render(derivation, fmt, lang, standalone, context, frame))
     placed, files = place(figures_of(derivation), fmt, stem)
     extra = {**(context or {}), "figures": placed, "uses_tikz": fmt == "latex" and bool(placed)}
-    text = render(derivation, fmt, lang, standalone, extra)
+    text = render(derivation, fmt, lang, standalone, extra, frame)
     return Document(text, referenced(files, text))
 
 

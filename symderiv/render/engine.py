@@ -1,4 +1,4 @@
-"""Rendering: one Jinja environment, the templates for Markdown and LaTeX, and JSON.
+"""Rendering: the Jinja environments, the templates for Markdown, LaTeX and HTML, and JSON.
 
 The renderer is handed a derivation and uses the view it carries; it never imports a family.
 """
@@ -16,7 +16,7 @@ import jinja2
 from ..core.errors import SymderivError
 from ..core.perf import without_cycle_collection
 from ..core.protocol import LayerDerivation
-from .formats import FORMATS, LANGUAGES
+from .formats import FORMATS, FRAMES, LANGUAGES
 
 
 def templates_dir() -> Path:
@@ -28,11 +28,14 @@ def templates_dir() -> Path:
 
 
 @functools.cache
-def environment() -> jinja2.Environment:
+def environment(html: bool = False) -> jinja2.Environment:
+    """One environment for the text formats, and one for HTML that escapes every value it is
+    given (a user's claim, a tensor's name), so that no string becomes markup. Jinja keeps
+    each environment's compiled templates."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=html,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -46,11 +49,15 @@ def render(
     lang: str = "en",
     standalone: bool = False,
     extra: dict[str, Any] | None = None,
+    frame: str = "page",
 ) -> str:
     """``extra`` adds to the template context: figures, the settings of a notes section, or
-    the verdicts of claims (``claims``, which JSON lists too)."""
+    the verdicts of claims (``claims``, which JSON lists too). ``frame`` is HTML's: a whole
+    page, or a fragment with or without its assets (``formats.FRAMES``)."""
     if fmt not in FORMATS:
         raise SymderivError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if frame not in FRAMES:
+        raise SymderivError(f"unknown frame {frame!r}; choose one of {', '.join(FRAMES)}")
     if lang not in LANGUAGES:
         raise SymderivError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     view = derivation.view
@@ -67,8 +74,24 @@ def render(
         "body": f"{view.templates}/{lang}.j2",
         **(extra or {}),
     }
-    text = environment().get_template(f"{fmt}/document.j2").render(values)
-    return _tidy(text)
+    if fmt == "html":
+        from . import html
+
+        values |= html.frame_context(frame, f"{derivation.layer} · symderiv")
+        values["explorer"] = html.explorer(view.touches(derivation))
+    text = environment(fmt == "html").get_template(f"{fmt}/document.j2").render(values)
+    return finish(text, fmt)
+
+
+def finish(text: str, fmt: str) -> str:
+    """The last touch of every text document: blank-line runs collapsed; in HTML the runs of
+    prose between block elements made paragraphs."""
+    text = _tidy(text)
+    if fmt == "html":
+        from . import html
+
+        text = html.finish(text)
+    return text
 
 
 def _tidy(text: str) -> str:

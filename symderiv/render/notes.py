@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
+
 from ..core.errors import SymderivError
 from ..core.protocol import LayerDerivation
 from .documents import Document, figures_of, place, referenced
-from .engine import _tidy, environment
+from .engine import environment, finish
 from .formats import FORMATS, LANGUAGES
 from .json import SCHEMA_VERSION
 from .sections import PRIMER
@@ -80,7 +82,13 @@ def assemble(
             "figures": placed,
             "variant": variant,
         }
-        text = environment().get_template(f"{view.templates}/{lang}.j2").render(values)
+        if fmt == "html":
+            from .html import explorer
+
+            values["explorer"] = (
+                explorer(view.touches(part.derivation)) if variant is None else None
+            )
+        text = environment(fmt == "html").get_template(f"{view.templates}/{lang}.j2").render(values)
         # A template may not display every key equation under its key (then it has no number).
         shown = {key for key, label in labels.items() if _marker(label, fmt) in text}
         labels = {key: label for key, label in labels.items() if key in shown}
@@ -89,7 +97,7 @@ def assemble(
                 "name": part.name,
                 "anchor": f"section-{part.name}",
                 "title": _title(text, fmt),
-                "text": text,
+                "text": Markup(text) if fmt == "html" else text,
                 "equations": [
                     {"key": key, "tex": tex, "ref": key in shown} for key, tex in equations
                 ],
@@ -108,8 +116,12 @@ def assemble(
         "body": f"notes/{lang}.j2",
         "uses_table": fmt == "latex",
     }
-    text = environment().get_template(f"{fmt}/document.j2").render(values)
-    text = _tidy(_number_tags(text))
+    if fmt == "html":
+        from .html import frame_context
+
+        values |= frame_context("page")
+    text = environment(fmt == "html").get_template(f"{fmt}/document.j2").render(values)
+    text = finish(_number_tags(text), fmt)
     return Document(text, referenced(files, text))
 
 
@@ -174,10 +186,13 @@ def _qualified(section: dict[str, Any]) -> dict[str, Any]:
 
 
 def _title(text: str, fmt: str) -> str:
-    """The heading a section's text opens with, for the Markdown table of contents."""
+    """The heading a section's text opens with, for the table of contents."""
     first = next((line for line in text.splitlines() if line.strip()), "")
     if fmt == "md":
         return first.lstrip("#").strip()
+    if fmt == "html":
+        heading = re.fullmatch(r"<h\d>(.*)</h\d>", first.strip())
+        return Markup(heading.group(1) if heading else first)
     return first
 
 

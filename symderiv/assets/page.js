@@ -1,0 +1,77 @@
+// symderiv pages: typeset the math with KaTeX, then make the element explorers respond.
+// Every lookup stays inside its own explorer, so several derivations can share one page
+// (course notes, a notebook, a Sphinx site) without their elements answering each other.
+(function () {
+  "use strict";
+
+  function typeset(root) {
+    root.querySelectorAll(".math:not([data-typeset])").forEach(function (node) {
+      var tex = node.textContent;
+      try {
+        katex.render(tex, node, {
+          displayMode: node.classList.contains("display"),
+          throwOnError: true,
+          strict: "error",
+          output: "htmlAndMathml",
+        });
+        node.setAttribute("data-typeset", "");
+      } catch (error) {
+        // The TeX stays readable in place; the console says which formula failed.
+        console.error("symderiv: KaTeX could not typeset " + JSON.stringify(tex) + ": " + error);
+      }
+    });
+  }
+
+  var MARKS = ["reads", "feeds", "window"];
+
+  function clear(explorer) {
+    explorer.querySelectorAll("[data-mark]").forEach(function (cell) {
+      cell.removeAttribute("data-mark");
+    });
+    explorer.querySelectorAll("[data-current]").forEach(function (cell) {
+      cell.removeAttribute("data-current");
+    });
+  }
+
+  function cellAt(explorer, place) {
+    return explorer.querySelector('[data-place="' + CSS.escape(place) + '"]');
+  }
+
+  function show(explorer, cell) {
+    clear(explorer);
+    cell.setAttribute("data-current", "");
+    // A window is marked first, so that the switch it contains reads as the switch.
+    MARKS.slice().reverse().forEach(function (mark) {
+      (cell.getAttribute("data-" + mark) || "").split(" ").forEach(function (place) {
+        var other = place && cellAt(explorer, place);
+        if (other && other !== cell) other.setAttribute("data-mark", mark);
+      });
+    });
+    var view = explorer.querySelector(".equation-view");
+    var equation = cell.getAttribute("data-equation");
+    var source = equation && explorer.querySelector('[data-equation-of="' + CSS.escape(equation) + '"]');
+    view.innerHTML = source ? source.innerHTML : "";
+  }
+
+  function wire(explorer) {
+    if (explorer.hasAttribute("data-wired")) return;
+    explorer.setAttribute("data-wired", "");
+    explorer.classList.add("live");
+    explorer.querySelectorAll("[data-place]").forEach(function (cell) {
+      var handler = function () { show(explorer, cell); };
+      cell.addEventListener("mouseenter", handler);
+      cell.addEventListener("focus", handler);
+    });
+  }
+
+  function start() {
+    typeset(document);
+    document.querySelectorAll(".symderiv-explorer").forEach(wire);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
