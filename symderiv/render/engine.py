@@ -117,6 +117,19 @@ class Renders:
     def to_json(self: LayerDerivation) -> str:
         return render(self, "json")
 
+    def to_html(self: LayerDerivation, lang: str = "en", frame: str = "page") -> str:
+        """A self-contained page; ``frame="fragment"`` for a host page (with its assets) and
+        ``"bare"`` for a host that loads KaTeX, the stylesheet and the script itself."""
+        return render(self, "html", lang, frame=frame)
+
+    # Jupyter picks the richest of these it can show: the HTML fragment in a notebook, the
+    # LaTeX when nbconvert writes a PDF, the Markdown elsewhere.
+    def _repr_html_(self: LayerDerivation) -> str:
+        return render(self, "html", frame="fragment")
+
+    def _repr_latex_(self: LayerDerivation) -> str:
+        return render(self, "latex")
+
     def _repr_markdown_(self: LayerDerivation) -> str:
         return render(self, "md")
 
