@@ -106,3 +106,13 @@ def test_installed_command_renders_chinese_latex(venv: tuple[Path, Path, dict[st
     assert out.startswith("\\documentclass[11pt]{ctexart}")
     assert "\\section{用卷积表示梯度}" in out
     assert out.rstrip().endswith("\\end{document}")
+
+
+def test_installed_command_writes_a_page_with_katex(
+    venv: tuple[Path, Path, dict[str, str]],
+) -> None:
+    """The wheel carries KaTeX and the page's assets (symderiv/assets), not only the templates."""
+    bin_dir, scratch, env = venv
+    out = run([bin_dir / "symderiv", "relu", "--format", "html"], cwd=scratch, env=env, timeout=300)
+    assert out.startswith("<!DOCTYPE html>")
+    assert "katex.render(" in out and "src:url(data:font/woff2;base64," in out
