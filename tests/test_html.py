@@ -95,6 +95,12 @@ def test_every_layer_is_a_whole_page_with_its_math_marked(command) -> None:  # t
     body = page[page.index("<main") : page.index("</main>")]
     assert "$$" not in body and "\\(" not in body, "no Markdown or LaTeX delimiters"
     assert not structure.loose, "every run of prose is a paragraph: " + structure.loose[0]
+    explorer = re.search(r'<section class="symderiv-explorer".*?</section>', body, re.S)
+    if explorer and structure.cells:
+        # The explorer spells elements as the document does (X_{11}, or X_{1,2,1,1}).
+        labels = re.findall(r'data-window="[^"]*"><span class="math">([^<]*)<', explorer.group(0))
+        rest = body.replace(explorer.group(0), "")
+        assert any(label in rest for label in labels), labels[:3]
 
 
 def test_the_page_carries_katex_its_fonts_and_the_script(conv_page) -> None:  # type: ignore[no-untyped-def]

@@ -43,6 +43,8 @@ class Touches:
     """Every tensor shown, in order, with its shape: the layer's own, then each gradient."""
     tensors: tuple[Tensor, ...]
     """The layer's own tensors, whose symbols the equations are written in."""
+    separated: bool | None
+    """Commas between indices as the family's own document prints them (None: its default)."""
     equations: Mapping[Place, Poly | sp.Expr]
     touches: Mapping[Place, Touch]
 
@@ -50,9 +52,10 @@ class Touches:
 def touches(
     expansion: Expansion | ExpressionExpansion,
     windows: Mapping[Index, Sequence[Index]] | None = None,
+    separated: bool | None = None,
 ) -> Touches:
     """The relation for every element of every tensor; ``windows`` (max pooling) gives each
-    output element's window of input cells."""
+    output element's window of input cells, ``separated`` how the family spells indices."""
     places: dict[sp.Symbol, Place] = {}
     for tensor in expansion.tensors:
         for index, symbol in tensor.symbols.items():
@@ -88,7 +91,7 @@ def touches(
                 tuple(dict.fromkeys(feeds)),
                 window,
             )
-    return Touches(tuple(shapes), expansion.tensors, equations, relation)
+    return Touches(tuple(shapes), expansion.tensors, separated, equations, relation)
 
 
 def _collect(

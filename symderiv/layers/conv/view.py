@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from ...core.family import View, expansion_touches
+from ...core.family import View
 from ...core.figures import AnyFigure
 from ...core.grid import Grid
 from ...core.ops import Mode, zero_pad
@@ -18,6 +18,7 @@ from ...core.poly import Poly
 from ...core.protocol import KeyEquation
 from ...core.results import LocalGradient, Role
 from ...core.symbols import gradient_key, gradient_of, tensor_latex
+from ...core.touches import touches
 from ...render.latex import TERMS_PER_LINE, Notation, busiest, fits_one_line, matrix, size
 from ...render.worked import worked_context
 from . import figures, json_view
@@ -604,5 +605,5 @@ VIEW = View(
     json_view.build,
     _figures,
     _identity_equations,
-    build_touches=expansion_touches,
+    build_touches=lambda d: touches(d.expansion, separated=notation_of(d).separated),
 )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from ...core.family import View, expansion_touches, no_figures, numbered_identities
+from ...core.family import View, no_figures, numbered_identities
+from ...core.results import Expansion
 from ...core.symbols import gradient_key, tensor_latex
+from ...core.touches import touches
 from ...render.json import (
     SCHEMA_VERSION,
     expansion_json,
@@ -48,12 +50,16 @@ def _statement(target: str, row_major: bool) -> str:
     )
 
 
+def _notation(expansion: Expansion) -> Notation:
+    """Commas between indices once a tensor has more than two axes: X_{1,2,1,2}."""
+    many = any(len(t.shape) > 2 for t in expansion.tensors)
+    return Notation.of(expansion.tensors, separated=True if many else None)
+
+
 def build(d: FlattenDerivation) -> FlattenContext:
     spec = d.spec
     expansion = d.expansion
-    # Commas between indices once a tensor has more than two axes: X_{1,2,1,2}.
-    many = any(len(t.shape) > 2 for t in expansion.tensors)
-    notation = Notation.of(expansion.tensors, separated=True if many else None)
+    notation = _notation(expansion)
     y = expansion.tensor("Y").symbols
     forward = [
         {"lhs": notation.symbol(y[i]), "lines": [notation.poly(v)]}
@@ -118,5 +124,5 @@ VIEW = View(
     build_json,
     no_figures,
     numbered_identities,
-    build_touches=expansion_touches,
+    build_touches=lambda d: touches(d.expansion, separated=_notation(d.expansion).separated),
 )
