@@ -212,6 +212,7 @@ def _gradient(name: str) -> str:
 def build(d: NetworkDerivation) -> NetworkContext:
     loss_stage = d.stages[-1]
     out = Printer(d)
+    identities = {stage.index: _identities(stage.derivations) for stage in d.stages}
     forward, backward, updated = [], [], []
     for stage in d.stages:
         forward.append(
@@ -237,7 +238,7 @@ def build(d: NetworkDerivation) -> NetworkContext:
                 "index": stage.index,
                 "call": _options_text(stage),
                 "loss": stage is loss_stage,
-                "identities": _identities(stage.derivations),
+                "identities": identities[stage.index],
                 "input": out.displays(_gradient(_of(stage.index - 1)), grads.input),
                 "parameters": [
                     d_
@@ -269,9 +270,11 @@ def build(d: NetworkDerivation) -> NetworkContext:
         "chain": [  # the loss has no output array: the templates say "the loss"
             {
                 "index": s.index,
+                "layer": s.layer,
                 "call": _options_text(s),
                 "out_size": _size(s.output_shape),
                 "loss": s is loss_stage,
+                "identities": identities[s.index],
             }
             for s in d.stages
         ],
