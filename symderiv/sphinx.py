@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,6 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from . import __version__
 from .cli.commands import layer_command
 from .core.errors import SymderivError
 from .core.family import Command
@@ -173,4 +173,4 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_latex_package("amsmath")
     app.add_latex_package("amssymb")
     app.add_latex_package("tikz")
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": version("symderiv"), "parallel_read_safe": True, "parallel_write_safe": True}
