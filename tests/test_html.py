@@ -252,3 +252,23 @@ def test_the_vendored_katex_is_the_pinned_package() -> None:
         assert (ROOT / "symderiv/assets/katex" / name).read_bytes() == content, (
             f"{name} differs from KaTeX {pinned}: run python scripts/vendor_katex.py"
         )
+
+
+@pytest.mark.parametrize(
+    "derivation",
+    [symderiv.batchnorm(batch=3, channels=2), symderiv.layernorm(batch=2, normalized_shape=(3,))],
+    ids=["batchnorm", "layernorm"],
+)
+def test_normalisation_marks_the_whole_group(derivation) -> None:  # type: ignore[no-untyped-def]
+    """An element's gradient reads every x and dL/dy of its group: a channel across the batch
+    for batch norm, a sample for layer norm (the groups as the derivation made them)."""
+    cells = parsed(render(derivation, "html")).cells
+
+    def names(key: str, members: tuple[tuple[int, ...], ...]) -> set[str]:
+        return {f"{key}:{','.join(str(i + 1) for i in m)}" for m in members}
+
+    for stat in derivation.statistics:
+        member = names("x", stat.members[:1]).pop()
+        reads = set(cells[member]["data-reads"].split())
+        assert {r for r in reads if r.startswith("x:")} == names("x", stat.members)
+        assert {r for r in reads if r.startswith("dL/dy:")} == names("dL/dy", stat.members)

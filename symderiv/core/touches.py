@@ -10,7 +10,7 @@ built on it shows what the derivation itself says.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
@@ -45,6 +45,8 @@ class Touches:
     """The layer's own tensors, whose symbols the equations are written in."""
     separated: bool | None
     """Commas between indices as the family's own document prints them (None: its default)."""
+    spelled: Mapping[sp.Symbol, str]
+    """LaTeX of the other symbols the equations use (normalisation's x-hat, mu, sigma^2)."""
     equations: Mapping[Place, Poly | sp.Expr]
     touches: Mapping[Place, Touch]
 
@@ -53,9 +55,15 @@ def touches(
     expansion: Expansion | ExpressionExpansion,
     windows: Mapping[Index, Sequence[Index]] | None = None,
     separated: bool | None = None,
+    through: Mapping[sp.Symbol, Iterable[sp.Symbol]] | None = None,
+    spelled: Mapping[sp.Symbol, str] | None = None,
 ) -> Touches:
     """The relation for every element of every tensor; ``windows`` (max pooling) gives each
-    output element's window of input cells, ``separated`` how the family spells indices."""
+    output element's window of input cells, ``separated`` how the family spells indices.
+
+    An equation may be written in intermediate symbols (normalisation's x-hat, mu and sigma^2,
+    spelled by ``spelled``): ``through`` names the elements each stands for, so that the
+    elements it reads are those the value depends on (a whole group, not one x-hat)."""
     places: dict[sp.Symbol, Place] = {}
     for tensor in expansion.tensors:
         for index, symbol in tensor.symbols.items():
@@ -66,7 +74,8 @@ def touches(
     for key, grid in expansion.gradients:
         shapes.append((gradient_key(key), grid.shape))
         _collect(equations, gradient_key(key), grid)
-    reads = {place: _read(places, e) for place, e in equations.items()}
+    stands_for = {symbol: tuple(inputs) for symbol, inputs in (through or {}).items()}
+    reads = {place: _read(places, stands_for, e) for place, e in equations.items()}
     fed: dict[Place, list[Place]] = {}
     for place, read in reads.items():
         for cell in read:
@@ -91,7 +100,9 @@ def touches(
                 tuple(dict.fromkeys(feeds)),
                 window,
             )
-    return Touches(tuple(shapes), expansion.tensors, separated, equations, relation)
+    return Touches(
+        tuple(shapes), expansion.tensors, separated, dict(spelled or {}), equations, relation
+    )
 
 
 def _collect(
@@ -101,9 +112,16 @@ def _collect(
         equations[(key, index)] = value
 
 
-def _read(places: Mapping[sp.Symbol, Place], equation: Poly | sp.Expr) -> tuple[Place, ...]:
-    symbols = equation.free_symbols
-    cells = [places[s] for s in symbols if s in places]
+def _read(
+    places: Mapping[sp.Symbol, Place],
+    stands_for: Mapping[sp.Symbol, tuple[sp.Symbol, ...]],
+    equation: Poly | sp.Expr,
+) -> tuple[Place, ...]:
+    cells = set()
+    for symbol in equation.free_symbols:
+        for s in (symbol, *stands_for.get(symbol, ())):
+            if s in places:
+                cells.add(places[s])
     return tuple(sorted(cells))
 
 

@@ -81,7 +81,7 @@ def explorer(touches: Touches | None) -> dict[str, Any] | None:
     total = sum(math.prod(shape) for _, shape in touches.shown)
     if total > EXPLORER_LIMIT:
         return {"omitted": total, "limit": EXPLORER_LIMIT}
-    notation = Notation.of(touches.tensors, touches.separated)
+    notation = Notation.of(touches.tensors, touches.separated).also(touches.spelled)
     roles = {t.key: t.role.value for t in touches.tensors}
 
     def cell(key: str, index: Index) -> dict[str, str]:

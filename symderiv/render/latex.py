@@ -64,6 +64,15 @@ class Notation:
         printer = ElementPrinter({"element_latex": spelled})
         return Notation(printer, order, spelled, separated)
 
+    def also(self, spelled: Mapping[sp.Symbol, str]) -> Notation:
+        """The same notation, printing these other symbols as given too."""
+        if not spelled:
+            return self
+        merged = {**self.spelled, **spelled}
+        return Notation(
+            ElementPrinter({"element_latex": merged}), self.order, merged, self.separated
+        )
+
     def symbol(self, s: sp.Symbol) -> str:
         return self.spelled[s]
 

@@ -16,6 +16,7 @@ import sympy as sp
 
 from ...core.family import View
 from ...core.protocol import KeyEquation
+from ...core.results import ExpressionExpansion
 from ...core.symbols import (
     BETA,
     EPSILON,
@@ -34,6 +35,7 @@ from ...core.symbols import (
     partial,
     scalar_symbol,
 )
+from ...core.touches import Touches, touches
 from ...render.latex import ElementPrinter, join_terms, size
 from . import figures, json_view
 from .result import NormDerivation, Statistic
@@ -545,6 +547,41 @@ def _normalization_equations(context: Mapping[str, Any]) -> list[KeyEquation]:
     ]
 
 
+def _touches(d: NormDerivation) -> Touches:
+    """The explorer's relation: y by its definition, dL/dx by the compact formula (in training;
+    the staged result in eval mode) and the parameter gradients as staged, all in x-hat, mu and
+    sigma^2; each of those stands for the inputs it is defined by, so that an element marks its
+    whole group (a channel across the batch for batch norm, a sample for layer norm)."""
+    by_symbol = {n.symbol: n.definition for n in d.nodes}
+    forward = d.tensor("y").symbols.map(lambda s: by_symbol[s])
+    gradient_x = d.compact if d.spec.training else d.staged_gradient("x")
+    expansion = ExpressionExpansion(
+        tensors=d.tensors,
+        output="y",
+        forward=forward,
+        local_gradients=(),
+        gradients=(
+            ("x", gradient_x),
+            (GAMMA, d.staged_gradient(GAMMA)),
+            (BETA, d.staged_gradient(BETA)),
+        ),
+    )
+    definitions = d.definitions()
+    spelling = Spelling(d)
+    return touches(
+        expansion,
+        separated=needs_separators([d.spec.shape, d.spec.statistics_shape]),
+        through={s: v.free_symbols for s, v in definitions.items()},
+        spelled=spelling.spelled,
+    )
+
+
 VIEW = View(
-    NormDerivation, "normalization", build, json_view.build, figures.build, _normalization_equations
+    NormDerivation,
+    "normalization",
+    build,
+    json_view.build,
+    figures.build,
+    _normalization_equations,
+    build_touches=_touches,
 )
