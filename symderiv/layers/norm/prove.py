@@ -12,9 +12,11 @@ stay of size O(M^2) per element, where expanding mu and sigma^2 into the x_j wou
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 
 import sympy as sp
 
+from ...core.poly import Poly
 from ...core.results import Proof
 from ...core.symbols import BETA, GAMMA, NORMALIZED, element_symbol, gradient_key
 from .prove_general import GENERAL_METHOD, equal_for_every_m, general_form
@@ -112,21 +114,95 @@ def _mean_path(d: NormDerivation) -> NormIdentity:
 def _equal_in_group(
     d: NormDerivation, stat: Statistic, left: list[sp.Expr], right: list[sp.Expr]
 ) -> bool:
-    x = d.tensor("x").symbols
-    root = sp.Dummy("s", positive=True)
-    deviations = [sp.Dummy(f"d{k}") for k in range(len(stat.members))]
-    deviations[-1] = -sp.Add(*deviations[:-1])
-    xhat = {
-        element_symbol(NORMALIZED, i): (x[i] - stat.mean) / sp.sqrt(stat.variance + d.epsilon)
-        for i in stat.members
-    }
-    change = {x[i]: stat.mean + dev for i, dev in zip(stat.members, deviations)}
-    change[stat.variance] = root**2 - d.epsilon
+    fast = _ChangeOfVariables(d, stat)
+    return all(fast.equal(a, b) for a, b in zip(left, right))
 
-    def substituted(e: sp.Expr) -> sp.Expr:
-        return e.xreplace(xhat).xreplace(change)
 
-    return all(sp.expand(substituted(a) - substituted(b)) == 0 for a, b in zip(left, right))
+class _ChangeOfVariables:
+    """Both sides as exact polynomials (``core.poly``) after the change of variables, in d_j,
+    mu, t = 1/s and the other symbols: x_j = mu + d_j, x-hat_j = d_j t, (sigma^2 + eps)^(-k/2)
+    = t^k. The relation sum_j d_j = 0 is applied at every sum as it is built (the last d is
+    written as minus the sum of the others): reducing modulo a linear relation commutes with
+    sums and products, so the result is the reduced difference, and a factor such as
+    sum_j (x_j - mu) is 0 before it can multiply anything. Each element then costs O(M) terms,
+    where expanding with SymPy after eliminating d_M costs O(M^2) SymPy terms."""
+
+    def __init__(self, d: NormDerivation, stat: Statistic) -> None:
+        x = d.tensor("x").symbols
+        self.root = stat.variance + d.epsilon
+        self.t = Poly.symbol(sp.Dummy("t"))
+        deviations = [sp.Dummy(f"d{k}") for k in range(len(stat.members))]
+        self.last = deviations[-1]
+        self.others = Poly.total(Poly.symbol(s) for s in deviations[:-1]).scale(-1)
+        mean = Poly.symbol(stat.mean)
+        self.leaves: dict[sp.Expr, Poly] = {}
+        for i, dev in zip(stat.members, deviations):
+            self.leaves[x[i]] = mean + Poly.symbol(dev)
+            self.leaves[element_symbol(NORMALIZED, i)] = Poly.symbol(dev) * self.t
+        self.seen: dict[sp.Expr, Poly | None] = {}
+
+    def equal(self, a: sp.Expr, b: sp.Expr) -> bool:
+        left, right = self.poly(a), self.poly(b)
+        if left is None or right is None:
+            return False
+        return left == right
+
+    def poly(self, e: sp.Expr) -> Poly | None:
+        if e in self.seen:
+            return self.seen[e]
+        result = self._convert(e)
+        self.seen[e] = result
+        return result
+
+    def _convert(self, e: sp.Expr) -> Poly | None:
+        if e in self.leaves:
+            return self.leaves[e]
+        if isinstance(e, sp.Symbol):
+            return Poly.symbol(e)
+        if isinstance(e, sp.Rational):
+            return Poly.constant(int(e.p) if e.q == 1 else Fraction(int(e.p), int(e.q)))
+        parts = [self.poly(a) for a in e.args]
+        if any(p is None for p in parts):
+            return None
+        if isinstance(e, sp.Add):
+            return self._reduced(Poly.total(parts))  # type: ignore[arg-type]
+        if isinstance(e, sp.Mul):
+            product = Poly.constant(1)
+            for p in parts:
+                product = product * p  # type: ignore[operator]
+            return self._reduced(product)
+        if isinstance(e, sp.Pow) and e.exp.is_Rational:
+            half_steps = -2 * e.exp
+            if e.base == self.root and half_steps.is_Integer and half_steps > 0:
+                return self._power(self.t, int(half_steps))
+            base = parts[0]
+            if e.exp.is_Integer and e.exp > 0 and base is not None:
+                return self._power(base, int(e.exp))
+        return None  # not of the form this proof handles: it is not taken as equal
+
+    def _power(self, base: Poly, n: int) -> Poly:
+        result = Poly.constant(1)
+        for _ in range(n):
+            result = self._reduced(result * base)
+        return result
+
+    def _reduced(self, p: Poly) -> Poly:
+        """p with the last deviation replaced by minus the sum of the others."""
+        last = self.last  # compared by identity: SymPy's == is slow, and a Dummy is unique
+        kept: dict[tuple[sp.Symbol, ...], Fraction | int] = {}
+        replaced = []
+        for m, c in p:
+            power = sum(1 for s in m if s is last)
+            if not power:
+                kept[m] = c
+                continue
+            rest = Poly({tuple(s for s in m if s is not last): c})
+            for _ in range(power):
+                rest = rest * self.others
+            replaced.append(rest)
+        if not replaced:
+            return p
+        return Poly.total([Poly(kept), *replaced])
 
 
 @functools.cache
