@@ -49,7 +49,7 @@ def backward(
     """Adjoints of every node and of the ``wanted`` leaves. ``nodes`` are in forward order; a
     node that feeds no other node is an output, and its adjoint symbol is the upstream gradient."""
     edges = tuple(
-        Edge(node.symbol, parent, sp.factor_terms(sp.diff(node.definition, parent)))
+        Edge(node.symbol, parent, sp.factor_terms(_derivative(node.definition, parent)))
         for node in nodes
         for parent in node.parents
     )
@@ -67,3 +67,12 @@ def backward(
         staged[v] = sp.Add(*(adjoint(e.child) * e.local for e in out if e.local != 0))
         resolved[adjoint(v)] = staged[v].xreplace(resolved)
     return Backward(edges, staged, {v: resolved[adjoint(v)] for v in order})
+
+
+def _derivative(definition: sp.Expr, parent: sp.Symbol) -> sp.Expr:
+    """d definition / d parent. Of a sum only the terms that hold the parent are differentiated:
+    a statistic over M values has M parents, and differentiating the whole sum for each would
+    be O(M^2) work; the terms left out differentiate to 0, so the sum is the same expression."""
+    if isinstance(definition, sp.Add):
+        return sp.Add(*(sp.diff(t, parent) for t in definition.args if parent in t.free_symbols))
+    return sp.diff(definition, parent)
