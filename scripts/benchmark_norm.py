@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from symderiv.layers.norm.derive import batchnorm
+from symderiv.layers.norm.derive import batchnorm, groupnorm, layernorm
 
 
 def best_of(runs: int, work: Callable[[], object]) -> float:
@@ -30,10 +30,23 @@ def best_of(runs: int, work: Callable[[], object]) -> float:
     return best
 
 
+LARGEST = {
+    # M = 63, the largest one group the default --max-terms (4,000 >= M^2) accepts
+    "layernorm": lambda: layernorm(batch=1, normalized_shape=(63,)),
+    "groupnorm": lambda: groupnorm(batch=1, channels=7, groups=1, spatial=(3, 3)),
+}
+
+
 def pipeline(m: int) -> None:
     d = batchnorm(batch=m)
     assert d.verified
     d.to_markdown()
+
+
+def layer(make: Callable[[], object]) -> None:
+    d = make()
+    assert d.verified  # type: ignore[attr-defined]
+    d.to_markdown()  # type: ignore[attr-defined]
 
 
 def naive(m: int) -> None:
@@ -53,11 +66,14 @@ def main() -> None:
         f"# {platform.processor() or platform.machine()}, Python {platform.python_version()},"
         f" SymPy {sp.__version__}"
     )
-    print("| M | elements proven | derive + prove + Markdown (s) |")
-    print("|---:|---:|---:|")
-    for m in (4, 8, 16, 32):
+    print("| layer | M | derive + prove + Markdown (s) |")
+    print("|---|---:|---:|")
+    for m in (4, 8, 16, 32, 63):
         seconds = best_of(args.runs, lambda m=m: pipeline(m))
-        print(f"| {m} | {m} | {seconds:.2f} |")
+        print(f"| batchnorm | {m} | {seconds:.2f} |")
+    for name, make in LARGEST.items():
+        seconds = best_of(args.runs, lambda make=make: layer(make))
+        print(f"| {name} | 63 | {seconds:.2f} |")
     m = 16
     baseline = best_of(1, lambda: naive(m))
     print(f"\nsympy.diff of the composed loss per input at M = {m} (no proof): {baseline:.2f} s")
