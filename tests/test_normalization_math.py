@@ -115,6 +115,25 @@ def test_a_wrong_compact_formula_is_not_proven() -> None:
     }
 
 
+@pytest.mark.parametrize("m", [3, 16])
+def test_the_element_proof_refutes_a_missing_term_and_an_unknown_form(m: int) -> None:
+    """Dropping the term through the mean (sum_j g_j) for one element, or writing the variance
+    outside the square root, is not proven: the reduction modulo sum d_j = 0 cannot hide it."""
+    from symderiv.layers.norm.prove import _equal_in_group
+
+    d = batchnorm(batch=m)
+    stat = d.statistics[0]
+    x, dy = d.tensor("x").symbols, d.tensor("dL/dy").symbols
+    staged = [d.graph.resolved[x[i]] for i in stat.members]
+    compact = [d.compact[i] for i in stat.members]
+    assert _equal_in_group(d, stat, staged, compact)
+    root = sp.sqrt(stat.variance + d.epsilon)
+    gamma = d.tensor("gamma").symbols.cells[0]
+    mean_term = sp.Add(*(dy[i] for i in stat.members)) * gamma / (m * root)
+    assert not _equal_in_group(d, stat, staged, [compact[0] + mean_term, *compact[1:]])
+    assert not _equal_in_group(d, stat, staged, [compact[0] * stat.variance, *compact[1:]])
+
+
 @pytest.mark.parametrize("m", [4, 8, 16])
 def test_benchmark_sizes_are_proven(m: int) -> None:
     assert batchnorm(batch=m).verified
