@@ -4,8 +4,11 @@
 (function () {
   "use strict";
 
+  // An explorer keeps one equation per element aside; each is typeset when it is shown, not
+  // when the page loads (a page of course notes holds a thousand of them).
   function typeset(root) {
     root.querySelectorAll(".math:not([data-typeset])").forEach(function (node) {
+      if (node.closest(".equations")) return;
       var tex = node.textContent;
       try {
         katex.render(tex, node, {
@@ -51,6 +54,7 @@
     var equation = cell.getAttribute("data-equation");
     var source = equation && explorer.querySelector('[data-equation-of="' + CSS.escape(equation) + '"]');
     view.innerHTML = source ? source.innerHTML : "";
+    typeset(view);
   }
 
   function wire(explorer) {
