@@ -107,6 +107,8 @@ def parse(argument: str) -> tuple[str, dict[str, Any], str, bool, tuple[str, ...
         raise SymderivError(f"unknown layer {given}; choose one of {', '.join(known)}")
     name, *args = words
     command = layer_command(known[name])
+    if "--help" in args or "-h" in args:
+        raise SymderivError(f"--help: run symderiv {name} --help for the options")
     try:
         context = command.make_context(name, args)
     except click.ClickException as error:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .grid import Grid, Index
+from .grid import Grid, Index, indices
 from .poly import Poly
 from .results import Expansion, ExpressionExpansion, Tensor
 from .symbols import gradient_key, gradient_of
@@ -84,7 +84,7 @@ def touches(
     relation: dict[Place, Touch] = {}
     for key, shape in shapes:
         partner = _partner(key, keys)
-        for index in Grid.build(shape, lambda i: i).cells:
+        for index in indices(shape):
             place = (key, index)
             twin = (partner, index) if partner else None
             shown = place if place in equations else twin if twin in equations else None

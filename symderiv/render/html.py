@@ -17,7 +17,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..core.grid import Grid, Index
+from ..core.grid import Grid, Index, indices
 from ..core.poly import Poly
 from ..core.symbols import element_latex, gradient_of, tensor_latex
 from ..core.touches import Place, Touches
@@ -148,7 +148,7 @@ def _tables(grid: Grid[dict[str, str]]) -> list[dict[str, Any]]:
 
 
 def _leading(shape: tuple[int, ...]) -> list[list[str]]:
-    return [[str(i + 1) for i in index] for index in Grid.build(shape, lambda i: i).cells]
+    return [[str(i + 1) for i in index] for index in indices(shape)]
 
 
 _BLOCK = re.compile(
