@@ -91,7 +91,7 @@ def test_every_layer_is_a_whole_page_with_its_math_marked(command) -> None:  # t
     assert page.startswith('<!DOCTYPE html>\n<html lang="en">')
     structure = parsed(page)
     assert structure.math > 3
-    assert "@@symderiv-" not in page
+    assert "<!--symderiv:" not in page
     body = page[page.index("<main") : page.index("</main>")]
     assert "$$" not in body and "\\(" not in body, "no Markdown or LaTeX delimiters"
     assert not structure.loose, "every run of prose is a paragraph: " + structure.loose[0]
@@ -171,6 +171,11 @@ def test_no_value_becomes_markup() -> None:
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp; X[1,1]" in page
     # TeX is text too: an ampersand in a matrix reaches the page escaped.
     assert "X_{11} &amp; X_{12}" in page
+    # Nor can a value stand where the page's assets go.
+    claims[0]["claim"] = "<!--symderiv:script--> <!--symderiv:css-->"
+    page = render(d, "html", extra={"claims": claims})
+    assert page.count("<script>") == 1 and page.count("<style>") == 1
+    assert "&lt;!--symderiv:script--&gt; &lt;!--symderiv:css--&gt;" in page
 
 
 def test_chinese_pages_are_chinese() -> None:

@@ -42,12 +42,13 @@ def assets() -> dict[str, Markup]:
     }
 
 
-_PLACEHOLDERS = {name: Markup(f"@@symderiv-{name}@@") for name in ("css", "script")}
+_PLACEHOLDERS = {name: Markup(f"<!--symderiv:{name}-->") for name in ("css", "script")}
 """What the template writes where the assets go: they are put in after the text is finished,
-so that nothing made for prose (paragraphs, blank-line runs) touches a stylesheet or script."""
+so that nothing made for prose (paragraphs, blank-line runs) touches a stylesheet or script.
+A value on the page cannot spell one: its ``<`` is escaped."""
 
 
-_TITLE = "@@symderiv-title@@"
+_TITLE = "<!--symderiv:title-->"
 
 
 def frame_context(frame: str, title: str | None = None) -> dict[str, Any]:
