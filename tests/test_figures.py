@@ -387,3 +387,13 @@ def test_norm_graph_has_the_derivations_edges() -> None:
         assert drawn == derived
         assert all(e.flows_back for e in figure.edges if not e.dashed)
     assert norm_figures.build(symderiv.batchnorm(mode="eval")) == {}
+
+
+@pytest.mark.parametrize("text", ["a&b<c>", 'say "hi"', "it's", "both ' \"", "tab\tnl\ncr\r", "x"])
+def test_svg_escapes_as_the_xml_library_does(text: str) -> None:
+    from xml.sax import saxutils
+
+    from symderiv.render import svg
+
+    assert svg.escape(text) == saxutils.escape(text)
+    assert svg.quoteattr(text) == saxutils.quoteattr(text)

@@ -1,8 +1,9 @@
-"""Figures as SVG files for Markdown: the panels flow in rows, colours and labels as in TikZ."""
+"""Figures as SVG for Markdown files and HTML pages: the panels flow in rows, colours and labels
+as in TikZ."""
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape, quoteattr
+from html import escape as _escape
 
 from ..core.figures import (
     NODE_RADIUS,
@@ -24,6 +25,22 @@ GAP = 20
 TITLE = 24
 """Height of the row that holds a panel's title, in pixels."""
 FONT = "'DejaVu Serif', 'Times New Roman', serif"
+
+
+def escape(text: str) -> str:
+    """XML character data: &, < and > escaped (``xml.sax.saxutils.escape``, whose module would
+    import urllib, http and ssl on every render)."""
+    return _escape(text, quote=False)
+
+
+def quoteattr(text: str) -> str:
+    """An attribute value with its quotes, as ``xml.sax.saxutils.quoteattr`` writes it."""
+    text = escape(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in text:
+        return f'"{text}"'
+    if "'" not in text:
+        return f"'{text}'"
+    return '"{}"'.format(text.replace('"', "&quot;"))
 
 
 def label_svg(label: Label, x: float, y: float, size: float) -> str:
