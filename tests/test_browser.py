@@ -159,11 +159,23 @@ def test_focus_from_the_keyboard_marks_the_same(browser: Any, pages: Any) -> Non
 
     derivation, path = pages["conv2d"]
     _open(browser, path)
+    tab_stops = browser.execute_script(
+        "return Array.from(document.querySelectorAll('[data-place]'))"
+        ".filter(c => c.tabIndex === 0).map(c => c.dataset.place)"
+    )
+    assert tab_stops == ["X:1,1", "F:1,1", "O:1,1", "dL/dO:1,1", "dL/dF:1,1", "dL/dX:1,1"]
     browser.execute_script("document.querySelector('[data-place=\"X:1,1\"]').focus()")
-    browser.switch_to.active_element.send_keys(Keys.TAB)
+    browser.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
     assert browser.switch_to.active_element.get_attribute("data-place") == "X:1,2"
     reads = {_place(s) for s in derivation.gradient("X")[0, 1].free_symbols}
     assert {p for p, m in _marks(browser).items() if m == "reads"} == reads
+    for key, place in (
+        (Keys.ARROW_DOWN, "X:2,2"),
+        (Keys.END, "X:2,4"),
+        (Keys.ARROW_RIGHT, "X:2,4"),
+    ):
+        browser.switch_to.active_element.send_keys(key)
+        assert browser.switch_to.active_element.get_attribute("data-place") == place
 
 
 def test_max_pooling_marks_the_window_and_its_switch(browser: Any, pages: Any) -> None:
@@ -228,5 +240,9 @@ def test_without_scripts_the_page_still_reads(pages: Any) -> None:
         assert "Backpropagation through conv2d" in text and "Forward pass" in text
         assert "X_{11}" in text, "the TeX stays readable where KaTeX does not run"
         assert not driver.find_element("css selector", ".equation-view").is_displayed()
+        focusable = driver.execute_script(
+            "return document.querySelectorAll('[data-place]')[0].tabIndex"
+        )
+        assert focusable == -1, "without scripts an element would focus and show nothing"
     finally:
         driver.quit()

@@ -57,14 +57,46 @@
     typeset(view);
   }
 
+  // The keyboard reaches each table once with Tab and moves inside it with the arrow keys
+  // (Home and End for a row's ends): a roving tabindex, so that a page with a few hundred
+  // elements is not a few hundred Tab stops. Without scripts nothing is focusable, since
+  // focusing would show nothing.
+  var STEPS = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+
+  function move(cell, event) {
+    var row = cell.parentElement, table = row.closest("table");
+    var rows = Array.from(table.rows), r = rows.indexOf(row), c = cell.cellIndex;
+    var step = STEPS[event.key];
+    if (step) {
+      r += step[0];
+      c += step[1];
+    } else if (event.key === "Home") {
+      c = 0;
+    } else if (event.key === "End") {
+      c = row.cells.length - 1;
+    } else {
+      return;
+    }
+    var target = rows[r] && rows[r].cells[c];
+    event.preventDefault();
+    if (!target || !target.hasAttribute("data-place")) return;
+    cell.tabIndex = -1;
+    target.tabIndex = 0;
+    target.focus();
+  }
+
   function wire(explorer) {
     if (explorer.hasAttribute("data-wired")) return;
     explorer.setAttribute("data-wired", "");
     explorer.classList.add("live");
-    explorer.querySelectorAll("[data-place]").forEach(function (cell) {
-      var handler = function () { show(explorer, cell); };
-      cell.addEventListener("mouseenter", handler);
-      cell.addEventListener("focus", handler);
+    explorer.querySelectorAll("table").forEach(function (table) {
+      table.querySelectorAll("[data-place]").forEach(function (cell, n) {
+        cell.tabIndex = n === 0 ? 0 : -1;
+        var handler = function () { show(explorer, cell); };
+        cell.addEventListener("mouseenter", handler);
+        cell.addEventListener("focus", handler);
+        cell.addEventListener("keydown", function (event) { move(cell, event); });
+      });
     });
   }
 
