@@ -17,7 +17,7 @@ import pytest
 import sympy as sp
 
 import symderiv
-from symderiv.render.engine import render
+from symderiv.render.documents import render_layer
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -79,7 +79,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, Path
     for name, derivation in made.items():
         lang = "zh" if name == "maxpool2d" else "en"
         path = folder / f"{name}.html"
-        path.write_text(render(derivation, "html", lang), encoding="utf-8")
+        page = render_layer(derivation, "html", lang, False, True, name).text  # with figures
+        path.write_text(page, encoding="utf-8")
         files[name] = (derivation, path)
     return files
 
@@ -223,13 +224,13 @@ def test_the_page_is_drawn_and_prints(browser: Any, pages: Any) -> None:
     assert inked > 0.005, f"the screenshot is (nearly) blank: {inked:.4f} of it is dark"
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     try:
-        hidden = browser.execute_script(
-            "return ['.symderiv-explorer .hint', '.equation-view']"
+        shown = browser.execute_script(
+            "return ['.symderiv-explorer', 'main h1', 'figure', '.display']"
             ".map(s => getComputedStyle(document.querySelector(s)).display)"
         )
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
-    assert hidden == ["none", "none"]
+    assert shown[0] == "none" and "none" not in shown[1:], shown
 
 
 def test_without_scripts_the_page_still_reads(pages: Any) -> None:
