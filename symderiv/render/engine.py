@@ -5,6 +5,7 @@ The renderer is handed a derivation and uses the view it carries; it never impor
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from importlib import resources
@@ -31,7 +32,7 @@ def templates_dir() -> Path:
 def environment(html: bool = False) -> jinja2.Environment:
     """One environment for the text formats, and one for HTML that escapes every value it is
     given (a user's claim, a tensor's name), so that no string becomes markup. Jinja keeps
-    each environment's compiled templates."""
+    each environment's compiled templates, and the bytecode cache keeps them between runs."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
         undefined=jinja2.StrictUndefined,
@@ -39,7 +40,34 @@ def environment(html: bool = False) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(),
     )
+
+
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """A cache that cannot be read or written is no cache: the templates are compiled."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+@functools.cache
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiling the templates is a fifth of a short command's time. Jinja's own per-user
+    directory under the system's temporary directory (mode 0700, ownership checked) keeps
+    them; each entry is keyed by the template's path and checked against its source, and a
+    cache that cannot be made is left out."""
+    try:
+        return _QuietBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
 
 
 @without_cycle_collection
