@@ -1,5 +1,5 @@
 """The bytecode cache of the compiled templates: transparent when it works, absent when it
-cannot be written."""
+cannot be written, and never shared between the escaping HTML environment and the text one."""
 
 from __future__ import annotations
 
@@ -9,37 +9,33 @@ import jinja2
 import pytest
 
 import symderiv
-from symderiv.render.engine import (
-    _QuietBytecodeCache,
-    _tidy,
-    environment,
-    render,
-    templates_dir,
-)
+from symderiv.render.engine import _bytecode_cache, _tidy, make_environment, render
 
 
-def _environment(cache: jinja2.BytecodeCache) -> jinja2.Environment:
-    settings = environment()
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=settings.trim_blocks,
-        lstrip_blocks=settings.lstrip_blocks,
-        keep_trailing_newline=True,
-        bytecode_cache=cache,
-    )
+def _markdown(d: symderiv.Derivation, environment: jinja2.Environment) -> str:
+    context = {**d.view.context(d), "format": "md", "lang": "en", "standalone": False}
+    context["body"] = "conv2d/en.j2"
+    return _tidy(environment.get_template("md/document.j2").render(context))
 
 
 def test_cached_templates_render_the_same(tmp_path: Path) -> None:
     d = symderiv.conv2d()
+    first = _markdown(d, make_environment(False, _bytecode_cache(False, str(tmp_path))))
+    assert list(tmp_path.iterdir()), "the compiled templates were stored"
+    second = _markdown(d, make_environment(False, _bytecode_cache(False, str(tmp_path))))
+    assert first == second == render(d, "md")
+
+
+def test_html_and_text_never_read_each_other_s_code(tmp_path: Path) -> None:
+    """A template compiled with autoescape would escape the TeX of a Markdown document."""
+    d = symderiv.relu()
+    html = make_environment(True, _bytecode_cache(True, str(tmp_path)))
+    html.get_template("md/document.j2")  # the HTML environment compiles the template first
+    html.get_template("activation/en.j2")
+    text = make_environment(False, _bytecode_cache(False, str(tmp_path)))
     context = {**d.view.context(d), "format": "md", "lang": "en", "standalone": False}
-    context["body"] = "conv2d/en.j2"
-    first = _environment(_QuietBytecodeCache(str(tmp_path))).get_template("md/document.j2")
-    written = sorted(p.name for p in tmp_path.iterdir())
-    assert written, "the compiled templates were stored"
-    second = _environment(_QuietBytecodeCache(str(tmp_path))).get_template("md/document.j2")
-    assert second.render(context) == first.render(context)
-    assert _tidy(second.render(context)) == render(d, "md")
+    context["body"] = "activation/en.j2"
+    assert _tidy(text.get_template("md/document.j2").render(context)) == render(d, "md")
 
 
 def test_a_cache_that_cannot_be_written_is_no_cache(
@@ -49,13 +45,14 @@ def test_a_cache_that_cannot_be_written_is_no_cache(
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "dump_bytecode", refuse)
-    template = _environment(_QuietBytecodeCache(str(tmp_path))).get_template("md/macros.j2")
-    assert template.module is not None and not list(tmp_path.iterdir())
+    environment = make_environment(False, _bytecode_cache(False, str(tmp_path)))
+    assert environment.get_template("md/macros.j2").module is not None
+    assert not list(tmp_path.iterdir())
 
 
 def test_a_corrupt_cache_entry_is_compiled_again(tmp_path: Path) -> None:
-    _environment(_QuietBytecodeCache(str(tmp_path))).get_template("md/macros.j2")
+    make_environment(False, _bytecode_cache(False, str(tmp_path))).get_template("md/macros.j2")
     for entry in tmp_path.iterdir():
         entry.write_bytes(b"not bytecode")
-    template = _environment(_QuietBytecodeCache(str(tmp_path))).get_template("md/macros.j2")
-    assert template.module is not None
+    environment = make_environment(False, _bytecode_cache(False, str(tmp_path)))
+    assert environment.get_template("md/macros.j2").module is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 from importlib import resources
 from pathlib import Path
@@ -28,24 +29,44 @@ def templates_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
+_SETTINGS = {
+    "undefined": jinja2.StrictUndefined,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+}
+
+
 @functools.cache
 def environment(html: bool = False) -> jinja2.Environment:
     """One environment for the text formats, and one for HTML that escapes every value it is
     given (a user's claim, a tensor's name), so that no string becomes markup. Jinja keeps
     each environment's compiled templates, and the bytecode cache keeps them between runs."""
+    return make_environment(html, _bytecode_cache(html))
+
+
+def make_environment(html: bool, cache: jinja2.BytecodeCache | None) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir()),
-        undefined=jinja2.StrictUndefined,
         autoescape=html,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=cache,
+        **_SETTINGS,  # type: ignore[arg-type]
     )
 
 
 class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
-    """A cache that cannot be read or written is no cache: the templates are compiled."""
+    """A cache that cannot be read or written is no cache: the templates are compiled.
+
+    Jinja keys an entry by the template's name and path alone, but the code compiled from one
+    template differs between environments (HTML's escapes every value): ``flavor`` names the
+    environment, so that each reads only what it compiled."""
+
+    def __init__(self, directory: str | None = None, flavor: str = "text") -> None:
+        super().__init__(directory)
+        self.flavor = flavor
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return super().get_cache_key(f"{self.flavor}:{name}", filename)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
@@ -58,14 +79,15 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-@functools.cache
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
+def _bytecode_cache(html: bool, directory: str | None = None) -> jinja2.BytecodeCache | None:
     """Compiling the templates is a fifth of a short command's time. Jinja's own per-user
     directory under the system's temporary directory (mode 0700, ownership checked) keeps
-    them; each entry is keyed by the template's path and checked against its source, and a
-    cache that cannot be made is left out."""
+    them; each entry is keyed by the environment's settings and the template's path, and
+    checked against the template's source; a cache that cannot be made is left out."""
+    settings = sorted((k, getattr(v, "__name__", v)) for k, v in _SETTINGS.items())
+    flavor = hashlib.sha1(repr((html, settings)).encode()).hexdigest()[:12]
     try:
-        return _QuietBytecodeCache()
+        return _QuietBytecodeCache(directory, flavor=flavor)
     except (OSError, RuntimeError):
         return None
 
