@@ -2,6 +2,7 @@
 
     python scripts/benchmark.py            # the figures quoted in README.md
     python scripts/benchmark.py --network  # symderiv network: the default and a LeNet-like chain
+    python scripts/benchmark.py --families # the other convolutions at two sizes: per-term cost
 
 Each figure is the best of several runs, in one process: the plain-Python floor (the same
 forward and gradient terms spelled as strings, nothing proven), symderiv's derive + search +
@@ -136,6 +137,33 @@ def networks(runs: int) -> None:
         print(f"| {name} | {'x'.join(map(str, shape))} | {first:.2f} | {rest:.2f} |")
 
 
+FAMILIES = (
+    # (name, dims, transposed, the two inputs, kernel, other options)
+    ("conv1d", 1, False, (7500, 30000), 4, {}),
+    ("conv3d", 3, False, (12, 18), 3, {}),
+    ("conv-transpose2d", 2, True, (32, 64), 3, {}),
+    ("conv2d --bias", 2, False, (32, 64), 3, {"bias": True}),
+)
+"""Families whose derivations run both searches (plain arrays and whole layers), each at a
+size and one with about four times the terms."""
+
+
+def families(runs: int) -> None:
+    """Derive + search + proof per product term at two sizes: equal figures mean linear work."""
+    print(
+        "| command | input | kernel | product terms | derive + search + proof (s) | µs per term |"
+    )
+    print("|---|---|---|---:|---:|---:|")
+    for name, dims, transposed, inputs, k, options in FAMILIES:
+        for n in inputs:
+            spec = make_spec(dims, transposed, n, k, **options, max_terms=10**7)
+            seconds = best_of(runs, lambda spec=spec: derive(spec))
+            print(
+                f"| {name} | {n} | {k} | {spec.terms:,} | {seconds:.2f} |"
+                f" {seconds / spec.terms * 1e6:.1f} |"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -147,9 +175,15 @@ def main() -> None:
         help="input x kernel pairs such as 128x3 (default: 8x3 ... 64x3 and 32x5)",
     )
     parser.add_argument("--network", action="store_true", help="time symderiv network only")
+    parser.add_argument(
+        "--families", action="store_true", help="time the other convolutions at two sizes only"
+    )
     args = parser.parse_args()
     if args.network:
         networks(args.runs)
+        return
+    if args.families:
+        families(args.runs)
         return
     print(
         f"# {platform.processor() or platform.machine()}, Python {platform.python_version()},"
