@@ -139,7 +139,10 @@ def test_the_explorer_marks_what_the_derivation_says(conv_page) -> None:  # type
 
 def test_max_pooling_marks_the_window_and_reads_the_switch() -> None:
     d = symderiv.maxpool2d(input=(4, 4), kernel=(3, 3), stride=(1, 1), padding=(1, 1))
-    cells = parsed(render(d, "html")).cells
+    page = render(d, "html")
+    cells = parsed(page).cells
+    shown = dict(re.findall(r'data-place="(X:[\d,]+)"[^>]*>.*?class="value math">([^<]*)<', page))
+    assert shown == {f"X:{i + 1},{j + 1}": str(v) for (i, j), v in d.values.items()}
     for s in d.selections:
         name = f"O:{','.join(str(i + 1) for i in s.window.output)}"
         window = {f"X:{','.join(str(i + 1) for i in c)}" for c in s.window.cells if c is not None}

@@ -11,7 +11,8 @@ built on it shows what the derivation itself says.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 
 import sympy as sp
 
@@ -49,6 +50,9 @@ class Touches:
     """LaTeX of the other symbols the equations use (normalisation's x-hat, mu, sigma^2)."""
     equations: Mapping[Place, Poly | sp.Expr]
     touches: Mapping[Place, Touch]
+    values: Mapping[Place, Fraction] = field(default_factory=dict)
+    """Elements with a concrete value (max pooling's input and output, which decide the
+    switches), shown beside their names."""
 
 
 def touches(
@@ -57,13 +61,15 @@ def touches(
     separated: bool | None = None,
     through: Mapping[sp.Symbol, Iterable[sp.Symbol]] | None = None,
     spelled: Mapping[sp.Symbol, str] | None = None,
+    values: Mapping[str, Grid[Fraction]] | None = None,
 ) -> Touches:
     """The relation for every element of every tensor; ``windows`` (max pooling) gives each
     output element's window of input cells, ``separated`` how the family spells indices.
 
     An equation may be written in intermediate symbols (normalisation's x-hat, mu and sigma^2,
     spelled by ``spelled``): ``through`` names the elements each stands for, so that the
-    elements it reads are those the value depends on (a whole group, not one x-hat)."""
+    elements it reads are those the value depends on (a whole group, not one x-hat).
+    ``values`` gives tensors their concrete values, by key."""
     places: dict[sp.Symbol, Place] = {}
     for tensor in expansion.tensors:
         for index, symbol in tensor.symbols.items():
@@ -100,8 +106,15 @@ def touches(
                 tuple(dict.fromkeys(feeds)),
                 window,
             )
+    known = {(key, index): v for key, grid in (values or {}).items() for index, v in grid.items()}
     return Touches(
-        tuple(shapes), expansion.tensors, separated, dict(spelled or {}), equations, relation
+        tuple(shapes),
+        expansion.tensors,
+        separated,
+        dict(spelled or {}),
+        equations,
+        relation,
+        known,
     )
 
 

@@ -21,7 +21,7 @@ from ..core.grid import Grid, Index, indices
 from ..core.poly import Poly
 from ..core.symbols import element_latex, gradient_of, tensor_latex
 from ..core.touches import Place, Touches
-from .latex import Notation
+from .latex import Notation, exact_latex
 
 EXPLORER_LIMIT = 400
 """Elements in all tensors together, at most, for an explorer: past that the page would carry
@@ -86,7 +86,8 @@ def explorer(touches: Touches | None) -> dict[str, Any] | None:
     roles = {t.key: t.role.value for t in touches.tensors}
 
     def cell(key: str, index: Index) -> dict[str, str]:
-        touch = touches.touches[(key, index)]
+        place = (key, index)
+        touch = touches.touches[place]
         return {
             "place": place_name(touch.place),
             "label": element_latex(key, index, notation.separated),
@@ -94,6 +95,7 @@ def explorer(touches: Touches | None) -> dict[str, Any] | None:
             "reads": " ".join(map(place_name, touch.reads)),
             "feeds": " ".join(map(place_name, touch.feeds)),
             "window": " ".join(map(place_name, touch.window)),
+            "value": exact_latex(touches.values[place]) if place in touches.values else "",
         }
 
     tensors = [

@@ -482,8 +482,10 @@ def _figures(derivation: PoolDerivation) -> Mapping[str, AnyFigure]:
 
 def _max_pool_touches(d: PoolDerivation) -> Touches:
     """Each output element reads its switch; the page also marks the window it was chosen
-    from (its cells in the input: padding is no element)."""
-    return touches(d.expansion, {s.window.output: s.window.real for s in d.selections})
+    from (its cells in the input: padding is no element) and shows the values that chose it."""
+    windows = {s.window.output: s.window.real for s in d.selections}
+    shown = {"X": d.values, "O": d.outputs} if d.values is not None and d.outputs else None
+    return touches(d.expansion, windows, values=shown)
 
 
 MAX_VIEW = View(
