@@ -3,10 +3,12 @@
 The staged result and the compact formula both depend on the values of a group only through the
 deviations d_j = x_j - mu and on sigma^2 only through s = sqrt(sigma^2 + eps). Writing x_j = mu +
 d_j is a change of variables; mu being the mean is exactly sum_j d_j = 0, so the last deviation is
-minus the sum of the others; sigma^2 = s^2 - eps with s > 0 turns every power of the square root
-into a power of s. Both sides then are Laurent polynomials in s with polynomial coefficients, and
-``expand`` of their difference is 0 exactly when they are equal for all values. The expressions
-stay of size O(M^2) per element, where expanding mu and sigma^2 into the x_j would not.
+minus the sum of the others; with s = sqrt(sigma^2 + eps) > 0, every power of the square root is
+a power of t = 1/s. Both sides then are exact polynomials (``core.poly``) in the deviations, mu, t
+and the other symbols, equal exactly when they are equal for all values. The last deviation is
+replaced at every sum as it is built (``_ChangeOfVariables``), so each element costs O(M) terms,
+where expanding mu and sigma^2 into the x_j, or SymPy's ``expand`` after the substitution, would
+cost far more.
 """
 
 from __future__ import annotations

@@ -211,6 +211,7 @@ class Spelling:
                     spelled[s] = element_latex(key, index, separated)
                     spelled[adjoint_symbol(s)] = element_latex(gradient_key(key), index, separated)
         spelled[scalar_symbol(EPSILON)] = latex_base(EPSILON)
+        self.separated = separated
         self.spelled = spelled
         self.printer = NormPrinter({"element_latex": spelled})
 
@@ -566,12 +567,11 @@ def _touches(d: NormDerivation) -> Touches:
             (BETA, d.staged_gradient(BETA)),
         ),
     )
-    definitions = d.definitions()
     spelling = Spelling(d)
     return touches(
         expansion,
-        separated=needs_separators([d.spec.shape, d.spec.statistics_shape]),
-        through={s: v.free_symbols for s, v in definitions.items()},
+        separated=spelling.separated,
+        through={s: v.free_symbols for s, v in d.definitions().items()},
         spelled=spelling.spelled,
     )
 

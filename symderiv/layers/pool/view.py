@@ -484,7 +484,8 @@ def _max_pool_touches(d: PoolDerivation) -> Touches:
     """Each output element reads its switch; the page also marks the window it was chosen
     from (its cells in the input: padding is no element) and shows the values that chose it."""
     windows = {s.window.output: s.window.real for s in d.selections}
-    shown = {"X": d.values, "O": d.outputs} if d.values is not None and d.outputs else None
+    outputs = d.outputs  # built afresh on each access
+    shown = {"X": d.values, "O": outputs} if d.values is not None and outputs is not None else None
     return touches(d.expansion, windows, values=shown)
 
 
