@@ -18,6 +18,7 @@ from ..layers import FAMILIES
 from ..networks import COMMAND as NETWORK
 from .commands import layer_command, verify_command
 from .notes import notes_command
+from .theorems import theorems_command, verify_theorems_command
 from .tools import check_command, code_command, testgen_command
 
 
@@ -80,6 +81,8 @@ cli.add_command(notes_command(FAMILIES))
 # The network chains layer commands; it is a command of its own, not a layer of the notes.
 cli.add_command(layer_command(NETWORK))
 verify_group.add_command(verify_command(NETWORK))
+cli.add_command(theorems_command)
+verify_group.add_command(verify_theorems_command)
 
 
 class Stopped(Exception):

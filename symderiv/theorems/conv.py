@@ -1,0 +1,369 @@
+"""The convolution theorems, for symbolic sizes and settings in 1, 2 and 3 dimensions.
+
+Each identity is proven by normalising both sides' index forms (``normal``) under the same
+assumptions, once per number of spatial axes; the written proof is the one-axis run's.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from . import conv_terms as ct
+from .normal import Assumptions, nonnegative_symbol
+from .printing import tex
+from .proofs import compare, display, identity_steps, shown
+from .result import Step, Theorem
+from .terms import Sum, integer
+
+DIMS = (1, 2, 3)
+HYPOTHESES = (
+    "s, d, k, g \\ge 1,\\quad p \\ge 0,\\quad H \\ge 1,\\quad H + 2p \\ge d(k-1) + 1",
+    "H + 2p - d(k-1) - 1 = s\\,q + a,\\quad 0 \\le a \\le s - 1",
+)
+WHERE = "\\text{channels as (group, channel): } X_{n,\\gamma,c,h} = X[n,\\ \\gamma C_i + c,\\ h]"
+
+
+def _indices(geo: ct.Geometry, name: str) -> tuple[sp.Symbol, ...]:
+    return tuple(integer(f"{name}_{j + 1}" if geo.dims > 1 else name) for j in range(geo.dims))
+
+
+def _free(geo: ct.Geometry, names: str, sizes: tuple[sp.Expr, ...]) -> dict[sp.Symbol, sp.Expr]:
+    """The free indices of a gradient element, each with the size of its axis."""
+    *lead, spatial = names.split()
+    symbols = [integer(n) for n in lead] + list(_indices(geo, spatial))
+    return dict(zip(symbols, sizes))
+
+
+def _sizes(geo: ct.Geometry, lead: tuple[sp.Expr, ...], spatial: str) -> tuple[sp.Expr, ...]:
+    return (*lead, *(getattr(ax, spatial) for ax in geo.axes))
+
+
+def sizes() -> Theorem:
+    """Output sizes, and the output_padding that makes the transposed convolution return H."""
+    s, p, d, k, q, a, h = (integer(n) for n in ("s", "p", "d", "k", "q", "a", "H"))
+    assumptions = Assumptions(
+        {
+            a: nonnegative_symbol("a"),
+            s: nonnegative_symbol("a") + 1 + nonnegative_symbol("s"),
+            q: nonnegative_symbol("q"),
+        }
+    )
+    size = s * q + a - 2 * p + d * (k - 1) + 1
+    numerator = sp.expand_mul(size + 2 * p - d * (k - 1) - 1)  # = s q + a
+    remainder = sp.expand_mul(numerator - s * q)
+    floor_is_q = assumptions.nonnegative(remainder) and assumptions.nonnegative(s - 1 - remainder)
+    transposed = sp.expand_mul((q + 1 - 1) * s - 2 * p + d * (k - 1) + a + 1)
+    returns_h = sp.expand_mul(transposed - size) == 0
+    steps = (
+        Step("sizes-write", ("H + 2p - d(k-1) - 1 = s\\,q + a, \\quad 0 \\le a \\le s - 1",)),
+        Step(
+            "sizes-floor",
+            (
+                "H_{out} = \\left\\lfloor \\frac{s\\,q + a}{s} \\right\\rfloor + 1 = q + 1"
+                ",\\qquad a = (H + 2p - d(k-1) - 1) \\bmod s",
+            ),
+        ),
+        Step(
+            "sizes-transposed",
+            (
+                "(H_{out} - 1)\\,s - 2p + d(k-1) + a + 1 &= s\\,q - 2p + d(k-1) + a + 1",
+                f"&= {tex(h)}",
+            ),
+        ),
+    )
+    return Theorem(
+        "conv-sizes",
+        "conv",
+        (
+            "H_{out} = \\left\\lfloor \\frac{H + 2p - d(k-1) - 1}{s} \\right\\rfloor + 1",
+            "H^{T}_{out} = (H_{in} - 1)\\,s - 2p + d(k-1) + a + 1",
+            "a = (H + 2p - d(k-1) - 1) \\bmod s \\;\\Rightarrow\\; "
+            "\\operatorname{conv\\_transpose}(\\cdot\\,; s, p, a, d) "
+            "\\text{ maps } H_{out} \\text{ back to } H",
+        ),
+        HYPOTHESES,
+        steps,
+        floor_is_q and returns_h,
+        DIMS,
+        3,
+    )
+
+
+def _input_gradient(geo: ct.Geometry) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Expr]]:
+    free = _free(geo, "n gamma c h", _sizes(geo, (geo.batch, geo.groups, geo.in_per_group), "size"))
+    at = tuple(free)
+    left = ct.chain_rule(geo, "X", at)
+    right = ct.conv_transpose(geo, "G", "W", at, tuple(ax.out for ax in geo.axes), ct.settings(geo))
+    return left, Sum((right,)), free
+
+
+def _prove(build, label: str, definition: str) -> tuple[bool, list[Step], int]:  # type: ignore[no-untyped-def]
+    holds, steps = True, []
+    for dims in DIMS:
+        geo = ct.geometry(dims)
+        left, right, free = build(geo)
+        comparison = compare(left, right, geo.assumptions(free), geo.slots())
+        holds = holds and comparison.holds
+        if dims == 1:
+            n, group, o, i = (integer(x) for x in ("n", "gamma", "o", "i"))
+            forward = ct.forward(geo, n, group, o, (i,))
+            steps = [
+                Step("forward", display("O_{n,\\gamma,o,i}", [shown(forward, geo.slots())], set())),
+                *identity_steps(label, left, right, definition, comparison, set(free), geo.slots()),
+            ]
+    return holds, steps, len(DIMS)
+
+
+def input_gradient() -> Theorem:
+    holds, steps, checks = _prove(
+        _input_gradient,
+        "\\frac{\\partial L}{\\partial X_{n,\\gamma,c,h}}",
+        "\\operatorname{conv\\_transpose}(G, W)_{n,\\gamma,c,h}",
+    )
+    steps.append(Step("sizes-same", ("H^{T}_{out} = (q + 1 - 1)\\,s - 2p + d(k-1) + a + 1 = H",)))
+    return Theorem(
+        "conv-input-gradient",
+        "conv",
+        (
+            "\\frac{\\partial L}{\\partial X} = \\operatorname{conv\\_transpose}"
+            "\\Big(\\frac{\\partial L}{\\partial O}, W;\\ \\text{stride } s, \\text{ padding } p, "
+            "\\text{ output\\_padding } a, \\text{ dilation } d, \\text{ groups } g\\Big)",
+            "a = (H + 2p - d(k-1) - 1) \\bmod s",
+        ),
+        (*HYPOTHESES, WHERE),
+        tuple(steps),
+        holds,
+        DIMS,
+        checks,
+    )
+
+
+def _weight_gradient(geo: ct.Geometry) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Expr]]:
+    kernel = tuple(ax.kernel for ax in geo.axes)
+    free = _free(geo, "gamma o c u", (geo.groups, geo.out_per_group, geo.in_per_group, *kernel))
+    at = tuple(free)
+    left = ct.chain_rule(geo, "W", at)
+    right = ct.weight_gradient(
+        geo,
+        "X",
+        "G",
+        at,
+        tuple(ax.size for ax in geo.axes),
+        tuple(ax.out for ax in geo.axes),
+        ct.settings(geo),
+    )
+    return left, Sum((right,)), free
+
+
+def weight_gradient() -> Theorem:
+    holds, steps, checks = _prove(
+        _weight_gradient,
+        "\\frac{\\partial L}{\\partial W_{\\gamma,o,c,u}}",
+        "\\nabla_W(X, G)_{\\gamma,o,c,u}",
+    )
+    # Cropping to the kernel keeps only computed positions: the correlation of the padded
+    # input (H + 2p) with the dilated gradient (s q + 1) has H + 2p - s q = a + d(k-1) + 1
+    # positions, and the last one sampled is d(k-1).
+    q, a = integer("q"), integer("a")
+    crop = Assumptions({a: nonnegative_symbol("a"), q: nonnegative_symbol("q")}).nonnegative(a)
+    steps.append(Step("crop", ("(H + 2p) - s\\,q - 1 = a + d(k-1) \\ge d(k-1)",)))
+    steps.append(Step("bias", ("\\frac{\\partial L}{\\partial b_{o}} = \\sum_{n,i} G_{n,o,i}",)))
+    return Theorem(
+        "conv-weight-gradient",
+        "conv",
+        (
+            "\\frac{\\partial L}{\\partial W} = \\nabla_W\\Big(X, \\frac{\\partial L}{\\partial O}"
+            "\\Big):\\ \\text{pad } X \\text{ by } p,\\ \\text{insert } s-1 \\text{ zeros in } "
+            "\\frac{\\partial L}{\\partial O},",
+            "\\qquad \\text{correlate, sample every } d\\text{-th position, crop to } k,\\ "
+            "\\text{sum over } n",
+            "\\frac{\\partial L}{\\partial b} = "
+            "\\sum_{n,i} \\frac{\\partial L}{\\partial O_{n,\\cdot,i}}",
+        ),
+        (*HYPOTHESES, WHERE),
+        tuple(steps),
+        holds and crop,
+        DIMS,
+        checks + 1,
+    )
+
+
+def _transposed_input(geo: ct.Geometry) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Expr]]:
+    free = _free(geo, "n gamma o i", _sizes(geo, (geo.batch, geo.groups, geo.out_per_group), "out"))
+    at = tuple(free)
+    left = ct.transposed_chain_rule(geo, "X", at)
+    right = ct.conv(geo, "Gy", "W", at, tuple(ax.size for ax in geo.axes), ct.settings(geo))
+    return left, Sum((right,)), free
+
+
+def _transposed_weight(geo: ct.Geometry) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Expr]]:
+    kernel = tuple(ax.kernel for ax in geo.axes)
+    free = _free(geo, "gamma o c u", (geo.groups, geo.out_per_group, geo.in_per_group, *kernel))
+    at = tuple(free)
+    left = ct.transposed_chain_rule(geo, "W", at)
+    right = ct.weight_gradient(
+        geo,
+        "Gy",
+        "X",
+        at,
+        tuple(ax.size for ax in geo.axes),
+        tuple(ax.out for ax in geo.axes),
+        ct.settings(geo),
+    )
+    return left, Sum((right,)), free
+
+
+def transposed() -> Theorem:
+    """Y = conv_transpose(X, W; s, p, a, d, g), X of size H_in = q + 1, Y of size
+    (H_in - 1)s - 2p + d(k-1) + a + 1: its gradients are the convolution's forward pass and
+    weight gradient with the roles of input and output exchanged (the adjoint relation)."""
+    holds_x, steps_x, checks_x = _prove(
+        _transposed_input,
+        "\\frac{\\partial L}{\\partial X_{n,\\gamma,o,i}}",
+        "\\operatorname{conv}(\\bar G, W)_{n,\\gamma,o,i}",
+    )
+    holds_w, steps_w, checks_w = _prove(
+        _transposed_weight,
+        "\\frac{\\partial L}{\\partial W_{\\gamma,o,c,u}}",
+        "\\nabla_W(\\bar G, X)_{\\gamma,o,c,u}",
+    )
+    steps = [s for s in steps_x if s.kind != "forward"] + [
+        s for s in steps_w if s.kind != "forward"
+    ]
+    steps.insert(
+        0,
+        Step(
+            "transposed-forward",
+            (
+                "Y_{n,\\gamma,c,h} = \\sum_{o,i,u} X_{n,\\gamma,o,i}\\, W_{\\gamma,o,c,u}\\,"
+                "[\\,s i + d u = h + p\\,]",
+            ),
+        ),
+    )
+    steps.append(
+        Step(
+            "sizes-transposed-back",
+            (
+                "\\left\\lfloor \\frac{H^{T}_{out} + 2p - d(k-1) - 1}{s} \\right\\rfloor + 1"
+                " = \\left\\lfloor \\frac{s\\,(H_{in} - 1) + a}{s} \\right\\rfloor + 1 = H_{in}",
+            ),
+        )
+    )
+    return Theorem(
+        "conv-transpose-adjoint",
+        "conv",
+        (
+            "Y = \\operatorname{conv\\_transpose}(X, W;\\ s, p, a, d, g),\\quad \\bar G = "
+            "\\frac{\\partial L}{\\partial Y}",
+            "\\frac{\\partial L}{\\partial X} = \\operatorname{conv}(\\bar G, W;\\ s, p, d, g),"
+            "\\qquad \\frac{\\partial L}{\\partial W} = \\nabla_W(\\bar G, X;\\ s, p, d)",
+        ),
+        (
+            "s, d, k, g \\ge 1,\\quad p \\ge 0,\\quad 0 \\le a \\le s - 1,"
+            "\\quad H^{T}_{out} \\ge 1",
+            WHERE,
+        ),
+        tuple(steps),
+        holds_x and holds_w,
+        DIMS,
+        checks_x + checks_w,
+    )
+
+
+def _plain(geo: ct.Geometry, right: Sum) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Expr]]:
+    free = _free(geo, "n gamma c h", _sizes(geo, (geo.batch, geo.groups, geo.in_per_group), "size"))
+    return ct.chain_rule(geo, "X", tuple(free)), right, free
+
+
+def rot180() -> Theorem:
+    """Stride 1, no padding, dilation 1: the seed article's statement, for every size."""
+    holds, checks, steps = True, 0, []
+    for dims in DIMS:
+        geo = ct.geometry(dims, plain=True)
+        free = _free(
+            geo, "n gamma c h", _sizes(geo, (geo.batch, geo.groups, geo.in_per_group), "size")
+        )
+        at = tuple(free)
+        left = ct.chain_rule(geo, "X", at)
+        assumptions = geo.assumptions(free)
+        for kind, right, label in (
+            (
+                "flipped",
+                ct.flipped_correlation(geo, at),
+                "\\operatorname{corr}_{\\text{full}}(G, \\operatorname{rot180}(W))_{n,\\gamma,c,h}",
+            ),
+            ("full", ct.full_convolution(geo, at), "(G * W)_{n,\\gamma,c,h}"),
+        ):
+            comparison = compare(left, Sum((right,)), assumptions, geo.slots())
+            holds, checks = holds and comparison.holds, checks + 1
+            if dims == 1:
+                found = identity_steps(
+                    "\\frac{\\partial L}{\\partial X_{n,\\gamma,c,h}}",
+                    left,
+                    Sum((right,)),
+                    label,
+                    comparison,
+                    set(free),
+                    geo.slots(),
+                )
+                steps += found if kind == "flipped" else found[2:]
+    return Theorem(
+        "conv-rot180",
+        "conv",
+        (
+            "\\frac{\\partial L}{\\partial X} = \\operatorname{corr}_{\\text{full}}"
+            "\\Big(\\frac{\\partial L}{\\partial O}, \\operatorname{rot180}(W)\\Big) = "
+            "\\frac{\\partial L}{\\partial O} * W",
+        ),
+        (
+            "s = 1,\\quad p = 0,\\quad d = 1,\\quad H \\ge k \\ge 1,\\quad H_{out} = H - k + 1",
+            WHERE,
+        ),
+        tuple(steps),
+        holds,
+        DIMS,
+        checks,
+    )
+
+
+def zero_gradient() -> Theorem:
+    """dL/dX[h] is 0 exactly for the h with no (i, u): in the normal form of Theorem 2 every
+    summed variable is a whole index of a factor, so distinct (o, i, u) give distinct
+    products G W, and a sum of distinct monomials is 0 only when it is empty."""
+    holds = True
+    for dims in DIMS:
+        geo = ct.geometry(dims)
+        left, right, free = _input_gradient(geo)
+        comparison = compare(left, right, geo.assumptions(free), geo.slots())
+        for normal in comparison.left:
+            term = normal.term
+            assert term is not None
+            slots = {e for f in term.factors for e in f.index}
+            holds = holds and all(v in slots for v in term.over) and comparison.holds
+    return Theorem(
+        "conv-zero-gradient",
+        "conv",
+        (
+            "\\frac{\\partial L}{\\partial X_{n,c,h}} \\equiv 0 \\iff \\nexists\\, (i, u):\\ "
+            "s\\,i + d\\,u = h + p,\\ 0 \\le i \\le q,\\ 0 \\le u \\le k - 1",
+            "\\text{in particular the last } \\max(0, a - p) \\text{ rows: } "
+            "h + p > s\\,q + d(k-1)",
+        ),
+        HYPOTHESES,
+        (
+            Step(
+                "zero-distinct",
+                (
+                    "\\frac{\\partial L}{\\partial X_{n,\\gamma,c,h}} = "
+                    "\\sum_{(o,i,u) \\in S(h)} G_{n,\\gamma,o,i}\\, W_{\\gamma,o,c,u}",
+                ),
+            ),
+            Step("zero-rows", ("h + p \\ge H + p - a + p > s\\,q + d(k-1) \\ge s\\,i + d\\,u",)),
+        ),
+        holds,
+        DIMS,
+        len(DIMS),
+    )
+
+
+THEOREMS = (sizes, input_gradient, weight_gradient, transposed, zero_gradient, rot180)

@@ -1,0 +1,225 @@
+"""Theorems in symbolic sizes: every one proven; the prover refuses wrong right-hand sides;
+the normal forms instantiated at concrete sizes agree with torch autograd; the documents
+render (KaTeX strict, pdflatex and xelatex without overfull boxes) and the CLI's exit codes."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from symderiv.cli.main import main
+from symderiv.render.theorems import render_theorems
+from symderiv.theorems import conv, theorems
+from symderiv.theorems import conv_terms as ct
+from symderiv.theorems.proofs import compare
+from symderiv.theorems.terms import Sum, Term
+
+from .test_output_checks import compile_tex, extract_math, overfull_boxes, run_katex
+
+CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture(scope="module")
+def everything() -> list[tuple[int, object]]:
+    return theorems()
+
+
+def test_every_theorem_is_proven(everything: list) -> None:
+    assert [t.key for _, t in everything] == [
+        "conv-sizes",
+        "conv-input-gradient",
+        "conv-weight-gradient",
+        "conv-transpose-adjoint",
+        "conv-zero-gradient",
+        "conv-rot180",
+        "linear",
+    ]
+    assert all(t.holds for _, t in everything)
+    assert all(t.dims == (1, 2, 3) for _, t in everything if t.family == "conv")
+
+
+def _wrong(geo: ct.Geometry, mistake: str) -> Sum:
+    """Theorem 2's right side with a classic mistake in it."""
+    free = conv._free(
+        geo, "n gamma c h", conv._sizes(geo, (geo.batch, geo.groups, geo.in_per_group), "size")
+    )
+    at = tuple(free)
+    (ax,) = geo.axes
+    s, p, d = ax.stride, ax.padding, ax.dilation
+    settings = {
+        "stride and dilation exchanged": ((d, p, s),),
+        "padding d(k-1) - p": ((s, d * (ax.kernel - 1) - p, d),),
+        "padding off by one": ((s, p + 1, d),),
+    }.get(mistake, ct.settings(geo))
+    right = ct.conv_transpose(geo, "G", "W", at, (ax.out,), settings)
+    if mistake == "kernel not flipped back":  # W read at k - 1 - u
+        (u,) = [v for v in right.over if v.name == "u"]
+        factors = tuple(
+            f if f.tensor != "W" else type(f)("W", (*f.index[:-1], ax.kernel - 1 - u))
+            for f in right.factors
+        )
+        right = Term(right.over, right.coefficient, factors, right.brackets)
+    return Sum((right,))
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        "stride and dilation exchanged",
+        "padding d(k-1) - p",
+        "padding off by one",
+        "kernel not flipped back",
+    ],
+)
+def test_wrong_right_sides_are_not_proven(mistake: str) -> None:
+    geo = ct.geometry(1)
+    left, _, free = conv._input_gradient(geo)
+    assert not compare(left, _wrong(geo, mistake), geo.assumptions(free), geo.slots()).holds
+
+
+def test_the_correct_right_side_is_proven_by_the_same_route() -> None:
+    """The control for the test above: only the mistake differs."""
+    geo = ct.geometry(1)
+    left, _, free = conv._input_gradient(geo)
+    assert compare(left, _wrong(geo, "none"), geo.assumptions(free), geo.slots()).holds
+
+
+# ---- instantiation: the normal forms at concrete sizes against torch autograd ---------------
+
+CASES = [  # (H, k, s, p, d, groups, in per group, out per group, batch)
+    (7, 3, 2, 1, 1, 1, 1, 1, 1),
+    (8, 3, 2, 1, 1, 1, 1, 1, 1),  # remainder a = 1
+    (9, 2, 3, 0, 1, 1, 2, 1, 2),  # stride above kernel: rows without gradient
+    (9, 2, 1, 1, 3, 1, 1, 2, 1),  # dilation above stride
+    (10, 3, 3, 2, 2, 2, 1, 2, 1),  # stride above dilation, groups
+    (6, 2, 2, 0, 1, 3, 1, 1, 1),  # depthwise
+    (5, 5, 1, 2, 1, 1, 1, 1, 1),
+]
+
+
+def _evaluate(term: Term, values: dict[sp.Symbol, int], tensors: dict, box: int) -> float:
+    concrete = term.substitute(values)
+    variables = concrete.over
+    checks = [(b.kind, sp.lambdify(variables, b.expr, "math")) for b in concrete.brackets]
+    indices = [
+        (f.tensor, [sp.lambdify(variables, e, "math") for e in f.index]) for f in concrete.factors
+    ]
+    total = 0.0
+    # Every summed variable of these forms indexes a tensor: it runs from 0.
+    for point in itertools.product(range(box), repeat=len(variables)):
+        if not all((f(*point) == 0) if kind == "eq" else (f(*point) >= 0) for kind, f in checks):
+            continue
+        product = float(concrete.coefficient)
+        for name, index in indices:
+            product *= float(tensors[name][tuple(int(e(*point)) for e in index)])
+        total += product
+    return total
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "H{}k{}s{}p{}d{}g{}".format(*c[:6]))
+def test_normal_forms_agree_with_torch_autograd(case: tuple[int, ...]) -> None:
+    torch = pytest.importorskip("torch") if not CI else __import__("torch")
+    h, k, s, p, d, g, ci, co, n = case
+    out = (h + 2 * p - d * (k - 1) - 1) // s + 1
+    q, a = out - 1, (h + 2 * p - d * (k - 1) - 1) % s
+    torch.manual_seed(sum(case))
+    x = torch.randn(n, g * ci, h, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(g * co, ci, k, dtype=torch.float64, requires_grad=True)
+    y = torch.nn.functional.conv1d(x, w, stride=s, padding=p, dilation=d, groups=g)
+    upstream = torch.randn_like(y)
+    y.backward(upstream)
+    geo = ct.geometry(1)
+    (ax,) = geo.axes
+    values = {
+        ax.stride: s,
+        ax.padding: p,
+        ax.dilation: d,
+        ax.kernel: k,
+        ax.quotient: q,
+        ax.remainder: a,
+        geo.batch: n,
+        geo.groups: g,
+        geo.in_per_group: ci,
+        geo.out_per_group: co,
+    }
+    grouped = {
+        "X": x.detach().reshape(n, g, ci, h).numpy(),
+        "W": w.detach().reshape(g, co, ci, k).numpy(),
+        "G": upstream.reshape(n, g, co, out).numpy(),
+    }
+    box = max(h + 2 * p, k, co, ci, n, g)
+    for build, grad, shape in (
+        (conv._input_gradient, x.grad.reshape(n, g, ci, h), (n, g, ci, h)),
+        (conv._weight_gradient, w.grad.reshape(g, co, ci, k), (g, co, ci, k)),
+    ):
+        left, right, free = build(geo)
+        comparison = compare(left, right, geo.assumptions(free), geo.slots())
+        assert comparison.holds
+        (normal,) = [m.term for m in comparison.left if m.term is not None]
+        (definition,) = right.terms
+        for index in itertools.product(*(range(e) for e in shape)):
+            at = {**values, **dict(zip(free, index))}
+            expected = float(grad[index])
+            assert _evaluate(normal, at, grouped, box) == pytest.approx(expected, abs=1e-9)
+            if len(definition.over) <= 3:  # the weight gradient's four sums: its normal form
+                assert _evaluate(definition, at, grouped, box) == pytest.approx(expected, abs=1e-9)
+
+
+# ---- documents and the command line ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_markdown_math_passes_katex_strict(everything: list, lang: str) -> None:
+    text = render_theorems(everything, "md", lang)
+    pieces = extract_math(text)
+    assert len(pieces) > 100
+    assert run_katex(pieces) == []
+
+
+@pytest.mark.parametrize("lang, engine", [("en", "pdflatex"), ("zh", "xelatex")])
+def test_latex_compiles_without_overfull_boxes(
+    everything: list, lang: str, engine: str, tmp_path: Path
+) -> None:
+    text, log = compile_tex(
+        render_theorems(everything, "latex", lang, standalone=True), engine, tmp_path
+    )
+    assert ("Theorem 7" if lang == "en" else "定理 7") in text
+    assert not overfull_boxes(log), "\n".join(overfull_boxes(log))
+
+
+def test_verify_theorems_prints_one_line_each(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "theorems"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 7 and all(": PROVEN," in line for line in lines)
+
+
+def test_json_lists_the_theorems_with_their_proofs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["theorems", "linear", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (theorem,) = data["theorems"]
+    assert theorem["number"] == 7 and theorem["holds"] and theorem["steps"]
+
+
+def test_the_list_has_no_proofs_and_output_is_deterministic(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["theorems", "--format", "json"]) == 0
+    first = capsys.readouterr().out
+    assert all(not t["steps"] for t in json.loads(first)["theorems"])
+    assert main(["theorems", "--format", "json"]) == 0
+    assert capsys.readouterr().out == first
+
+
+def test_unknown_family_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "out.md"
+    assert main(["theorems", "pool", "-o", str(target)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "'pool'" in error
+    assert not target.exists()
