@@ -53,8 +53,9 @@ def test_every_template_folder_belongs_to_a_family() -> None:
     declared = {t for f in FAMILIES.families for t in f.templates}
     # network: the whole-network command; worked: the worked example that convolution and
     # average pooling share; claims: the verdicts of --claim in any layer's document; code: the
-    # modules symderiv code writes
+    # modules symderiv code writes; theorems: the identities proven for every size
     shared = {"md", "latex", "html", "explorer", "notes", "network", "worked", "claims", "code"}
+    shared |= {"theorems"}
     folders = {p.name for p in templates_dir().iterdir() if p.is_dir()}
     assert folders == declared | shared
 

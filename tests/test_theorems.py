@@ -14,6 +14,7 @@ import sympy as sp
 
 from symderiv.cli.main import main
 from symderiv.render.theorems import render_theorems
+from symderiv.theorems.result import as_data
 from symderiv.theorems import conv, theorems
 from symderiv.theorems import conv_terms as ct
 from symderiv.theorems.proofs import compare
@@ -173,9 +174,13 @@ def test_normal_forms_agree_with_torch_autograd(case: tuple[int, ...]) -> None:
 # ---- documents and the command line ---------------------------------------------------------
 
 
+def _items(numbered: list) -> list[dict]:
+    return [as_data(number, t, proofs=True) for number, t in numbered]
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_markdown_math_passes_katex_strict(everything: list, lang: str) -> None:
-    text = render_theorems(everything, "md", lang)
+    text = render_theorems(_items(everything), "md", lang)
     pieces = extract_math(text)
     assert len(pieces) > 100
     assert run_katex(pieces) == []
@@ -186,7 +191,7 @@ def test_latex_compiles_without_overfull_boxes(
     everything: list, lang: str, engine: str, tmp_path: Path
 ) -> None:
     text, log = compile_tex(
-        render_theorems(everything, "latex", lang, standalone=True), engine, tmp_path
+        render_theorems(_items(everything), "latex", lang, standalone=True), engine, tmp_path
     )
     assert ("Theorem 7" if lang == "en" else "定理 7") in text
     assert not overfull_boxes(log), "\n".join(overfull_boxes(log))

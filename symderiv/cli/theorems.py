@@ -13,7 +13,7 @@ from .output import write
 FAMILY_NAMES = ("conv", "linear")
 
 
-@click.command("theorems")
+@click.command("theorems", short_help="The identities proven for every size, with their proofs.")
 @click.argument("family", required=False, type=click.Choice(FAMILY_NAMES))
 @click.option(
     "--format",
@@ -46,8 +46,10 @@ def theorems_command(
     linear), each with its written proof."""
     from ..render.theorems import render_theorems
     from ..theorems import theorems
+    from ..theorems.result import as_data
 
-    write(render_theorems(theorems(family), fmt, lang, family is not None, standalone), output)
+    items = [as_data(number, t, family is not None) for number, t in theorems(family)]
+    write(render_theorems(items, fmt, lang, standalone), output)
 
 
 @click.command("theorems")

@@ -1,4 +1,4 @@
-"""The theorems as documents: Markdown and LaTeX through the templates, and JSON."""
+"""The theorems as documents: Markdown and LaTeX through the templates, and JSON. The items\nare plain values (``symderiv.theorems.result.as_data``), so rendering knows no prover."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from ..core.errors import SymderivError
-from ..theorems.result import Theorem
 from .engine import environment, finish
 from .formats import LANGUAGES
 from .json import SCHEMA_VERSION
@@ -14,52 +13,22 @@ from .json import SCHEMA_VERSION
 FORMATS = ("md", "latex", "json")
 
 
-def context(numbered: list[tuple[int, Theorem]], proofs: bool) -> list[dict[str, Any]]:
-    return [
-        {
-            "number": number,
-            "key": t.key,
-            "family": t.family,
-            "statement": list(t.statement),
-            "hypotheses": list(t.hypotheses),
-            "holds": t.holds,
-            "dims": list(t.dims),
-            "checks": t.checks,
-            "steps": [
-                {
-                    "kind": s.kind,
-                    "lines": list(s.lines),
-                    "notes": [
-                        {"kind": n.split(":", 1)[0], "tex": n.split(":", 1)[1]} for n in s.notes
-                    ],
-                }
-                for s in t.steps
-            ]
-            if proofs
-            else [],
-        }
-        for number, t in numbered
-    ]
-
-
 def render_theorems(
-    numbered: list[tuple[int, Theorem]],
+    items: list[dict[str, Any]],
     fmt: str,
     lang: str = "en",
-    proofs: bool = True,
     standalone: bool = False,
 ) -> str:
     if fmt not in FORMATS:
         raise SymderivError(f"theorems: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
         raise SymderivError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
-    items = context(numbered, proofs)
     if fmt == "json":
         data = {"schema": SCHEMA_VERSION, "theorems": items}
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     values = {
         "theorems": items,
-        "proofs": proofs,
+        "proofs": any(item["steps"] for item in items),
         "format": fmt,
         "lang": lang,
         "standalone": standalone,

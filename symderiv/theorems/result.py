@@ -4,6 +4,7 @@ LaTeX strings and plain values, ready for the documents."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -29,3 +30,27 @@ class Theorem:
     """The numbers of spatial axes it was proven for (empty: the layer has none)."""
     checks: int
     """How many exact comparisons the proof made (normal forms, sizes, side conditions)."""
+
+
+def as_data(number: int, theorem: Theorem, proofs: bool) -> dict[str, Any]:
+    """The plain values the documents and the JSON show; a note ``kind:tex`` is split in two."""
+    return {
+        "number": number,
+        "key": theorem.key,
+        "family": theorem.family,
+        "statement": list(theorem.statement),
+        "hypotheses": list(theorem.hypotheses),
+        "holds": theorem.holds,
+        "dims": list(theorem.dims),
+        "checks": theorem.checks,
+        "steps": [
+            {
+                "kind": s.kind,
+                "lines": list(s.lines),
+                "notes": [{"kind": n.split(":", 1)[0], "tex": n.split(":", 1)[1]} for n in s.notes],
+            }
+            for s in theorem.steps
+        ]
+        if proofs
+        else [],
+    }
