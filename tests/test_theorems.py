@@ -15,10 +15,10 @@ import sympy as sp
 from symderiv.cli.main import main
 from symderiv.render.theorems import render_theorems
 from symderiv.theorems.result import as_data
-from symderiv.theorems import conv, theorems
+from symderiv.theorems import conv, pool, theorems
 from symderiv.theorems import conv_terms as ct
 from symderiv.theorems.proofs import compare
-from symderiv.theorems.terms import Sum, Term
+from symderiv.theorems.terms import Sum, Term, integer
 
 from .test_output_checks import compile_tex, extract_math, overfull_boxes, run_katex
 
@@ -38,10 +38,13 @@ def test_every_theorem_is_proven(everything: list) -> None:
         "conv-transpose-adjoint",
         "conv-zero-gradient",
         "conv-rot180",
+        "pool-input-gradient",
+        "pool-upsampling",
         "linear",
+        "norm",
     ]
     assert all(t.holds for _, t in everything)
-    assert all(t.dims == (1, 2, 3) for _, t in everything if t.family == "conv")
+    assert all(t.dims == (1, 2, 3) for _, t in everything if t.family in ("conv", "pool"))
 
 
 def _wrong(geo: ct.Geometry, mistake: str) -> Sum:
@@ -171,6 +174,54 @@ def test_normal_forms_agree_with_torch_autograd(case: tuple[int, ...]) -> None:
                 assert _evaluate(definition, at, grouped, box) == pytest.approx(expected, abs=1e-9)
 
 
+POOL_CASES = [  # (H, k, s, p, batch, channels)
+    (7, 3, 2, 1, 1, 2),  # padding, counted in the divisor (count_include_pad=True)
+    (8, 3, 2, 1, 2, 1),  # remainder a = 1
+    (9, 2, 3, 0, 1, 1),  # stride above kernel: rows without gradient
+    (8, 3, 3, 0, 1, 1),  # kernel = stride with two leftover rows: the up-sampling theorem
+]
+
+
+@pytest.mark.parametrize("case", POOL_CASES, ids=lambda c: "H{}k{}s{}p{}".format(*c[:4]))
+def test_pooling_normal_form_agrees_with_torch_autograd(case: tuple[int, ...]) -> None:
+    torch = pytest.importorskip("torch") if not CI else __import__("torch")
+    h, k, s, p, n, c = case
+    torch.manual_seed(sum(case))
+    x = torch.randn(n, c, h, dtype=torch.float64, requires_grad=True)
+    y = torch.nn.functional.avg_pool1d(x, k, stride=s, padding=p)
+    upstream = torch.randn_like(y)
+    y.backward(upstream)
+    out = y.shape[-1]
+    upsampling = k == s and p == 0
+    geo = pool.geometry(1, upsampling)
+    (ax,) = geo.axes
+    values = {ax.quotient: out - 1, integer("a"): (h + 2 * p - k) % s, integer("s"): s}
+    values |= {integer("N"): n, integer("C"): c}
+    if not upsampling:
+        values |= {integer("p"): p, integer("k"): k}
+    free = pool._free(geo)
+    left = pool.chain_rule(geo, tuple(free))
+    right = (pool.upsampled if upsampling else pool.constant_transpose)(geo, tuple(free))
+    comparison = compare(left, Sum((right,)), geo.assumptions(free), geo.slots())
+    assert comparison.holds
+    (normal,) = [m.term for m in comparison.left if m.term is not None]
+    tensors = {"G": upstream.numpy()}
+    for index in itertools.product(range(n), range(c), range(h)):
+        at = {**values, **dict(zip(free, index))}
+        expected = float(x.grad[index])
+        assert _evaluate(normal, at, tensors, out) == pytest.approx(expected, abs=1e-12)
+        assert _evaluate(right, at, tensors, max(out, k)) == pytest.approx(expected, abs=1e-12)
+
+
+def test_pooling_without_the_divisor_is_not_proven() -> None:
+    geo = pool.geometry(1)
+    free = pool._free(geo)
+    left = pool.chain_rule(geo, tuple(free))
+    right = pool.constant_transpose(geo, tuple(free))
+    undivided = Term(right.over, sp.Integer(1), right.factors, right.brackets)
+    assert not compare(left, Sum((undivided,)), geo.assumptions(free), geo.slots()).holds
+
+
 # ---- documents and the command line ---------------------------------------------------------
 
 
@@ -200,14 +251,14 @@ def test_latex_compiles_without_overfull_boxes(
 def test_verify_theorems_prints_one_line_each(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", "theorems"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 7 and all(": PROVEN," in line for line in lines)
+    assert len(lines) == 10 and all(": PROVEN," in line for line in lines)
 
 
 def test_json_lists_the_theorems_with_their_proofs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["theorems", "linear", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     (theorem,) = data["theorems"]
-    assert theorem["number"] == 7 and theorem["holds"] and theorem["steps"]
+    assert theorem["number"] == 9 and theorem["holds"] and theorem["steps"]
 
 
 def test_the_list_has_no_proofs_and_output_is_deterministic(
@@ -224,7 +275,7 @@ def test_unknown_family_is_a_one_line_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     target = tmp_path / "out.md"
-    assert main(["theorems", "pool", "-o", str(target)]) == 2
+    assert main(["theorems", "softmax", "-o", str(target)]) == 2
     error = capsys.readouterr().err
-    assert error.count("\n") == 1 and "'pool'" in error
+    assert error.count("\n") == 1 and "'softmax'" in error
     assert not target.exists()

@@ -8,13 +8,13 @@ from pathlib import Path
 import click
 
 from ..render.formats import LANGUAGES
+from ..theorems import FAMILIES
 from .output import write
 
-FAMILY_NAMES = ("conv", "linear")
 
 
 @click.command("theorems", short_help="The identities proven for every size, with their proofs.")
-@click.argument("family", required=False, type=click.Choice(FAMILY_NAMES))
+@click.argument("family", required=False, type=click.Choice(FAMILIES))
 @click.option(
     "--format",
     "fmt",
@@ -43,7 +43,7 @@ def theorems_command(
     family: str | None, fmt: str, lang: str, standalone: bool, output: Path | None
 ) -> None:
     """The theorems in symbolic sizes, numbered and grouped by family; with a FAMILY (conv,
-    linear), each with its written proof."""
+    pool, linear, norm), each with its written proof."""
     from ..render.theorems import render_theorems
     from ..theorems import theorems
     from ..theorems.result import as_data

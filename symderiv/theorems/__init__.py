@@ -1,8 +1,9 @@
-"""Theorems in symbolic sizes: the convolution and linear identities stated and proven for
-every size, with their proofs written out (``symderiv theorems``).
+"""Theorems in symbolic sizes: the convolution, pooling, linear and normalisation identities
+stated and proven for every size, with their proofs written out (``symderiv theorems``).
 
 Stages: ``terms`` (the language), ``normal`` (the normaliser that decides equality),
-``conv_terms`` (index forms), ``conv`` and ``linear`` (the theorems), ``printing`` (LaTeX).
+``conv_terms`` (index forms), ``conv``, ``pool``, ``linear`` and ``norm`` (the theorems),
+``printing`` (LaTeX).
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ __all__ = ["FAMILIES", "Step", "Theorem", "theorems"]
 
 
 def _families() -> dict[str, tuple[Callable[[], Theorem], ...]]:
-    from . import conv, linear
+    from . import conv, linear, norm, pool
 
-    return {"conv": conv.THEOREMS, "linear": linear.THEOREMS}
+    return {
+        "conv": conv.THEOREMS,
+        "pool": pool.THEOREMS,
+        "linear": linear.THEOREMS,
+        "norm": norm.THEOREMS,
+    }
 
 
-FAMILIES = ("conv", "linear")
+FAMILIES = ("conv", "pool", "linear", "norm")
 
 
 def theorems(family: str | None = None) -> list[tuple[int, Theorem]]:

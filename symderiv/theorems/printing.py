@@ -13,7 +13,13 @@ import sympy as sp
 from .normal import Rewrite
 from .terms import DIVIDES, EQ, GE, Bracket, Expr, Term
 
-TENSORS = {"G": "G", "W": "W", "X": "X", "Y": "Y", "b": "b", "Gy": "\\bar G"}
+TENSORS = {
+    "Gy": "\\bar G",
+    "Xh": "\\hat x",
+    "gamma": "\\gamma",
+    "beta": "\\beta",
+}
+"""How a tensor that is not a single Latin letter prints."""
 BRACKETS_PER_LINE = 3
 
 
