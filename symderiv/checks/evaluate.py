@@ -27,7 +27,7 @@ from ..layers.conv.ops import (
     explicit_conv_transpose,
     explicit_weight,
 )
-from .syntax import FUNCTIONS, Binary, Call, Negate, Node, Number, Ref, Tuple
+from .syntax import FUNCTIONS, Binary, Call, Group, Negate, Node, Number, Ref, Tuple
 
 Value = Grid[Poly] | Poly
 
@@ -84,6 +84,8 @@ def evaluate(node: Node, layer: Layer) -> Value:
         return grid if node.index is None else _element(grid, node)
     if isinstance(node, Tuple):
         raise SymderivError("--claim: a tuple such as (2, 1) is only a setting's value")
+    if isinstance(node, Group):
+        raise SymderivError("--claim: a tuple such as (2, 1) is only a setting's value")
     if isinstance(node, Negate):
         return _map(evaluate(node.operand, layer), lambda p: -p)
     if isinstance(node, Binary):
@@ -121,6 +123,17 @@ def _binary(node: Binary, layer: Layer) -> Value:
         for _ in range(int(power)):
             result = _combine(result, left, lambda a, b: a * b)
         return result
+    if node.op == "mod":
+        dividend, divisor = _constant(left), _constant(right)
+        if (
+            dividend is None
+            or divisor is None
+            or (dividend.denominator, divisor.denominator) != (1, 1)
+        ):
+            raise SymderivError("--claim: mod takes whole numbers, such as (7 - 3) mod 2")
+        if divisor == 0:
+            raise SymderivError("--claim: mod by zero")
+        return Poly.constant(dividend % divisor)
     if node.op == "/":
         divisor = _constant(right)
         if divisor is None:
@@ -213,16 +226,22 @@ def _lifted(g: Grid[Poly], layer: Layer) -> Grid[Poly]:
 def _axes(value: Node | None, layer: Layer, name: str, default: int) -> tuple[int, ...]:
     if value is None:
         return tuple(default for _ in range(layer.dims))
+    if isinstance(value, Group):
+        value = Tuple(tuple(_whole(evaluate(item, layer), name) for item in value.items))
     if isinstance(value, Tuple):
         if len(value.values) != layer.dims:
             raise SymderivError(
                 f"--claim: {name} needs {layer.dims} values, got {len(value.values)}"
             )
         return value.values
-    number = _constant(evaluate(value, layer))
+    return tuple(_whole(evaluate(value, layer), name) for _ in range(layer.dims))
+
+
+def _whole(value: Value, name: str) -> int:
+    number = _constant(value)
     if number is None or number.denominator != 1 or number < 0:
         raise SymderivError(f"--claim: {name} must be a whole number >= 0 or a tuple")
-    return tuple(int(number) for _ in range(layer.dims))
+    return int(number)
 
 
 def _geometry(settings: dict[str, Node], layer: Layer) -> Geometry:

@@ -3,16 +3,19 @@
     claim    := target "=" expr
     target   := NAME [ "[" INT ("," INT)* "]" ]            (1-based, as the documents write)
     expr     := term (("+" | "-") term)*
-    term     := factor (("*" | "/") factor)*
+    term     := factor (("*" | "/" | "mod") factor)*
     factor   := "-" factor | atom ["**" INT]
     atom     := NUMBER | NAME [ "[" INT ("," INT)* "]" ] | call | "(" expr ")"
-              | "(" INT ("," INT)+ ")"                        (a tuple, as a setting's value)
+              | "(" expr ("," expr)+ ")"                      (a tuple, as a setting's value)
     call     := FUNCTION "(" [argument ("," argument)*] ")"
     argument := expr | KEYWORD "=" expr
 
-Names are tensors (``X``, ``W``, ``F``, ``b``, ``O`` and gradients such as ``dL/dO``); the
-functions are the ones ``FUNCTIONS`` lists. Nothing is evaluated here and nothing reaches
-``eval`` or ``sympify``: the tree is plain data for ``evaluate``.
+Names are tensors (``X``, ``W``, ``F``, ``b``, ``O`` and gradients such as ``dL/dO``), or, in
+a claim for every size, the size symbols (``H``, ``k``, ``s``, ...); the functions are the ones
+``FUNCTIONS`` lists. ``mod`` is the remainder of whole numbers, as Python's ``%``. A tuple of
+whole numbers is a ``Tuple``; one with expressions in it (``(s, 2*s)``) a ``Group``. Nothing
+is evaluated here and nothing reaches ``eval`` or ``sympify``: the tree is plain data for
+``evaluate``.
 """
 
 from __future__ import annotations
@@ -64,6 +67,13 @@ class Tuple:
 
 
 @dataclass(frozen=True)
+class Group:
+    """A tuple whose items are expressions: a claim for every size writes ``(k - 1, k - 1)``."""
+
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
 class Call:
     function: str
     args: tuple[Node, ...]
@@ -82,7 +92,7 @@ class Binary:
     right: Node
 
 
-Node = Number | Ref | Tuple | Call | Negate | Binary
+Node = Number | Ref | Tuple | Group | Call | Negate | Binary
 
 
 @dataclass(frozen=True)
@@ -144,7 +154,7 @@ class _Parser:
 
     def term(self) -> Node:
         node = self.factor()
-        while self.peek()[1] in ("*", "/"):
+        while self.peek()[1] in ("*", "/") or self.peek() == ("name", "mod"):
             op = self.take()
             node = Binary(op, node, self.factor())
         return node
@@ -182,12 +192,12 @@ class _Parser:
             self.take()
             first = self.expr()
             if self.peek()[1] == ",":
-                values = [self._whole(first)]
+                items = [first]
                 while self.peek()[1] == ",":
                     self.take()
-                    values.append(self.integer())
+                    items.append(self.expr())
                 self.take(")")
-                return Tuple(tuple(values))
+                return _tuple(items)
             self.take(")")
             return first
         raise SymderivError(
@@ -195,11 +205,6 @@ class _Parser:
             if value
             else "--claim: the expression ends too early"
         )
-
-    def _whole(self, node: Node) -> int:
-        if isinstance(node, Number) and node.value.denominator == 1:
-            return node.value.numerator
-        raise SymderivError("--claim: a tuple holds whole numbers, such as (2, 1)")
 
     def reference(self, name: str) -> Ref:
         if name in FUNCTIONS:
@@ -246,6 +251,12 @@ class _Parser:
 
     def _next_is(self, value: str) -> bool:
         return self.at + 1 < len(self.items) and self.items[self.at + 1][1] == value
+
+
+def _tuple(items: list[Node]) -> Tuple | Group:
+    if all(isinstance(n, Number) and n.value.denominator == 1 for n in items):
+        return Tuple(tuple(n.value.numerator for n in items))  # type: ignore[union-attr]
+    return Group(tuple(items))
 
 
 def parse_claim(text: str) -> Claim:

@@ -55,7 +55,12 @@ class Verdict:
         if self.holds:
             where = "element" if self.elements == 1 else f"result at all {self.elements} elements"
             return f"PROVEN   {self.claim}  [equal to the derived {where}, exact]"
-        parts = [f"REFUTED  {self.claim}"]
+        return f"REFUTED  {self.claim}  [{self.why()}]"
+
+    def why(self) -> str:
+        """Why a refuted claim fails: the reason or the first differing element, and the
+        mistake when it is a classic one."""
+        parts = []
         if self.reason:
             parts.append(self.reason)
         elif self.first is not None:
@@ -66,7 +71,7 @@ class Verdict:
             )
         if self.mistake:
             parts.append(f"mistake: {self.mistake}")
-        return "  ".join(parts[:1]) + "  [" + "; ".join(parts[1:]) + "]"
+        return "; ".join(parts)
 
 
 def readable(p: Poly) -> str:
