@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shlex
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,10 @@ import sympy as sp
 
 from symderiv.cli.main import main
 from symderiv.render.theorems import render_theorems
-from symderiv.theorems.result import as_data
 from symderiv.theorems import conv, pool, theorems
 from symderiv.theorems import conv_terms as ct
 from symderiv.theorems.proofs import compare
+from symderiv.theorems.result import as_data
 from symderiv.theorems.terms import Sum, Term, integer
 
 from .test_output_checks import compile_tex, extract_math, overfull_boxes, run_katex
@@ -278,4 +279,74 @@ def test_unknown_family_is_a_one_line_error(
     assert main(["theorems", "softmax", "-o", str(target)]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "'softmax'" in error
+    assert not target.exists()
+
+
+# ---- a reader's own claim for every size -----------------------------------------------------
+
+CLAIM = (
+    "dL/dX = conv_transpose{n}d(dL/dO, W, stride=s, padding=p, "
+    "output_padding=(H + 2*p - d*(k - 1) - 1) mod s, dilation=d{extra})"
+)
+
+
+def test_the_issues_claim_is_proven_with_its_proof(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["theorems", "conv2d", "--claim", CLAIM.format(n=2, extra="")]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("PROVEN ") and "exact too at 60 concrete sizes" in text
+    assert run_katex(extract_math(text)) == []
+    claim = CLAIM.format(n=1, extra=", groups=g")
+    assert main(["theorems", "conv1d", "--claim", claim, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict"] == "PROVEN" and data["counterexample"] is None
+    assert [s["kind"] for s in data["proof"]["steps"]][-1] == "claim-sizes"
+    claim = "dL/dW = conv_weight1d(X, dL/dO, stride=s, padding=p, dilation=d, groups=g)"
+    assert main(["theorems", "conv1d", "--claim", claim]) == 0
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        CLAIM.format(n=1, extra="").replace("- 1) - 1) mod s", "- 1)) mod s"),  # off by one
+        CLAIM.format(n=1, extra="")
+        .replace("stride=s", "stride=d")
+        .replace("dilation=d", "dilation=s"),
+        CLAIM.format(n=1, extra="").replace("padding=p,", "padding=d*(k - 1) - p,"),
+        CLAIM.format(n=1, extra="").replace("(dL/dO, W", "(dL/dO, flip(W)"),  # flipped twice
+        CLAIM.format(n=1, extra=""),  # groups left out while the layer has them
+        "dL/dW = conv_weight1d(X, dL/dO, stride=d, padding=p, dilation=s)",
+    ],
+)
+def test_wrong_claims_come_back_with_a_counterexample_that_check_confirms(
+    claim: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if claim == CLAIM.format(n=1, extra=""):
+        claim = claim.replace("dilation=d)", "dilation=d, groups=1) + 0*g")
+    assert main(["theorems", "conv1d", "--claim", claim, "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict"] == "NOT PROVEN" and data["proof"] is None
+    command = data["counterexample"]["command"]
+    # the counterexample, run as printed, is refuted by symderiv check on its own
+    assert main(shlex.split(command)[1:]) == 1
+    assert capsys.readouterr().out.startswith("REFUTED")
+
+
+@pytest.mark.parametrize(
+    "claim, named",
+    [
+        ("dL/dX[1,1,1] = X[1,1,1]", "dL/dX[1, 1, 1]"),
+        ("dL/dX = conv_transpose1d(dL/dO, W, stride=q)", "'q'"),
+        ("dL/dX = conv_transpose2d(dL/dO, W)", "conv_transpose2d"),
+        ("dL/dX = conv_transpose1d(dL/dO, W, stride=(s, s))", "stride needs 1 values"),
+        ("dL/dX = conv_transpose1d(dL/dO, W", "')'"),
+        ("dL/dX = conv_transpose1d(dL/dO, flip(W, 2))", "flip takes one tensor"),
+    ],
+)
+def test_a_malformed_claim_is_one_line_and_exit_2(
+    claim: str, named: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "claim.md"
+    assert main(["theorems", "conv1d", "--claim", claim, "-o", str(target)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and named in error, error
     assert not target.exists()

@@ -7,14 +7,17 @@ from pathlib import Path
 
 import click
 
+from ..core.errors import SymderivError
 from ..render.formats import LANGUAGES
 from ..theorems import FAMILIES
 from .output import write
 
+LAYERS = ("conv1d", "conv2d", "conv3d")
+"""The layers a claim can be about; alone, each lists the convolution's theorems."""
 
 
 @click.command("theorems", short_help="The identities proven for every size, with their proofs.")
-@click.argument("family", required=False, type=click.Choice(FAMILIES))
+@click.argument("family", required=False, type=click.Choice((*FAMILIES, *LAYERS)))
 @click.option(
     "--format",
     "fmt",
@@ -34,20 +37,45 @@ from .output import write
     "--standalone", is_flag=True, help="LaTeX only: a complete document instead of a fragment."
 )
 @click.option(
+    "--claim",
+    metavar="CLAIM",
+    help="Your own claim for every size, for conv1d/conv2d/conv3d, in the grammar of symderiv "
+    "check with the sizes H, W, D, k, s, p, d, g and mod: 'dL/dX = conv_transpose2d(dL/dO, W, "
+    "stride=s, padding=p, output_padding=(H + 2*p - d*(k - 1) - 1) mod s, dilation=d)'. A "
+    "setting the claim never names keeps PyTorch's default. PROVEN with the proof (exit 0), "
+    "or NOT PROVEN with a counterexample (exit 1); 2 for a malformed claim.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file (atomically) instead of standard output.",
 )
 def theorems_command(
-    family: str | None, fmt: str, lang: str, standalone: bool, output: Path | None
+    family: str | None,
+    fmt: str,
+    lang: str,
+    standalone: bool,
+    claim: str | None,
+    output: Path | None,
 ) -> None:
     """The theorems in symbolic sizes, numbered and grouped by family; with a FAMILY (conv,
     pool, linear, norm), each with its written proof."""
-    from ..render.theorems import render_theorems
+    from ..render.theorems import render_claim, render_theorems
     from ..theorems import theorems
     from ..theorems.result import as_data
 
+    if claim is not None:
+        from ..theorems.claim import judge_claim
+
+        if fmt == "latex":  # refused before any work is done
+            raise SymderivError("theorems --claim: a claim's verdict is md or json, not latex")
+        verdict = judge_claim(family or "", claim)
+        write(render_claim(verdict.as_data(), fmt, lang), output)
+        if not verdict.proven:
+            raise SystemExit(1)
+        return
+    family = "conv" if family in LAYERS else family
     items = [as_data(number, t, family is not None) for number, t in theorems(family)]
     write(render_theorems(items, fmt, lang, standalone), output)
 

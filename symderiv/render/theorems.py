@@ -1,4 +1,5 @@
-"""The theorems as documents: Markdown and LaTeX through the templates, and JSON. The items\nare plain values (``symderiv.theorems.result.as_data``), so rendering knows no prover."""
+"""The theorems as documents: Markdown and LaTeX through the templates, and JSON. The items
+are plain values (``symderiv.theorems.result.as_data``), so rendering knows no prover."""
 
 from __future__ import annotations
 
@@ -36,3 +37,15 @@ def render_theorems(
     }
     text = environment(False).get_template(f"{fmt}/document.j2").render(values)
     return finish(text, fmt)
+
+
+def render_claim(verdict: dict[str, Any], fmt: str, lang: str = "en") -> str:
+    """A claim's verdict (``ClaimVerdict.as_data``): its line, and its proof when proven."""
+    if fmt == "json":
+        return (
+            json.dumps({"schema": SCHEMA_VERSION, **verdict}, indent=2, ensure_ascii=False) + "\n"
+        )
+    if fmt != "md":
+        raise SymderivError(f"theorems --claim: a claim's verdict is md or json, not {fmt}")
+    proof = verdict["proof"]
+    return verdict["line"] + "\n" + ("\n" + render_theorems([proof], "md", lang) if proof else "")

@@ -48,7 +48,7 @@ class Geometry:
     dims: int
     axes: tuple[Axis, ...]
     batch: sp.Symbol
-    groups: sp.Symbol
+    groups: Expr
     in_per_group: sp.Symbol
     out_per_group: sp.Symbol
 
@@ -61,7 +61,8 @@ class Geometry:
         sub: dict[sp.Symbol, Expr] = {}
         atoms: list[Expr] = []
         for symbol in (self.batch, self.groups, self.in_per_group, self.out_per_group):
-            sub[symbol] = 1 + nonnegative_symbol(symbol.name)
+            if isinstance(symbol, sp.Symbol):
+                sub[symbol] = 1 + nonnegative_symbol(symbol.name)
         for axis in self.axes:
             sub[axis.kernel] = 1 + nonnegative_symbol(axis.kernel.name)
             sub[axis.quotient] = nonnegative_symbol(axis.quotient.name)
@@ -69,7 +70,9 @@ class Geometry:
                 a = nonnegative_symbol(axis.remainder.name)
                 sub[axis.remainder] = a
                 sub[axis.stride] = a + 1 + nonnegative_symbol(axis.stride.name)
+            if isinstance(axis.dilation, sp.Symbol):
                 sub[axis.dilation] = 1 + nonnegative_symbol(axis.dilation.name)
+            if isinstance(axis.padding, sp.Symbol):
                 sub[axis.padding] = nonnegative_symbol(axis.padding.name)
             atoms.append(axis.size - 1)
         for index, size in free.items():
@@ -78,21 +81,40 @@ class Geometry:
         return Assumptions(sub, tuple(atoms))
 
 
-def geometry(dims: int, plain: bool = False) -> Geometry:
-    """Symbolic sizes for ``dims`` spatial axes; ``plain``: stride 1, no padding, dilation 1."""
+SETTINGS = frozenset("spdg")
+"""The settings a geometry can leave symbolic: stride, padding, dilation, groups."""
+DEFAULTS = {"s": 1, "p": 0, "d": 1, "g": 1}
+"""PyTorch's default of each, what a setting that is not symbolic takes."""
+SIZE_NAMES = {1: ("H",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
-    def per_axis(name: str, j: int) -> sp.Symbol:
+
+def geometry(dims: int, plain: bool = False, general: frozenset[str] = SETTINGS) -> Geometry:
+    """Symbolic sizes for ``dims`` spatial axes; the settings not in ``general`` take PyTorch's
+    defaults; ``plain``: stride 1, no padding, dilation 1 (groups kept)."""
+
+    def per_axis(name: str, j: int) -> Expr:
+        if name in DEFAULTS and name not in general:
+            return sp.Integer(DEFAULTS[name])
         return integer(f"{name}_{j + 1}" if dims > 1 else name)
 
-    names = {1: ("H",), 2: ("H", "W"), 3: ("D", "H", "W")}[dims]
+    if plain:
+        general = general & {"g"}
     axes = []
     for j in range(dims):
-        s, p, d, k = (per_axis(n, j) for n in ("s", "p", "d", "k"))
-        q, a = per_axis("q", j), per_axis("a", j)
-        if plain:
-            s, p, d, a = sp.Integer(1), sp.Integer(0), sp.Integer(1), sp.Integer(0)
-        axes.append(Axis(s * q + a - 2 * p + d * (k - 1) + 1, s, p, d, k, q, a, integer(names[j])))
-    return Geometry(dims, tuple(axes), integer("N"), integer("g"), integer("C_i"), integer("C_o"))
+        s, p, d = (per_axis(n, j) for n in ("s", "p", "d"))
+        k, q = (
+            integer(f"k_{j + 1}" if dims > 1 else "k"),
+            integer(f"q_{j + 1}" if dims > 1 else "q"),
+        )
+        # 0 <= a < s: with stride 1 the remainder is 0.
+        a = per_axis("a", j) if isinstance(s, sp.Symbol) else sp.Integer(0)
+        axes.append(
+            Axis(
+                s * q + a - 2 * p + d * (k - 1) + 1, s, p, d, k, q, a, integer(SIZE_NAMES[dims][j])
+            )
+        )
+    groups = integer("g") if "g" in general else sp.Integer(1)
+    return Geometry(dims, tuple(axes), integer("N"), groups, integer("C_i"), integer("C_o"))
 
 
 def forward(geo: Geometry, n: Expr, group: Expr, o: Expr, i: tuple[Expr, ...]) -> Term:

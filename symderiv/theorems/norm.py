@@ -62,7 +62,10 @@ def _compact() -> tuple[bool, list[Step]]:
         Step("norm-deviations", ("S_{x} = \\sum_j x_j - M \\mu = M\\mu - M\\mu = 0",)),
         Step(
             "norm-compact",
-            ("\\frac{\\partial L}{\\partial x_i} &= " + sp.latex(form.compact, symbol_names=names),),
+            (
+                "\\frac{\\partial L}{\\partial x_i} &= "
+                + sp.latex(form.compact, symbol_names=names),
+            ),
         ),
     ]
     return holds, steps
@@ -101,7 +104,9 @@ def _affine(per_channel: bool) -> tuple[bool, list[Step], int]:
     def over_own(at: sp.Symbol, with_xhat: bool) -> Sum:
         summed = fresh(x for x in index if x != own)
         full = tuple(at if x == own else summed[0 if x == "n" else 1] for x in index)
-        ranges = [b for v, x in zip(summed, (x for x in index if x != own)) for b in below(v, sizes[x])]
+        ranges = [
+            b for v, x in zip(summed, (x for x in index if x != own)) for b in below(v, sizes[x])
+        ]
         term = entry("G", *full)
         if with_xhat:
             term = term.times(entry("Xh", *full))
@@ -111,13 +116,30 @@ def _affine(per_channel: bool) -> tuple[bool, list[Step], int]:
     c = integer(own)
     subscript = ",".join(index)
     cases = (
-        ("Xh", point, {integer(x): sizes[x] for x in index},
-         Sum((entry("gamma", c).times(entry("G", *point)),)),
-         f"\\frac{{\\partial L}}{{\\partial \\hat x_{{{subscript}}}}}", f"\\gamma_{{{own}}}\\, G_{{{subscript}}}"),
-        ("gamma", (c,), {c: sizes[own]}, over_own(c, True),
-         f"\\frac{{\\partial L}}{{\\partial \\gamma_{{{own}}}}}", f"\\textstyle\\sum G \\hat x"),
-        ("beta", (c,), {c: sizes[own]}, over_own(c, False),
-         f"\\frac{{\\partial L}}{{\\partial \\beta_{{{own}}}}}", "\\textstyle\\sum G"),
+        (
+            "Xh",
+            point,
+            {integer(x): sizes[x] for x in index},
+            Sum((entry("gamma", c).times(entry("G", *point)),)),
+            f"\\frac{{\\partial L}}{{\\partial \\hat x_{{{subscript}}}}}",
+            f"\\gamma_{{{own}}}\\, G_{{{subscript}}}",
+        ),
+        (
+            "gamma",
+            (c,),
+            {c: sizes[own]},
+            over_own(c, True),
+            f"\\frac{{\\partial L}}{{\\partial \\gamma_{{{own}}}}}",
+            "\\textstyle\\sum G \\hat x",
+        ),
+        (
+            "beta",
+            (c,),
+            {c: sizes[own]},
+            over_own(c, False),
+            f"\\frac{{\\partial L}}{{\\partial \\beta_{{{own}}}}}",
+            "\\textstyle\\sum G",
+        ),
     )
     holds, steps = True, []
     for tensor, at, free, right, label, definition in cases:
@@ -148,8 +170,11 @@ def theorem() -> Theorem:
             "\\frac{\\partial L}{\\partial \\beta_c} = \\sum_{n,h} "
             "\\frac{\\partial L}{\\partial y_{n,c,h}}",
         ),
-        ("M \\ge 1,\\quad \\epsilon > 0,\\quad \\text{each group of } M \\text{ values "
-         "normalised by its own } \\mu, \\sigma^{2}", *GROUPS),
+        (
+            "M \\ge 1,\\quad \\epsilon > 0,\\quad \\text{each group of } M \\text{ values "
+            "normalised by its own } \\mu, \\sigma^{2}",
+            *GROUPS,
+        ),
         tuple(steps),
         holds and channel_holds and layer_holds,
         (),

@@ -67,7 +67,10 @@ def geometry(dims: int, upsampling: bool = False) -> Geometry:
     def per_axis(name: str, j: int) -> sp.Symbol:
         return integer(f"{name}_{j + 1}" if dims > 1 else name)
 
-    axes, sub = [], {integer("N"): 1 + nonnegative_symbol("N"), integer("C"): 1 + nonnegative_symbol("C")}
+    axes, sub = (
+        [],
+        {integer("N"): 1 + nonnegative_symbol("N"), integer("C"): 1 + nonnegative_symbol("C")},
+    )
     for j in range(dims):
         s, p, k, q, a = (per_axis(n, j) for n in ("s", "p", "k", "q", "a"))
         sub |= {a: nonnegative_symbol(a.name), q: nonnegative_symbol(q.name)}
@@ -110,7 +113,11 @@ def constant_transpose(geo: Geometry, at: tuple[Expr, ...]) -> Term:
     i, u = rest[: geo.dims], rest[geo.dims :]
     brackets = []
     for ax, ij, uj, hj in zip(geo.axes, i, u, h):
-        brackets += [*below(ij, ax.out), *below(uj, ax.kernel), equal(ax.stride * ij + uj - ax.padding, hj)]
+        brackets += [
+            *below(ij, ax.out),
+            *below(uj, ax.kernel),
+            equal(ax.stride * ij + uj - ax.padding, hj),
+        ]
     term = constant(1 / geo.divisor()).times(entry("G", n, c, *i))
     return term.summed((*i, *u)).guarded(brackets)
 
@@ -148,9 +155,18 @@ def _theorem(key: str, upsampling: bool, right, definition: str, statement, hypo
         if dims == 1:
             n, c, i = (integer(x) for x in ("n", "c", "i"))
             steps = [
-                Step("pool-forward", display("O_{n,c,i}", [shown(forward(geo, n, c, (i,)), geo.slots())], set())),
+                Step(
+                    "pool-forward",
+                    display("O_{n,c,i}", [shown(forward(geo, n, c, (i,)), geo.slots())], set()),
+                ),
                 *identity_steps(
-                    "\\frac{\\partial L}{\\partial X_{n,c,h}}", left, rhs, definition, comparison, set(free), geo.slots()
+                    "\\frac{\\partial L}{\\partial X_{n,c,h}}",
+                    left,
+                    rhs,
+                    definition,
+                    comparison,
+                    set(free),
+                    geo.slots(),
                 ),
             ]
     return Theorem(key, "pool", statement, hypotheses, tuple(steps), holds, DIMS, len(DIMS))
@@ -189,7 +205,8 @@ def upsampling() -> Theorem:
         "\\tfrac{1}{k^n}\\operatorname{up}_s(G)_{n,c,h}",
         (
             "k = s,\\ p = 0:\\quad \\frac{\\partial L}{\\partial X_{n,c,h}} = \\frac{1}{k^n}\\,"
-            "\\frac{\\partial L}{\\partial O_{n,c,\\lfloor h/s \\rfloor}}\\ \\text{ for } h < s\\,H_{out},"
+            "\\frac{\\partial L}{\\partial O_{n,c,\\lfloor h/s \\rfloor}}"
+            "\\ \\text{ for } h < s\\,H_{out},"
             "\\quad 0 \\text{ for the last } a \\text{ rows}",
         ),
         ("s = k \\ge 1,\\quad p = 0,\\quad H = s\\,H_{out} + a,\\quad 0 \\le a \\le s - 1",),
