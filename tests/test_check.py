@@ -119,6 +119,18 @@ def test_a_true_but_different_looking_claim_holds() -> None:
     assert not symderiv.check(d, "dL/db = sum(dL/dO) / 4").holds
 
 
+def test_settings_may_be_arithmetic_with_mod_and_tuples_of_expressions() -> None:
+    d = symderiv.conv2d(input=(6, 5), kernel=3, stride=2, padding=1)
+    right = "output_padding=((6 + 2*1 - 2 - 1) mod 2, (5 + 2*1 - 2 - 1) mod 2)"
+    assert symderiv.check(
+        d, f"dL/dX = conv_transpose2d(dL/dO, F, stride=(2, 1 + 1), padding=1, {right})"
+    ).holds
+    wrong = "output_padding=(6 + 2*1 - 2) mod 2"  # the remainder off by one
+    assert not symderiv.check(
+        d, f"dL/dX = conv_transpose2d(dL/dO, F, stride=2, padding=1, {wrong})"
+    ).holds
+
+
 def _numbers(layer: Layer, seed: int) -> dict[Any, int]:
     rng = random.Random(seed)
     return {
@@ -213,6 +225,8 @@ def test_the_command_line_exit_codes(capsys: pytest.CaptureFixture[str]) -> None
         ("dL/dQ = X", "'dL/dQ' is not derived here"),
         ("dL/dX = X; import os", "unexpected ';'"),
         ("", "empty claim"),
+        ("dL/dX = conv2d(X, F, stride=X mod 2)", "mod takes whole numbers"),
+        ("dL/dX = conv2d(X, F, stride=3 mod 0)", "mod by zero"),
     ],
 )
 def test_a_malformed_claim_is_one_line_and_exit_2(
