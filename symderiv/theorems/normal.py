@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .terms import DIVIDES, EQ, GE, Bracket, Expr, Factor, Sum, Term
+from .terms import DIVIDES, EQ, GE, Bracket, Expr, Sum, Term, replaced
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,32 @@ class Assumptions:
 
 @functools.lru_cache(maxsize=65536)
 def _nonnegative(assumptions: Assumptions, expr: Expr) -> bool:
-    """A sufficient test: ``expr``, or ``expr`` minus one atom, written through the
-    nonnegative symbols, is a polynomial with nonnegative coefficients."""
-    table = _table(assumptions)
-    written = _written(expr, table)
-    if _plainly_nonnegative(written):
+    return _known_nonnegative(assumptions, _polynomial(assumptions, expr))
+
+
+@functools.lru_cache(maxsize=65536)
+def _polynomial(assumptions: Assumptions, expr: Expr) -> Polynomial:
+    """``expr`` written through the nonnegative symbols, once per expression: a difference
+    of two brackets is then the difference of their polynomials, with no SymPy arithmetic.
+    (Callers never mutate it: ``_add`` and ``_times`` build new dictionaries.)"""
+    return _written(expr, _table(assumptions))
+
+
+def _known_nonnegative(assumptions: Assumptions, written: Polynomial) -> bool:
+    """A sufficient test: the polynomial, or it minus one atom, has nonnegative coefficients
+    on nonnegative symbols only."""
+    bad = next((m for m, c in written.items() if c < 0 or _unknown(m)), None)
+    if bad is None:
         return True
-    return any(_plainly_nonnegative(_add(written, atom, -1)) for atom in _atoms(assumptions))
+    # Subtracting an atom can only help when the atom holds that monomial: a quick filter.
+    return any(
+        bad in atom and _plainly_nonnegative(_add(written, atom, -1))
+        for atom in _atoms(assumptions)
+    )
+
+
+def _unknown(monomial: tuple[tuple[str, int], ...]) -> bool:
+    return any(name.startswith("?") for name, _ in monomial)
 
 
 # Polynomials as {monomial: integer coefficient}, a monomial a sorted tuple of (name, power):
@@ -79,7 +98,11 @@ def _written(expr: Expr, table: Mapping[sp.Basic, Polynomial]) -> Polynomial:
     for monomial, coefficient in sp.expand_mul(expr).as_coefficients_dict().items():
         term: Polynomial = {(): int(coefficient) if coefficient.is_Integer else 0}
         if not coefficient.is_Integer:
-            term = {(("?", 1),): 1}  # a fraction: outside these tests
+            # A fraction is outside these tests: an unknown of its own, named by the whole
+            # monomial (srepr tells two Dummies of one name apart), so that only the same
+            # fraction of the same monomial cancels it.
+            term = {((f"?{coefficient}*{sp.srepr(monomial)}", 1),): 1}
+            monomial = sp.Integer(1)
         if monomial != 1:
             for base, power in monomial.as_powers_dict().items():
                 factor = table.get(base) or {((_name(base), 1),): 1}
@@ -162,7 +185,7 @@ def normalise(term: Term, assumptions: Assumptions, slots: Mapping[str, tuple[st
         rewrites.append(Rewrite("collapse", bracket, variable, value))
         current = Term(
             tuple(v for v in current.over if v != variable),
-            sp.expand_mul(current.coefficient.xreplace({variable: value})),
+            replaced(current.coefficient, {variable: value}),
             tuple(f.substitute({variable: value}) for f in current.factors),
             tuple(b.substitute({variable: value}) for b in current.brackets if b != bracket),
         )
@@ -220,11 +243,11 @@ def _tidy(term: Term, assumptions: Assumptions, rewrites: list[Rewrite]) -> Term
 
 def _implies(known: Bracket, bracket: Bracket, assumptions: Assumptions) -> bool:
     """[known] implies [bracket >= 0]: their difference is >= 0 (an equality either way)."""
-    if known.kind == GE:
-        return assumptions.nonnegative(bracket.expr - known.expr)
-    return assumptions.nonnegative(bracket.expr - known.expr) or assumptions.nonnegative(
-        bracket.expr + known.expr
-    )
+    value = _polynomial(assumptions, bracket.expr)
+    given = _polynomial(assumptions, known.expr)
+    if _known_nonnegative(assumptions, _add(value, given, -1)):
+        return True
+    return known.kind == EQ and _known_nonnegative(assumptions, _add(value, given, 1))
 
 
 def _ordered(term: Term) -> Term:
@@ -241,7 +264,10 @@ def _bracket_key(bracket: Bracket) -> tuple[object, ...]:
     return (bracket.kind, sp.default_sort_key(bracket.expr), sp.default_sort_key(bracket.modulus))
 
 
+@functools.lru_cache(maxsize=65536)
 def _canonical(bracket: Bracket, assumptions: Assumptions) -> Bracket | bool:
+    """A bracket decided (True, False) or in its one spelling; the same bracket recurs at every
+    round of a normalisation, so it is settled once."""
     expr = sp.expand_mul(bracket.expr)
     if bracket.kind == DIVIDES:
         if bracket.modulus == 1 or expr == 0:
@@ -311,7 +337,9 @@ def _claim(term: Term, slots: Mapping[str, tuple[str, ...]]) -> Term:
             candidates = [v for v in unclaimed if index.coeff(v) in (1, -1)]
             if not candidates:
                 continue
-            v = min(candidates, key=lambda c: _signature(current, c))
+            v = candidates[0]
+            if len(candidates) > 1:
+                v = min(candidates, key=lambda c: _signature(current, c))
             c = index.coeff(v)
             w = sp.Dummy("w", integer=True)
             value = sp.expand_mul(c * (w - (index - c * v)))
@@ -363,10 +391,7 @@ def _signature(term: Term, variable: sp.Symbol) -> tuple[str, ...]:
 def rename(term: Term, mapping: Mapping[sp.Symbol, Expr], over: tuple[sp.Symbol, ...]) -> Term:
     return Term(
         over,
-        sp.expand_mul(term.coefficient.xreplace(mapping)),
-        tuple(
-            Factor(f.tensor, tuple(sp.expand_mul(e.xreplace(mapping)) for e in f.index))
-            for f in term.factors
-        ),
+        replaced(term.coefficient, mapping),
+        tuple(f.substitute(mapping) for f in term.factors),
         tuple(b.substitute(mapping) for b in term.brackets),
     )

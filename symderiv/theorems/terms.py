@@ -24,13 +24,21 @@ def integer(name: str) -> sp.Symbol:
     return sp.Symbol(name, integer=True)
 
 
+def replaced(expr: Expr, mapping: Mapping[sp.Symbol, Expr]) -> Expr:
+    """``expr`` with the mapping applied, products multiplied out; untouched (and not
+    re-expanded) when it holds none of the mapped symbols, which is most of a proof's work."""
+    if mapping.keys().isdisjoint(expr.free_symbols):
+        return expr
+    return sp.expand_mul(expr.xreplace(mapping))
+
+
 @dataclass(frozen=True)
 class Factor:
     tensor: str
     index: tuple[Expr, ...]
 
     def substitute(self, mapping: Mapping[sp.Symbol, Expr]) -> Factor:
-        return Factor(self.tensor, tuple(sp.expand_mul(e.xreplace(mapping)) for e in self.index))
+        return Factor(self.tensor, tuple(replaced(e, mapping) for e in self.index))
 
 
 EQ, GE, DIVIDES = "eq", "ge", "divides"
@@ -45,7 +53,7 @@ class Bracket:
     modulus: Expr = sp.Integer(1)
 
     def substitute(self, mapping: Mapping[sp.Symbol, Expr]) -> Bracket:
-        return Bracket(self.kind, sp.expand_mul(self.expr.xreplace(mapping)), self.modulus)
+        return Bracket(self.kind, replaced(self.expr, mapping), self.modulus)
 
 
 def equal(left: Expr, right: Expr) -> Bracket:
@@ -78,7 +86,7 @@ class Term:
         assert not set(mapping) & set(self.over), "a summed variable is not substituted"
         return Term(
             self.over,
-            sp.expand_mul(self.coefficient.xreplace(mapping)),
+            replaced(self.coefficient, mapping),
             tuple(f.substitute(mapping) for f in self.factors),
             tuple(b.substitute(mapping) for b in self.brackets),
         )
