@@ -14,10 +14,10 @@ from collections.abc import Callable
 from ..core.errors import SymderivError
 from .result import Step, Theorem
 
-__all__ = ["FAMILIES", "Step", "Theorem", "theorems"]
+__all__ = ["FAMILIES", "Step", "Theorem", "keys", "theorems", "theorems_of"]
 
 
-def _families() -> dict[str, tuple[Callable[[], Theorem], ...]]:
+def _families() -> dict[str, dict[str, Callable[[], Theorem]]]:
     from . import conv, linear, norm, pool
 
     return {
@@ -40,14 +40,31 @@ def theorems(family: str | None = None) -> list[tuple[int, Theorem]]:
     numbered: list[tuple[int, Theorem]] = []
     number = 0
     for name, builders in _families().items():
-        for build in builders:
+        for key, build in builders.items():
             number += 1
             if family in (None, name):
-                numbered.append((number, _proven(build)))
+                numbered.append((number, _proven(key, build)))
+    return numbered
+
+
+def keys() -> tuple[str, ...]:
+    """Every theorem's key, in the order of their numbers; nothing is proven."""
+    return tuple(key for builders in _families().values() for key in builders)
+
+
+def theorems_of(keys: tuple[str, ...]) -> list[tuple[int, Theorem]]:
+    """The theorems with these keys, with their numbers, proving only those."""
+    numbered: list[tuple[int, Theorem]] = []
+    everything = [item for builders in _families().values() for item in builders.items()]
+    for number, (key, build) in enumerate(everything, start=1):
+        if key in keys:
+            numbered.append((number, _proven(key, build)))
     return numbered
 
 
 @functools.cache
-def _proven(build: Callable[[], Theorem]) -> Theorem:
+def _proven(key: str, build: Callable[[], Theorem]) -> Theorem:
     """A theorem is proven once per process: its proof depends on nothing but the code."""
-    return build()
+    theorem = build()
+    assert theorem.key == key, (theorem.key, key)
+    return theorem

@@ -366,4 +366,12 @@ def zero_gradient() -> Theorem:
     )
 
 
-THEOREMS = (sizes, input_gradient, weight_gradient, transposed, zero_gradient, rot180)
+THEOREMS = {
+    "conv-sizes": sizes,
+    "conv-input-gradient": input_gradient,
+    "conv-weight-gradient": weight_gradient,
+    "conv-transpose-adjoint": transposed,
+    "conv-zero-gradient": zero_gradient,
+    "conv-rot180": rot180,
+}
+"""Each theorem's key (its words in the documents; ``Command.theorems``) and its proof."""

@@ -103,4 +103,4 @@ def theorem() -> Theorem:
     )
 
 
-THEOREMS = (theorem,)
+THEOREMS = {"linear": theorem}

@@ -182,4 +182,4 @@ def theorem() -> Theorem:
     )
 
 
-THEOREMS = (theorem,)
+THEOREMS = {"norm": theorem}

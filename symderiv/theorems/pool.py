@@ -213,4 +213,4 @@ def upsampling() -> Theorem:
     )
 
 
-THEOREMS = (input_gradient, upsampling)
+THEOREMS = {"pool-input-gradient": input_gradient, "pool-upsampling": upsampling}
