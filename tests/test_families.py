@@ -90,6 +90,16 @@ def test_one_structure_per_view_and_the_words_in_phrase_files(body: Path) -> Non
         ]
 
 
+def test_the_theorems_a_command_names_exist() -> None:
+    """Each command's notes section ends with its theorems for every size: the keys must name
+    theorems symderiv proves, and the layers with an identity for every size name it."""
+    from symderiv.theorems import keys
+
+    named = {k for command in FAMILIES.commands() for k in command.theorems}
+    assert named <= set(keys())
+    assert {"conv-input-gradient", "pool-input-gradient", "linear", "norm"} <= named
+
+
 def test_the_pytorch_functions_named_for_the_summary_exist() -> None:
     """Every torch.… name a command gives for its backward pass resolves in the installed torch."""
     import os

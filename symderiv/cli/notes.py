@@ -73,6 +73,8 @@ def notes_command(registry: Registry) -> click.Command:
         check_figures(fmt, with_figures, output, output_dir)
         _check_total_work(chosen, options, by_name, max_work)
         from ..render import notes  # the renderer loads Jinja: only once there is work
+        from ..theorems import theorems_of
+        from ..theorems.result import as_data
 
         parts = [
             notes.Part(
@@ -80,6 +82,7 @@ def notes_command(registry: Registry) -> click.Command:
                 c.derive(**_section_keywords(c, options, by_name)),
                 c.torch_backward,
                 c.variant_of,
+                tuple(as_data(n, t, proofs=False) for n, t in theorems_of(c.theorems)),
             )
             for c in chosen
         ]

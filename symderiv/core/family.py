@@ -117,6 +117,9 @@ class Command:
     notes_defaults: tuple[tuple[str, object], ...] = ()
     """Keywords its notes section uses when the reader leaves them unset: conv2d's worked
     example (a seed) belongs in the notes, not in every ``symderiv conv2d``."""
+    theorems: tuple[str, ...] = ()
+    """The keys of the theorems for every size that state this layer's identities (``symderiv
+    theorems``): its notes section ends with them."""
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,9 @@ class Part:
     """The PyTorch functions that compute the layer's gradients (``Command.torch_backward``)."""
     variant_of: str = ""
     """The section this one repeats with a change (``Command.variant_of``)."""
+    theorems: tuple[dict[str, Any], ...] = ()
+    """The theorems for every size that state this layer's identities, as plain values
+    (``symderiv.theorems.result.as_data``, without their proofs)."""
 
 
 def assemble(
@@ -49,7 +52,11 @@ def assemble(
     files: list[tuple[str, str]] = []
     figure = 1
     numbers: dict[str, int] = {}
+    stated: set[int] = set()
     for part in parts:
+        # A theorem is stated after the first section it covers (conv1d's is conv2d's).
+        theorems = [t for t in part.theorems if t["number"] not in stated]
+        stated |= {t["number"] for t in theorems}
         numbers[part.name] = len(numbers) + 1
         # After the section it repeats, a variant says what changes and draws no figures.
         variant = (
@@ -103,6 +110,7 @@ def assemble(
                 ],
                 "labels": labels,
                 "row": _summary_row(part, equations, shown),
+                "theorems": theorems,
             }
         )
     values = {
@@ -202,5 +210,6 @@ def _json(parts: Sequence[Part]) -> str:
         "notes": [part.name for part in parts],
         "sections": [p.derivation.view.json(p.derivation) for p in parts],
         "verified": all(p.derivation.verified for p in parts),
+        "theorems": {p.name: list(p.theorems) for p in parts if p.theorems},
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -50,6 +50,9 @@ COMMANDS = tuple(
         f"torch.nn.grad.conv{dims}d_weight (weight, operands swapped)"
         if transposed
         else f"torch.nn.grad.conv{dims}d_input, torch.nn.grad.conv{dims}d_weight",
+        theorems=("conv-transpose-adjoint",)
+        if transposed
+        else ("conv-input-gradient", "conv-weight-gradient"),
     )
     for transposed in (False, True)
     for dims in (1, 2, 3)

@@ -41,6 +41,7 @@ COMMANDS = (
         cost=_cost,
         course=True,
         torch_backward="dY @ W, dY.T @ X, dY.sum(0) (torch.matmul, torch.sum)",
+        theorems=("linear",),
     ),
 )
 

@@ -44,6 +44,7 @@ COMMANDS = (
         cost=functools.partial(_cost, "batchnorm"),
         short_help="Batch normalisation (batch_norm)",
         torch_backward="torch.ops.aten.native_batch_norm_backward",
+        theorems=("norm",),
         course=True,
     ),
     Command(
@@ -57,6 +58,7 @@ COMMANDS = (
         cost=functools.partial(_cost, "layernorm"),
         short_help="Layer normalisation (layer_norm)",
         torch_backward="torch.ops.aten.native_layer_norm_backward",
+        theorems=("norm",),
     ),
     Command(
         name="groupnorm",
@@ -69,6 +71,7 @@ COMMANDS = (
         cost=functools.partial(_cost, "groupnorm"),
         short_help="Group normalisation (group_norm)",
         torch_backward="torch.ops.aten.native_group_norm_backward",
+        theorems=("norm",),
     ),
     Command(
         name="instancenorm",
@@ -81,6 +84,7 @@ COMMANDS = (
         cost=functools.partial(_cost, "instancenorm"),
         short_help="Instance normalisation (instance_norm)",
         torch_backward="torch.ops.aten.native_batch_norm_backward (on N·C channels)",
+        theorems=("norm",),
     ),
 )
 

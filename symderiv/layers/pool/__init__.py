@@ -64,6 +64,7 @@ COMMANDS = (
             # PyTorch pools in 1-D as in 2-D, over an axis of size 1.
             torch_backward=f"torch.ops.aten.avg_pool{max(n, 2)}d_backward"
             + (" (1-D as 2-D)" if n == 1 else ""),
+            theorems=("pool-input-gradient",),
         )
         for n, function in _AVG.items()
     ),
