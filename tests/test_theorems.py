@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
+import symderiv
 from symderiv.checks import check
 from symderiv.checks.syntax import parse_claim
 from symderiv.cli.main import main
@@ -402,3 +403,59 @@ def test_the_transposed_convolution_theorem_holds_on_a_grid() -> None:
             assert verdict.holds, (h, k, s, p, d, g, a, verdict.line())
             count += 1
     assert count >= 200
+
+
+def _compiled(term: Term) -> object:
+    """The term's brackets and its one factor's indices as functions of its summed variables
+    and every size and free index, compiled once."""
+    (factor,) = term.factors
+    expressions = [b.expr for b in term.brackets] + list(factor.index)
+    sizes = sorted({s for e in expressions for s in e.free_symbols} - set(term.over), key=str)
+    arguments = (*term.over, *sizes)
+    checks = [(b.kind, sp.lambdify(arguments, b.expr, "math")) for b in term.brackets]
+    index = [sp.lambdify(arguments, e, "math") for e in factor.index]
+
+    def support(values: dict[sp.Symbol, int], box: int) -> list[tuple]:
+        """(coefficient, the factor's indices) at every point where the brackets hold."""
+        rest = tuple(values[s] for s in sizes)
+        found = []
+        for point in itertools.product(range(box), repeat=len(term.over)):
+            if all(
+                (f(*point, *rest) == 0) if k == "eq" else (f(*point, *rest) >= 0) for k, f in checks
+            ):
+                found.append(
+                    (term.coefficient.subs(values), tuple(int(e(*point, *rest)) for e in index))
+                )
+        return found
+
+    return support
+
+
+def test_the_pooling_theorems_hold_on_a_grid_of_concrete_derivations() -> None:
+    """Theorems 7 and 8's right sides, instantiated at every size of a grid, equal the concrete
+    avg_pool1d derivation's gradient element by element (symderiv check, exact)."""
+    general, upsampling = pool.geometry(1), pool.geometry(1, upsampling=True)
+    compiled = {
+        up: _compiled((pool.upsampled if up else pool.constant_transpose)(g, tuple(pool._free(g))))
+        for up, g in ((False, general), (True, upsampling))
+    }
+    count = 0
+    for h, k, s in itertools.product(range(3, 10), (1, 2, 3), (1, 2, 3)):
+        for p in range(k // 2 + 1):  # torch: padding at most half the kernel
+            if h + 2 * p < k:
+                continue
+            out = (h + 2 * p - k) // s + 1
+            geo = upsampling if (k == s and p == 0) else general
+            (ax,) = geo.axes
+            values = {ax.quotient: out - 1, integer("a"): (h + 2 * p - k) % s, integer("s"): s}
+            values |= {integer("p"): p, integer("k"): k, integer("N"): 1, integer("C"): 1}
+            support = compiled[geo is upsampling]
+            derivation = symderiv.avgpool1d(input=h, kernel=k, stride=s, padding=p)
+            for x in range(h):
+                at = {**values, integer("n"): 0, integer("c"): 0, integer("h"): x}
+                terms = [f"{c}*dL/dO[{i[-1] + 1}]" for c, i in support(at, max(out, k, s))]
+                claim = f"dL/dX[{x + 1}] = " + (" + ".join(terms) or "0")
+                verdict = check(derivation, claim)
+                assert verdict.holds, (h, k, s, p, verdict.line())
+            count += 1
+    assert count >= 100
