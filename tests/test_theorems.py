@@ -459,3 +459,21 @@ def test_the_pooling_theorems_hold_on_a_grid_of_concrete_derivations() -> None:
                 assert verdict.holds, (h, k, s, p, verdict.line())
             count += 1
     assert count >= 100
+
+
+def test_the_empty_zero_set_condition_by_enumeration() -> None:
+    """Theorem 5's d = 1, s <= k part, at every size of a grid by brute force; with s > k the
+    condition is not enough, which is why it is a hypothesis."""
+    without_hypothesis = False
+    for h, k, s, p in itertools.product(range(1, 12), range(1, 5), range(1, 6), range(0, 4)):
+        if h + 2 * p < k:
+            continue
+        out = (h + 2 * p - k) // s + 1
+        a = (h + 2 * p - k) % s
+        covered = {s * i + u - p for i in range(out) for u in range(k)}
+        empty = all(x in covered for x in range(h))
+        if s <= k:
+            assert empty == (a <= p), (h, k, s, p)
+        elif empty != (a <= p):
+            without_hypothesis = True
+    assert without_hypothesis

@@ -326,11 +326,53 @@ def rot180() -> Theorem:
     )
 
 
+def _empty_zero_set() -> tuple[bool, tuple[Step, ...]]:
+    """d = 1 and s <= k: no input position is left without gradient exactly when a <= p.
+    The witness (i, u) for each position h is written down and checked by the sign test,
+    each case under the substitution its hypotheses give (r = h + p - s t, 0 <= r <= s - 1)."""
+    s, k, p, q, a, t, r, h = (integer(n) for n in ("s", "k", "p", "q", "a", "t", "r", "h"))
+    n = nonnegative_symbol
+    size = s * q + a - 2 * p + k  # H with d = 1
+    # t <= q: (i, u) = (t, r), and r <= s - 1 <= k - 1.
+    inside = Assumptions({r: n("r"), s: n("r") + 1 + n("s"), k: n("r") + 1 + n("s") + n("k")})
+    holds = inside.nonnegative(r) and inside.nonnegative(k - 1 - r)
+    # t >= q + 1: (i, u) = (q, h + p - s q), u > 0 from t, u <= k - 1 from h <= H - 1, a <= p.
+    beyond = Assumptions({t: q + 1 + n("t"), r: n("r"), s: n("r") + 1 + n("s")})
+    holds = holds and beyond.nonnegative(s * t + r - s * q)
+    # (a substitution's value is not substituted again: p is written through p0 inside it)
+    last = Assumptions({h: size.xreplace({p: a + n("p")}) - 1 - n("h"), p: a + n("p")})
+    holds = holds and last.nonnegative(k - 1 - (h + p - s * q))
+    # a > p: the last row h = H - 1 lies beyond every s i + u (Theorem 5's last rows).
+    i, u = integer("i"), integer("u")
+    converse = Assumptions({a: p + 1 + n("a"), i: q - n("i"), u: k - 1 - n("u"), s: 1 + n("s")})
+    holds = holds and converse.nonnegative((size - 1 + p) - (s * i + u) - 1)
+    steps = (
+        Step("empty-divide", ("h + p = s\\,t + r,\\quad 0 \\le r \\le s - 1,\\quad t \\ge 0",)),
+        Step(
+            "empty-inside",
+            ("t \\le q:\\quad (i, u) = (t, r),\\quad 0 \\le r \\le s - 1 \\le k - 1",),
+        ),
+        Step(
+            "empty-beyond",
+            (
+                "t > q:\\quad (i, u) = (q,\\ h + p - s\\,q),\\quad u = s\\,(t - q) + r > 0,",
+                "\\qquad u \\le H - 1 + p - s\\,q = k - 1 - (p - a) \\le k - 1",
+            ),
+        ),
+        Step(
+            "empty-converse",
+            ("a > p:\\quad h = H - 1,\\quad h + p = s\\,q + k - 1 + (a - p) > s\\,i + u",),
+        ),
+    )
+    return holds, steps
+
+
 def zero_gradient() -> Theorem:
     """dL/dX[h] is 0 exactly for the h with no (i, u): in the normal form of Theorem 2 every
     summed variable is a whole index of a factor, so distinct (o, i, u) give distinct
     products G W, and a sum of distinct monomials is 0 only when it is empty."""
     holds = True
+    empty, empty_steps = _empty_zero_set()
     for dims in DIMS:
         geo = ct.geometry(dims)
         left, right, free = _input_gradient(geo)
@@ -348,6 +390,7 @@ def zero_gradient() -> Theorem:
             "s\\,i + d\\,u = h + p,\\ 0 \\le i \\le q,\\ 0 \\le u \\le k - 1",
             "\\text{in particular the last } \\max(0, a - p) \\text{ rows: } "
             "h + p > s\\,q + d(k-1)",
+            "d = 1,\\ s \\le k:\\quad \\text{no position receives zero gradient} \\iff a \\le p",
         ),
         HYPOTHESES,
         (
@@ -359,10 +402,11 @@ def zero_gradient() -> Theorem:
                 ),
             ),
             Step("zero-rows", ("h + p \\ge H + p - a + p > s\\,q + d(k-1) \\ge s\\,i + d\\,u",)),
+            *empty_steps,
         ),
-        holds,
+        holds and empty,
         DIMS,
-        len(DIMS),
+        len(DIMS) + 4,
     )
 
 
