@@ -29,7 +29,11 @@ def replaced(expr: Expr, mapping: Mapping[sp.Symbol, Expr]) -> Expr:
     re-expanded) when it holds none of the mapped symbols, which is most of a proof's work."""
     if mapping.keys().isdisjoint(expr.free_symbols):
         return expr
-    return sp.expand_mul(expr.xreplace(mapping))
+    renamed = expr.xreplace(mapping)
+    # A symbol for a symbol keeps a multiplied-out expression multiplied out.
+    if all(isinstance(v, sp.Symbol) for v in mapping.values()):
+        return renamed
+    return sp.expand_mul(renamed)
 
 
 @dataclass(frozen=True)
