@@ -25,7 +25,7 @@ from symderiv.theorems import conv_terms as ct
 from symderiv.theorems.claim import validate
 from symderiv.theorems.proofs import compare
 from symderiv.theorems.result import as_data
-from symderiv.theorems.terms import Sum, Term, integer
+from symderiv.theorems.terms import Sum, Term, equal, integer
 
 from .test_output_checks import compile_tex, extract_math, overfull_boxes, run_katex
 
@@ -477,3 +477,13 @@ def test_the_empty_zero_set_condition_by_enumeration() -> None:
         elif empty != (a <= p):
             without_hypothesis = True
     assert without_hypothesis
+
+
+def test_the_bias_gradient_without_the_batch_sum_is_not_proven() -> None:
+    geo = ct.geometry(1)
+    left, right, free = conv._bias_gradient(geo)
+    assert compare(left, right, geo.assumptions(free), geo.slots()).holds
+    (term,) = right.terms
+    n = next(v for v in term.over if v.name == "n")
+    first_sample = Term(term.over, term.coefficient, term.factors, (*term.brackets, equal(n, 0)))
+    assert not compare(left, Sum((first_sample,)), geo.assumptions(free), geo.slots()).holds

@@ -155,6 +155,12 @@ def _weight_gradient(geo: ct.Geometry) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Exp
     return left, Sum((right,)), free
 
 
+def _bias_gradient(geo: ct.Geometry) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Expr]]:
+    free = {integer("gamma"): geo.groups, integer("o"): geo.out_per_group}
+    at = tuple(free)
+    return ct.bias_chain_rule(geo, at), Sum((ct.summed_upstream(geo, at),)), free
+
+
 def weight_gradient() -> Theorem:
     holds, steps, checks = _prove(
         _weight_gradient,
@@ -167,7 +173,13 @@ def weight_gradient() -> Theorem:
     q, a = integer("q"), integer("a")
     crop = Assumptions({a: nonnegative_symbol("a"), q: nonnegative_symbol("q")}).nonnegative(a)
     steps.append(Step("crop", ("(H + 2p) - s\\,q - 1 = a + d(k-1) \\ge d(k-1)",)))
-    steps.append(Step("bias", ("\\frac{\\partial L}{\\partial b_{o}} = \\sum_{n,i} G_{n,o,i}",)))
+    bias_holds, bias_steps, bias_checks = _prove(
+        _bias_gradient,
+        "\\frac{\\partial L}{\\partial b_{\\gamma,o}}",
+        "\\textstyle\\sum_{n,i} G_{n,\\gamma,o,i}",
+    )
+    steps.append(Step("bias", ()))
+    steps += [s for s in bias_steps if s.kind != "forward"]
     return Theorem(
         "conv-weight-gradient",
         "conv",
@@ -182,9 +194,9 @@ def weight_gradient() -> Theorem:
         ),
         (*HYPOTHESES, WHERE),
         tuple(steps),
-        holds and crop,
+        holds and crop and bias_holds,
         DIMS,
-        checks + 1,
+        checks + 1 + bias_checks,
     )
 
 

@@ -21,6 +21,7 @@ SLOTS = {
     "W": ("gamma", "o", "c", "u"),
     "X": ("n", "gamma", "c", "h"),
     "Gy": ("n", "gamma", "c", "h"),
+    "b": ("gamma", "o"),
 }
 """The names a summed variable takes after the slot it indexes (spatial slots get the axis)."""
 
@@ -139,6 +140,25 @@ def chain_rule(geo: Geometry, tensor: str, at: tuple[Expr, ...]) -> Sum:
         ranges += below(ij, ax.out)
     local = derivative(forward(geo, n, group, o, tuple(i)), tensor, at)
     return _upstream("G", (n, group, o, *i), ranges, local)
+
+
+def bias_chain_rule(geo: Geometry, at: tuple[Expr, ...]) -> Sum:
+    """dL/db[at]: the bias b[group, o] is added to every output element of its channel."""
+    n, group, o, *i = fresh(["n", "gamma", "o", *("i" for _ in geo.axes)])
+    ranges = [*below(n, geo.batch), *below(group, geo.groups), *below(o, geo.out_per_group)]
+    for ax, ij in zip(geo.axes, i):
+        ranges += below(ij, ax.out)
+    return _upstream("G", (n, group, o, *i), ranges, derivative(entry("b", group, o), "b", at))
+
+
+def summed_upstream(geo: Geometry, at: tuple[Expr, ...]) -> Term:
+    """sum over the batch and the output positions of G[n, group, o, i], at [group, o]."""
+    group, o = at
+    n, *i = fresh(["n", *("i" for _ in geo.axes)])
+    ranges = [*below(n, geo.batch)]
+    for ax, ij in zip(geo.axes, i):
+        ranges += below(ij, ax.out)
+    return entry("G", n, group, o, *i).summed((n, *i)).guarded(ranges)
 
 
 def transposed_chain_rule(geo: Geometry, tensor: str, at: tuple[Expr, ...]) -> Sum:
