@@ -38,9 +38,11 @@ def _sizes(geo: ct.Geometry, lead: tuple[sp.Expr, ...], spatial: str) -> tuple[s
     return (*lead, *(getattr(ax, spatial) for ax in geo.axes))
 
 
-def sizes() -> Theorem:
-    """Output sizes, and the output_padding that makes the transposed convolution return H."""
-    s, p, d, k, q, a, h = (integer(n) for n in ("s", "p", "d", "k", "q", "a", "H"))
+def _size_facts() -> tuple[bool, bool]:
+    """With H = s q + a - 2p + d(k-1) + 1 and 0 <= a <= s - 1: the floor of (H + 2p - d(k-1)
+    - 1)/s = (s q + a)/s is q (its remainder a lies in [0, s - 1]), and the transposed
+    convolution of q + 1 positions with output_padding a has H positions."""
+    s, p, d, k, q, a = (integer(n) for n in ("s", "p", "d", "k", "q", "a"))
     assumptions = Assumptions(
         {
             a: nonnegative_symbol("a"),
@@ -53,7 +55,13 @@ def sizes() -> Theorem:
     remainder = sp.expand_mul(numerator - s * q)
     floor_is_q = assumptions.nonnegative(remainder) and assumptions.nonnegative(s - 1 - remainder)
     transposed = sp.expand_mul((q + 1 - 1) * s - 2 * p + d * (k - 1) + a + 1)
-    returns_h = sp.expand_mul(transposed - size) == 0
+    return floor_is_q, sp.expand_mul(transposed - size) == 0
+
+
+def sizes() -> Theorem:
+    """Output sizes, and the output_padding that makes the transposed convolution return H."""
+    h = integer("H")
+    floor_is_q, returns_h = _size_facts()
     steps = (
         Step("sizes-write", ("H + 2p - d(k-1) - 1 = s\\,q + a, \\quad 0 \\le a \\le s - 1",)),
         Step(
@@ -121,6 +129,7 @@ def input_gradient() -> Theorem:
         "\\operatorname{conv\\_transpose}(G, W)_{n,\\gamma,c,h}",
     )
     steps.append(Step("sizes-same", ("H^{T}_{out} = (q + 1 - 1)\\,s - 2p + d(k-1) + a + 1 = H",)))
+    _, returns_h = _size_facts()
     return Theorem(
         "conv-input-gradient",
         "conv",
@@ -132,9 +141,9 @@ def input_gradient() -> Theorem:
         ),
         (*HYPOTHESES, WHERE),
         tuple(steps),
-        holds,
+        holds and returns_h,
         DIMS,
-        checks,
+        checks + 1,
     )
 
 
@@ -276,9 +285,9 @@ def transposed() -> Theorem:
             WHERE,
         ),
         tuple(steps),
-        holds_x and holds_w,
+        holds_x and holds_w and _size_facts()[0],
         DIMS,
-        checks_x + checks_w,
+        checks_x + checks_w + 1,
     )
 
 
@@ -338,6 +347,16 @@ def rot180() -> Theorem:
     )
 
 
+def _last_rows() -> bool:
+    """A row h >= H - (a - p) lies beyond every s i + d u - p: h + p - (s i + d u) >= 1."""
+    s, d, k, p, q, a, h, i, u = (integer(x) for x in ("s", "d", "k", "p", "q", "a", "h", "i", "u"))
+    n = nonnegative_symbol
+    positive = {s: 1 + n("s"), d: 1 + n("d")}
+    size = (s * q + a - 2 * p + d * (k - 1) + 1).xreplace(positive)  # values are not re-read
+    rows = Assumptions({h: size - a + p + n("h"), i: q - n("i"), u: k - 1 - n("u"), **positive})
+    return rows.nonnegative(h + p - (s * i + d * u) - 1)
+
+
 def _empty_zero_set() -> tuple[bool, tuple[Step, ...]]:
     """d = 1 and s <= k: no input position is left without gradient exactly when a <= p.
     The witness (i, u) for each position h is written down and checked by the sign test,
@@ -383,7 +402,7 @@ def zero_gradient() -> Theorem:
     """dL/dX[h] is 0 exactly for the h with no (i, u): in the normal form of Theorem 2 every
     summed variable is a whole index of a factor, so distinct (o, i, u) give distinct
     products G W, and a sum of distinct monomials is 0 only when it is empty."""
-    holds = True
+    holds = _last_rows()
     empty, empty_steps = _empty_zero_set()
     for dims in DIMS:
         geo = ct.geometry(dims)
@@ -418,7 +437,7 @@ def zero_gradient() -> Theorem:
         ),
         holds and empty,
         DIMS,
-        len(DIMS) + 4,
+        len(DIMS) + 5,
     )
 
 
