@@ -177,9 +177,8 @@ class _ChangeOfVariables:
             half_steps = -2 * e.exp
             if e.base == self.root and half_steps.is_Integer and half_steps > 0:
                 return self._power(self.t, int(half_steps))
-            base = parts[0]
-            if e.exp.is_Integer and e.exp > 0 and base is not None:
-                return self._power(base, int(e.exp))
+            if e.exp.is_Integer and e.exp > 0:
+                return self._power(parts[0], int(e.exp))  # type: ignore[arg-type]
         return None  # not of the form this proof handles: it is not taken as equal
 
     def _power(self, base: Poly, n: int) -> Poly:
