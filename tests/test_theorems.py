@@ -346,6 +346,7 @@ def test_wrong_claims_come_back_with_a_counterexample_that_check_confirms(
         ("dL/dX = conv_transpose1d(dL/dO, W, stride=(s, s))", "stride needs 1 values"),
         ("dL/dX = conv_transpose1d(dL/dO, W", "')'"),
         ("dL/dX = conv_transpose1d(dL/dO, flip(W, 2))", "flip takes one tensor"),
+        ("dL/dX = conv_transpose1d(dL/dO, W, output_padding=H mod (s - s))", "mod by zero"),
     ],
 )
 def test_a_malformed_claim_is_one_line_and_exit_2(

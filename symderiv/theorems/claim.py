@@ -46,9 +46,8 @@ from .terms import Expr, Sum, integer
 TENSORS = ("X", "W", "F", "dL/dO")
 """The names a claim may give its operands; F is the kernel's name in the plain layout."""
 SETTINGS_OF = {"s": "stride", "p": "padding", "d": "dilation", "g": "groups"}
-AXIS_SYMBOLS = ("s", "p", "d", "k")
-SIZE_SYMBOLS = ("D", "H", "W")
-SYMBOLS = (*AXIS_SYMBOLS, "g", *SIZE_SYMBOLS)
+SETTING_SYMBOLS = ("s", "p", "d", "k", "g")
+"""With the input sizes (H; H, W; D, H, W), the symbols a claim's settings may use."""
 
 
 def dims_of(command: str) -> int:
@@ -64,7 +63,7 @@ def dims_of(command: str) -> int:
 def names_in(node: Node) -> set[str]:
     if isinstance(node, Ref):
         return {node.name}
-    if isinstance(node, (Negate,)):
+    if isinstance(node, Negate):
         return names_in(node.operand)
     if isinstance(node, Binary):
         return names_in(node.left) | names_in(node.right)
@@ -84,7 +83,7 @@ def validate(claim: Claim, dims: int) -> frozenset[str]:
             "--claim: a claim for every size is about a whole gradient: dL/dX or dL/dW, "
             f"not {claim.target.name}{list(claim.target.index) if claim.target.index else ''}"
         )
-    allowed = set(TENSORS) | set(SYMBOLS[: len(AXIS_SYMBOLS) + 1]) | set(ct.SIZE_NAMES[dims])
+    allowed = set(TENSORS) | set(SETTING_SYMBOLS) | set(ct.SIZE_NAMES[dims])
     for name in sorted(names_in(claim.expression)):
         if name not in allowed:
             raise SymderivError(
@@ -167,10 +166,17 @@ def _remainder(dividend: Expr, divisor: Expr, geo: ct.Geometry) -> Expr:
     with whole coefficients and 0 <= r <= divisor - 1 shown under the assumptions; else the
     prover cannot say."""
     dividend, divisor = sp.expand(dividend), sp.expand(divisor)
+    if divisor == 0:
+        raise SymderivError("--claim: mod by zero")
     symbols = sorted(dividend.free_symbols | divisor.free_symbols, key=lambda s: s.name)
     if not symbols:
+        if not (dividend.is_Integer and divisor.is_Integer):
+            raise NotCovered  # a fraction: the concrete sizes say what torch would
         return sp.Integer(int(dividend) % int(divisor))
-    (quotient,), rest = sp.reduced(dividend, [divisor], *symbols)
+    try:
+        (quotient,), rest = sp.reduced(dividend, [divisor], *symbols)
+    except sp.PolynomialError:  # not a polynomial in the sizes, such as H/s
+        raise NotCovered from None
     whole = all(c.is_integer for c in sp.Poly(quotient, *symbols).coeffs()) if quotient else True
     known = geo.assumptions({})
     if whole and known.nonnegative(rest) and known.nonnegative(divisor - 1 - rest):
