@@ -57,29 +57,28 @@ def _sides(expr: Expr) -> tuple[str, str]:
 
 
 def ranges(brackets: Sequence[Bracket], indices: set[sp.Symbol]) -> list[str]:
-    """The brackets in print: two inequalities on one index expression become one range."""
-    shown: list[str] = []
-    used: set[int] = set()
-    for j, b in enumerate(brackets):
-        if j in used:
-            continue
-        if b.kind == GE:
-            partner = next(
-                (
-                    k
-                    for k in range(j + 1, len(brackets))
-                    if k not in used
-                    and brackets[k].kind == GE
-                    and not (sp.expand_mul(b.expr + brackets[k].expr).free_symbols & indices)
-                    and sp.expand_mul(b.expr + brackets[k].expr) != 0
-                ),
-                None,
-            )
-            if partner is not None:
-                used.add(partner)
-                shown.append(_range(b.expr, brackets[partner].expr, indices))
+    """The brackets in print: two inequalities on one index expression become one range. The
+    narrowest ranges pair first (width k - 1 before H - 1), so that each range reads as one
+    constraint of the definition rather than a mix of two."""
+    pairs = []
+    for j, first in enumerate(brackets):
+        for k in range(j + 1, len(brackets)):
+            second = brackets[k]
+            if first.kind != GE or second.kind != GE:
                 continue
-        shown.append(bracket(b))
+            width = sp.expand_mul(first.expr + second.expr)
+            if width != 0 and not (width.free_symbols & indices):
+                pairs.append(((len(width.free_symbols), len(str(width)), j, k), j, k))
+    partner: dict[int, int] = {}
+    for _, j, k in sorted(pairs):
+        if j not in partner and k not in partner:
+            partner[j], partner[k] = k, j
+    shown: list[str] = []
+    for j, b in enumerate(brackets):
+        if j not in partner:
+            shown.append(bracket(b))
+        elif partner[j] > j:
+            shown.append(_range(b.expr, brackets[partner[j]].expr, indices))
     return shown
 
 
