@@ -392,7 +392,7 @@ def test_the_transposed_convolution_theorem_holds_on_a_grid() -> None:
     claim = "dL/dX = conv1d(dL/dO, W, stride={s}, padding={p}, dilation={d}, groups={g})"
     count = 0
     for h, k, s, p, d, g in itertools.product((2, 3), (1, 2, 3), (1, 2, 3), (0, 1), (1, 2), (1, 2)):
-        for a in range(s):  # the theorem's hypothesis 0 <= a < s (torch allows a < max(s, d))
+        for a in range(s):  # a < s: no crop, the whole conv1d (a >= s: the torch test below)
             try:
                 spec = make_spec(
                     1, True, h, k, s, p, d, a, g, in_channels=g, out_channels=2 * g, batch=1
@@ -488,3 +488,35 @@ def test_the_bias_gradient_without_the_batch_sum_is_not_proven() -> None:
     n = next(v for v in term.over if v.name == "n")
     first_sample = Term(term.over, term.coefficient, term.factors, (*term.brackets, equal(n, 0)))
     assert not compare(left, Sum((first_sample,)), geo.assumptions(free), geo.slots()).holds
+
+
+@pytest.mark.parametrize("case", [(4, 2, 1, 0, 2, 1), (3, 3, 2, 1, 3, 2), (4, 2, 2, 1, 3, 2)])
+def test_transposed_output_padding_up_to_the_dilation_against_torch(case: tuple[int, ...]) -> None:
+    """Theorem 4 with output_padding a >= s (torch allows a < max(s, d)): the normal form of
+    dL/dX, proven without a < s, equals torch autograd; the convolution has more positions."""
+    torch = pytest.importorskip("torch") if not CI else __import__("torch")
+    h_in, k, s, p, d, a = case
+    torch.manual_seed(sum(case))
+    x = torch.randn(1, 1, h_in, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(1, 2, k, dtype=torch.float64)
+    y = torch.nn.functional.conv_transpose1d(
+        x, w, stride=s, padding=p, output_padding=a, dilation=d
+    )
+    upstream = torch.randn_like(y)
+    y.backward(upstream)
+    longer = torch.nn.functional.conv1d(upstream, w, stride=s, padding=p, dilation=d)
+    assert longer.shape[-1] == h_in + a // s > h_in
+    geo = ct.geometry(1)
+    (ax,) = geo.axes
+    left, right, free = conv._transposed_input(geo)
+    comparison = compare(left, right, geo.assumptions(free, below_stride=False), geo.slots())
+    assert comparison.holds
+    (normal,) = [m.term for m in comparison.left if m.term is not None]
+    values = {ax.stride: s, ax.padding: p, ax.dilation: d, ax.kernel: k, ax.quotient: h_in - 1}
+    values |= {ax.remainder: a, geo.batch: 1, geo.groups: 1, geo.in_per_group: 2}
+    values |= {geo.out_per_group: 1}
+    tensors = {"Gy": upstream.reshape(1, 1, 2, -1).numpy(), "W": w.reshape(1, 1, 2, k).numpy()}
+    for i in range(h_in):
+        at = {**values, **dict(zip(free, (0, 0, 0, i)))}
+        expected = float(x.grad[0, 0, i])
+        assert _evaluate(normal, at, tensors, y.shape[-1] + k) == pytest.approx(expected, abs=1e-12)

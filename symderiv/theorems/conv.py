@@ -105,12 +105,14 @@ def _input_gradient(geo: ct.Geometry) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Expr
     return left, Sum((right,)), free
 
 
-def _prove(build, label: str, definition: str) -> tuple[bool, list[Step], int]:  # type: ignore[no-untyped-def]
+def _prove(
+    build, label: str, definition: str, below_stride: bool = True
+) -> tuple[bool, list[Step], int]:  # type: ignore[no-untyped-def]
     holds, steps = True, []
     for dims in DIMS:
         geo = ct.geometry(dims)
         left, right, free = build(geo)
-        comparison = compare(left, right, geo.assumptions(free), geo.slots())
+        comparison = compare(left, right, geo.assumptions(free, below_stride), geo.slots())
         holds = holds and comparison.holds
         if dims == 1:
             n, group, o, i = (integer(x) for x in ("n", "gamma", "o", "i"))
@@ -238,15 +240,18 @@ def transposed() -> Theorem:
     """Y = conv_transpose(X, W; s, p, a, d, g), X of size H_in = q + 1, Y of size
     (H_in - 1)s - 2p + d(k-1) + a + 1: its gradients are the convolution's forward pass and
     weight gradient with the roles of input and output exchanged (the adjoint relation)."""
+    # Only a >= 0 is assumed: PyTorch allows output_padding up to max(s, d) - 1.
     holds_x, steps_x, checks_x = _prove(
         _transposed_input,
         "\\frac{\\partial L}{\\partial X_{n,\\gamma,o,i}}",
         "\\operatorname{conv}(\\bar G, W)_{n,\\gamma,o,i}",
+        below_stride=False,
     )
     holds_w, steps_w, checks_w = _prove(
         _transposed_weight,
         "\\frac{\\partial L}{\\partial W_{\\gamma,o,c,u}}",
         "\\nabla_W(\\bar G, X)_{\\gamma,o,c,u}",
+        below_stride=False,
     )
     steps = [s for s in steps_x if s.kind != "forward"] + [
         s for s in steps_w if s.kind != "forward"
@@ -266,7 +271,9 @@ def transposed() -> Theorem:
             "sizes-transposed-back",
             (
                 "\\left\\lfloor \\frac{H^{T}_{out} + 2p - d(k-1) - 1}{s} \\right\\rfloor + 1"
-                " = \\left\\lfloor \\frac{s\\,(H_{in} - 1) + a}{s} \\right\\rfloor + 1 = H_{in}",
+                " = \\left\\lfloor \\frac{s\\,(H_{in} - 1) + a}{s} \\right\\rfloor + 1"
+                " = H_{in} + \\lfloor a / s \\rfloor",
+                "\\lfloor a / s \\rfloor = 0 \\iff a \\le s - 1",
             ),
         )
     )
@@ -276,12 +283,15 @@ def transposed() -> Theorem:
         (
             "Y = \\operatorname{conv\\_transpose}(X, W;\\ s, p, a, d, g),\\quad \\bar G = "
             "\\frac{\\partial L}{\\partial Y}",
-            "\\frac{\\partial L}{\\partial X} = \\operatorname{conv}(\\bar G, W;\\ s, p, d, g),"
+            "\\frac{\\partial L}{\\partial X} = \\operatorname{conv}(\\bar G, W;\\ s, p, d, g)"
+            "_{\\ldots,\\, 0 \\le i < H_{in}},"
             "\\qquad \\frac{\\partial L}{\\partial W} = \\nabla_W(\\bar G, X;\\ s, p, d)",
+            "\\text{the convolution has } H_{in} + \\lfloor a/s \\rfloor \\text{ positions: "
+            "no crop when } a \\le s - 1",
         ),
         (
-            "s, d, k, g \\ge 1,\\quad p \\ge 0,\\quad 0 \\le a \\le s - 1,"
-            "\\quad H^{T}_{out} \\ge 1",
+            "s, d, k, g \\ge 1,\\quad p \\ge 0,\\quad a \\ge 0\\ "
+            "(\\text{PyTorch: } a < \\max(s, d)),\\quad H^{T}_{out} \\ge 1",
             WHERE,
         ),
         tuple(steps),

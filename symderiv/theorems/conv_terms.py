@@ -57,8 +57,10 @@ class Geometry:
         spatial = [f"_{j + 1}" if self.dims > 1 else "" for j in range(self.dims)]
         return {t: (*names[:-1], *(names[-1] + s for s in spatial)) for t, names in SLOTS.items()}
 
-    def assumptions(self, free: dict[sp.Symbol, Expr]) -> Assumptions:
-        """Sizes positive, 0 <= a < s, H >= 1, and each free index in [0, its size)."""
+    def assumptions(self, free: dict[sp.Symbol, Expr], below_stride: bool = True) -> Assumptions:
+        """Sizes positive, 0 <= a < s (``below_stride``; else only a >= 0: a transposed
+        convolution's output_padding may reach the dilation), H >= 1, and each free index in
+        [0, its size)."""
         sub: dict[sp.Symbol, Expr] = {}
         atoms: list[Expr] = []
         for symbol in (self.batch, self.groups, self.in_per_group, self.out_per_group):
@@ -70,7 +72,8 @@ class Geometry:
             if isinstance(axis.stride, sp.Symbol):
                 a = nonnegative_symbol(axis.remainder.name)
                 sub[axis.remainder] = a
-                sub[axis.stride] = a + 1 + nonnegative_symbol(axis.stride.name)
+                stride = 1 + nonnegative_symbol(axis.stride.name)
+                sub[axis.stride] = a + stride if below_stride else stride
             if isinstance(axis.dilation, sp.Symbol):
                 sub[axis.dilation] = 1 + nonnegative_symbol(axis.dilation.name)
             if isinstance(axis.padding, sp.Symbol):
