@@ -247,3 +247,22 @@ def test_without_scripts_the_page_still_reads(pages: Any) -> None:
         assert focusable == -1, "without scripts an element would focus and show nothing"
     finally:
         driver.quit()
+
+
+def test_the_theorems_page_is_typeset_without_errors(browser: Any, tmp_path: Path) -> None:
+    """symderiv theorems --format html, in Chinese with every proof: each formula typeset."""
+    from symderiv.render.theorems import render_theorems
+    from symderiv.theorems import theorems
+    from symderiv.theorems.result import as_data
+
+    path = tmp_path / "theorems.html"
+    items = [as_data(n, t, proofs=True) for n, t in theorems()]
+    path.write_text(render_theorems(items, "html", "zh"), encoding="utf-8")
+    _open(browser, path)
+    counts = browser.execute_script(
+        "return [document.querySelectorAll('.math').length,"
+        " document.querySelectorAll('.math[data-typeset] .katex').length,"
+        " document.querySelectorAll('.katex-error').length]"
+    )
+    assert counts[0] > 100 and counts[1] == counts[0] and counts[2] == 0, counts
+    assert not _problems(browser)

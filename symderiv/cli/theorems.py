@@ -21,10 +21,10 @@ LAYERS = ("conv1d", "conv2d", "conv3d")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(("md", "latex", "json")),
+    type=click.Choice(("md", "latex", "json", "html")),
     default="md",
     show_default=True,
-    help="Markdown (KaTeX/MathJax math), LaTeX or JSON.",
+    help="Markdown (KaTeX/MathJax math), LaTeX, JSON, or one HTML page that works offline.",
 )
 @click.option(
     "--lang",
@@ -68,8 +68,8 @@ def theorems_command(
     if claim is not None:
         from ..theorems.claim import judge_claim
 
-        if fmt == "latex":  # refused before any work is done
-            raise SymderivError("theorems --claim: a claim's verdict is md or json, not latex")
+        if fmt not in ("md", "json"):  # refused before any work is done
+            raise SymderivError(f"theorems --claim: a claim's verdict is md or json, not {fmt}")
         verdict = judge_claim(family or "", claim)
         write(render_claim(verdict.as_data(), fmt, lang), output)
         if not verdict.proven:

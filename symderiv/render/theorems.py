@@ -1,4 +1,4 @@
-"""The theorems as documents: Markdown and LaTeX through the templates, and JSON. The items
+"""The theorems as documents: Markdown, LaTeX and HTML through the templates, and JSON. The items
 are plain values (``symderiv.theorems.result.as_data``), so rendering knows no prover."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from .engine import environment, finish
 from .formats import LANGUAGES
 from .json import SCHEMA_VERSION
 
-FORMATS = ("md", "latex", "json")
+FORMATS = ("md", "latex", "json", "html")
 
 
 def render_theorems(
@@ -35,7 +35,11 @@ def render_theorems(
         "standalone": standalone,
         "body": f"theorems/{lang}.j2",
     }
-    text = environment(False).get_template(f"{fmt}/document.j2").render(values)
+    if fmt == "html":
+        from . import html
+
+        values |= html.frame_context("page")  # titled by its first heading
+    text = environment(fmt == "html").get_template(f"{fmt}/document.j2").render(values)
     return finish(text, fmt)
 
 
