@@ -1,5 +1,5 @@
 """A claim for every size, judged at concrete sizes by ``symderiv check``'s exact machinery:
-the counterexample when the claim is false, and a confirmation of a proof at a few sizes.
+the counterexample when the claim is false, and a confirmation of a proof at many sizes.
 
 The sizes form a small grid (input sizes with every remainder, kernels 1 to 3, and for each
 setting the claim makes symbolic a few values, groups included), ordered so that the first
@@ -49,15 +49,13 @@ class Instance:
         }
 
     def options(self) -> str:
-        def each(v: int) -> str:
-            return str(v)
-
+        """The ``symderiv check`` options that derive this instance."""
         parts = [
             f"--input {'x'.join(map(str, self.sizes))}",
             f"--kernel {self.kernel}",
-            f"--stride {each(self.stride)}",
-            f"--padding {each(self.padding)}",
-            f"--dilation {each(self.dilation)}",
+            f"--stride {self.stride}",
+            f"--padding {self.padding}",
+            f"--dilation {self.dilation}",
             f"--groups {self.groups}",
             f"--in-channels {self.groups}",
             f"--out-channels {2 * self.groups}",
@@ -75,7 +73,7 @@ def grid(dims: int, general: frozenset[str]) -> list[Instance]:
     axes = [
         INPUTS[dims],
         (1, 2, 3),
-        *(VALUES[n] if n in general else (VALUES[n][0] if n != "p" else 0,) for n in "spdg"),
+        *(VALUES[n] if n in general else VALUES[n][:1] for n in "spdg"),  # else the default
     ]
     found = []
     for choice in itertools.product(*(range(len(a)) for a in axes)):
