@@ -78,7 +78,7 @@ def _affine(per_channel: bool) -> tuple[bool, list[Step], int]:
     index = ("n", "c", "h") if per_channel else ("n", "j")
     sizes = {"n": integer("N"), "c": integer("C"), "h": integer("P"), "j": integer("J")}
     own = index[1]
-    slots = {"G": index, "Y": index, "Xh": index, "gamma": (own,), "beta": (own,)}
+    slots = {"G": index, "Xh": index, "gamma": (own,), "beta": (own,)}
 
     def assumptions(free: dict[sp.Symbol, sp.Expr]) -> Assumptions:
         sub = {sizes[x]: 1 + nonnegative_symbol(sizes[x].name) for x in index}
