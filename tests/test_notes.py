@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import symderiv
 from symderiv.cli.main import cli, main
 from symderiv.core.family import Registry
 from symderiv.layers import FAMILIES
@@ -378,3 +379,17 @@ def test_the_summary_is_a_table_of_every_layer_with_its_equations() -> None:
     by_name = {row.split("`")[1]: [c.strip() for c in row.strip("|").split("|")] for row in rows}
     assert all(cells[2] != "–" for cells in by_name.values())
     assert "\\partial W" in by_name["linear"][3] and "\\partial \\gamma" in by_name["batchnorm"][3]
+
+
+def test_a_theorem_whose_proof_failed_is_not_stated_and_the_notes_warn() -> None:
+    from symderiv.render import notes
+
+    failed = {"number": 9, "key": "linear", "family": "linear", "statement": ["Y = 0"]}
+    failed |= {"hypotheses": [], "holds": False, "dims": [], "checks": 1, "steps": []}
+    part = notes.Part("linear", symderiv.linear(), theorems=(failed,))
+    text = notes.assemble([part], "md", "en", False, False, "notes").text
+    assert "For every size" not in text and "Y = 0" not in text
+    assert "**Warning:**" in text
+    held = notes.Part("linear", symderiv.linear(), theorems=({**failed, "holds": True},))
+    text = notes.assemble([held], "md", "en", False, False, "notes").text
+    assert "For every size" in text and "Y = 0" in text and "**Warning:**" not in text

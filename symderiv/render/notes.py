@@ -54,8 +54,9 @@ def assemble(
     numbers: dict[str, int] = {}
     stated: set[int] = set()
     for part in parts:
-        # A theorem is stated after the first section it covers (conv1d's is conv2d's).
-        theorems = [t for t in part.theorems if t["number"] not in stated]
+        # A theorem is stated after the first section it covers (conv1d's is conv2d's), and
+        # only when its proof went through (else the notes open with their warning).
+        theorems = [t for t in part.theorems if t["number"] not in stated and t["holds"]]
         stated |= {t["number"] for t in theorems}
         numbers[part.name] = len(numbers) + 1
         # After the section it repeats, a variant says what changes and draws no figures.
@@ -119,7 +120,7 @@ def assemble(
         "standalone": standalone,
         "uses_tikz": fmt == "latex" and figure > 1,
         "sections": sections,
-        "verified": all(p.derivation.verified for p in parts),
+        "verified": _verified(parts),
         "equation_labels": {k: v for s in sections for k, v in _qualified(s).items()},
         "body": f"notes/{lang}.j2",
         "uses_table": fmt == "latex",
@@ -204,12 +205,19 @@ def _title(text: str, fmt: str) -> str:
     return first
 
 
+def _verified(parts: Sequence[Part]) -> bool:
+    """Every identity proven, and every theorem a section states."""
+    return all(p.derivation.verified for p in parts) and all(
+        t["holds"] for p in parts for t in p.theorems
+    )
+
+
 def _json(parts: Sequence[Part]) -> str:
     data = {
         "schema": SCHEMA_VERSION,
         "notes": [part.name for part in parts],
         "sections": [p.derivation.view.json(p.derivation) for p in parts],
-        "verified": all(p.derivation.verified for p in parts),
+        "verified": _verified(parts),
         "theorems": {p.name: list(p.theorems) for p in parts if p.theorems},
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
