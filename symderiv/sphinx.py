@@ -6,8 +6,12 @@ directive ``symderiv``, which derives at build time::
     ```{symderiv} maxpool2d --figures
     ```
 
+    .. symderiv:: theorems conv --lang zh
+
 The argument is a command line, read by the command's own options (``symderiv conv2d --help``
 lists them); ``--lang``, ``--figures`` and ``--claim`` apply, the builder chooses the format.
+``theorems [FAMILY]`` (or ``theorems conv2d --claim "..."``) puts the theorems for every size,
+with their proofs, on the page.
 The derivation goes in as HTML for the HTML builders and as LaTeX for the LaTeX builder. The
 build fails, naming the directive, when the options are bad or an identity does not hold: a
 page that shows an unproven identity is a bug, not a warning.
@@ -74,6 +78,8 @@ class SymderivDirective(Directive):  # type: ignore[misc]
 
 def derivation_nodes(argument: str) -> list[nodes.Node]:
     """The derivation as one raw node per output format; each writer keeps its own."""
+    if argument.split(maxsplit=1)[:1] == ["theorems"]:
+        return theorem_nodes(argument)
     name, options, lang, figures, claims = parse(argument)
     command = commands()[name]
     derivation = command.derive(**options)
@@ -93,6 +99,45 @@ def derivation_nodes(argument: str) -> list[nodes.Node]:
         nodes.raw("", html.text, format="html"),
         nodes.raw("", latex.text, format="latex"),
     ]
+
+
+def theorem_nodes(argument: str) -> list[nodes.Node]:
+    """``theorems [FAMILY] [--lang zh]``, or ``theorems conv2d --claim "..."``: the theorems
+    with their proofs, or a claim's proof. A theorem or a claim that is not proven fails the
+    build, as an identity that does not hold does."""
+    from .cli.theorems import theorems_command
+    from .render.theorems import render_theorems
+    from .theorems import theorems
+    from .theorems.result import as_data
+
+    try:
+        args = shlex.split(argument)[1:]
+        context = theorems_command.make_context("theorems", args)
+    except ValueError as error:
+        raise SymderivError(f"cannot read the options: {error}") from None
+    except click.ClickException as error:
+        raise SymderivError(error.format_message()) from None
+    for key, flag in (("fmt", "--format"), ("output", "--output"), ("standalone", "--standalone")):
+        if context.get_parameter_source(key) is ParameterSource.COMMANDLINE:
+            raise SymderivError(f"{flag}: the builder chooses the format and the file")
+    family, lang, claim = (context.params[k] for k in ("family", "lang", "claim"))
+    if claim is not None:
+        from .theorems.claim import judge_claim
+
+        verdict = judge_claim(family or "", claim)
+        if not verdict.proven:
+            raise SymderivError(verdict.line())
+        items = [verdict.as_data()["proof"]]
+    else:
+        family = "conv" if family in ("conv1d", "conv2d", "conv3d") else family
+        numbered = theorems(family)
+        failed = [t.key for _, t in numbered if not t.holds]
+        if failed:
+            raise SymderivError("not proven: " + ", ".join(failed))
+        items = [as_data(n, t, family is not None) for n, t in numbered]
+    html = render_theorems(items, "html", lang, frame="bare", heading_offset=1)
+    latex = render_theorems(items, "latex", lang, heading_offset=1)
+    return [nodes.raw("", html, format="html"), nodes.raw("", latex, format="latex")]
 
 
 def parse(argument: str) -> tuple[str, dict[str, Any], str, bool, tuple[str, ...]]:

@@ -114,3 +114,20 @@ def test_an_identity_that_does_not_hold_fails_the_build(
     status, _ = build(project(tmp_path / "src", **{"index.rst": page}), "html")
     assert status == 1
     assert "index.rst:4: ERROR: symderiv conv2d: does not hold: " in capsys.readouterr().err
+
+
+def test_theorems_on_a_page_and_a_claim_that_is_not_proven_fails_the_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = "dL/dX = conv_transpose1d(dL/dO, W, stride=s, output_padding=H mod s)"
+    page = "Theorems\n========\n\n.. symderiv:: theorems linear --lang zh\n\n"
+    page += f".. symderiv:: theorems conv1d --claim '{wrong}'\n"
+    status, out = build(project(tmp_path / "src", **{"index.rst": page}), "html")
+    errors = capsys.readouterr().err
+    assert status == 1
+    assert "index.rst:6: ERROR: symderiv theorems conv1d --claim" in errors
+    assert "NOT PROVEN" in errors and "counterexample: symderiv check conv1d" in errors
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<h2>对任意尺寸成立的定理</h2>" in index  # one level below the page's title
+    assert "<h4>定理 9：全连接层的梯度是矩阵乘积</h4>" in index
+    assert "<style>" not in index.split("<body")[1]

@@ -19,7 +19,11 @@ def render_theorems(
     fmt: str,
     lang: str = "en",
     standalone: bool = False,
+    frame: str = "page",
+    heading_offset: int = 0,
 ) -> str:
+    """``frame`` is HTML's (a whole page, or a fragment for a notebook or a Sphinx page);
+    ``heading_offset`` moves every heading down, for a page that has its own title."""
     if fmt not in FORMATS:
         raise SymderivError(f"theorems: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if lang not in LANGUAGES:
@@ -34,11 +38,12 @@ def render_theorems(
         "lang": lang,
         "standalone": standalone,
         "body": f"theorems/{lang}.j2",
+        "heading_offset": heading_offset,
     }
     if fmt == "html":
         from . import html
 
-        values |= html.frame_context("page")  # titled by its first heading
+        values |= html.frame_context(frame)  # a page is titled by its first heading
     text = environment(fmt == "html").get_template(f"{fmt}/document.j2").render(values)
     return finish(text, fmt)
 
