@@ -10,6 +10,7 @@ size of the whole composed expression.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -74,5 +75,26 @@ def _derivative(definition: sp.Expr, parent: sp.Symbol) -> sp.Expr:
     a statistic over M values has M parents, and differentiating the whole sum for each would
     be O(M^2) work; the terms left out differentiate to 0, so the sum is the same expression."""
     if isinstance(definition, sp.Add):
-        return sp.Add(*(sp.diff(t, parent) for t in definition.args if parent in t.free_symbols))
-    return sp.diff(definition, parent)
+        return sp.Add(*(_diff(t, parent) for t in definition.args if parent in t.free_symbols))
+    return _diff(definition, parent)
+
+
+def _diff(term: sp.Expr, parent: sp.Symbol) -> sp.Expr:
+    """SymPy's derivative, taken once per shape: the M nodes x_hat_i = (x_i - mu)/sqrt(v + eps)
+    differ only in the names of their symbols, so each is written over placeholders (the
+    parent first, then the others in SymPy's order), differentiated once, and renamed back.
+    Renaming symbols, assumptions kept, commutes with differentiation."""
+    others = sorted(term.free_symbols - {parent}, key=sp.default_sort_key)
+    symbols = [parent, *others]
+    placeholders = [_placeholder(j, s) for j, s in enumerate(symbols)]
+    shape = term.xreplace(dict(zip(symbols, placeholders)))
+    return _shape_derivative(shape, placeholders[0]).xreplace(dict(zip(placeholders, symbols)))
+
+
+def _placeholder(j: int, symbol: sp.Symbol) -> sp.Symbol:
+    return sp.Symbol(f"_shape{j}", **symbol.assumptions0)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shape_derivative(shape: sp.Expr, parent: sp.Symbol) -> sp.Expr:
+    return sp.diff(shape, parent)
