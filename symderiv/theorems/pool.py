@@ -67,10 +67,8 @@ def geometry(dims: int, upsampling: bool = False) -> Geometry:
     def per_axis(name: str, j: int) -> sp.Symbol:
         return integer(f"{name}_{j + 1}" if dims > 1 else name)
 
-    axes, sub = (
-        [],
-        {integer("N"): 1 + nonnegative_symbol("N"), integer("C"): 1 + nonnegative_symbol("C")},
-    )
+    axes = []
+    sub = {integer(n): 1 + nonnegative_symbol(n) for n in ("N", "C")}
     for j in range(dims):
         s, p, k, q, a = (per_axis(n, j) for n in ("s", "p", "k", "q", "a"))
         sub |= {a: nonnegative_symbol(a.name), q: nonnegative_symbol(q.name)}
