@@ -27,7 +27,7 @@ from ..layers.conv.ops import (
     explicit_conv_transpose,
     explicit_weight,
 )
-from .syntax import FUNCTIONS, Binary, Call, Group, Negate, Node, Number, Ref, Tuple
+from .syntax import ARITHMETIC, FUNCTIONS, Binary, Call, Group, Negate, Node, Number, Ref, Tuple
 
 Value = Grid[Poly] | Poly
 
@@ -141,12 +141,7 @@ def _binary(node: Binary, layer: Layer) -> Value:
         if divisor == 0:
             raise SymderivError("--claim: division by zero")
         return _map(left, lambda p: p.scale(1 / divisor))
-    operations: dict[str, Callable[[Poly, Poly], Poly]] = {
-        "+": lambda a, b: a + b,
-        "-": lambda a, b: a - b,
-        "*": lambda a, b: a * b,
-    }
-    return _combine(left, right, operations[node.op])
+    return _combine(left, right, ARITHMETIC[node.op])  # +, - or *: the others are above
 
 
 def _combine(left: Value, right: Value, f: Callable[[Poly, Poly], Poly]) -> Value:

@@ -23,7 +23,7 @@ import sympy as sp
 from ..core.errors import SymderivError
 from ..core.grid import Grid, Index
 from .evaluate import chosen_axes, summed
-from .syntax import Binary, Call, Group, Negate, Node, Number, Ref, Tuple
+from .syntax import ARITHMETIC, Binary, Call, Group, Negate, Node, Number, Ref, Tuple
 
 Value = Any
 """A grid of SymPy expressions, or one expression (SymPy's types are not checked)."""
@@ -94,14 +94,7 @@ def evaluate(node: Node, layer: NormLayer) -> Value:
         if node.op == "mod":
             raise SymderivError("--claim: mod is for whole-number settings, not normalisation")
         left, right = evaluate(node.left, layer), evaluate(node.right, layer)
-        ops: dict[str, Callable[[sp.Expr, sp.Expr], sp.Expr]] = {
-            "+": lambda a, b: a + b,
-            "-": lambda a, b: a - b,
-            "*": lambda a, b: a * b,
-            "/": lambda a, b: a / b,
-            "**": lambda a, b: a**b,
-        }
-        return _combine(left, right, ops[node.op], layer)
+        return _combine(left, right, ARITHMETIC[node.op], layer)
     if isinstance(node, (Tuple, Group)):
         raise SymderivError("--claim: a tuple such as (0, 2) is only a sum's axes")
     return _call(node, layer)

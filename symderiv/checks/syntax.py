@@ -20,9 +20,12 @@ is evaluated here and nothing reaches ``eval`` or ``sympify``: the tree is plain
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from ..core.errors import SymderivError
 
@@ -38,6 +41,15 @@ FUNCTIONS = {
     "sqrt": 0,
 }
 """The operations a claim may use, with the spatial axes each expects (0: any)."""
+ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+}
+"""What each binary operator means, whatever the values are (polynomials, SymPy expressions,
+exact fractions); ``mod`` is left to each evaluator, which knows what whole numbers are."""
 KEYWORDS = ("stride", "padding", "dilation", "groups", "output_padding", "bias")
 MAX_POWER = 8
 """Powers are multiplied out as polynomials: a higher one is not a claim about a layer."""

@@ -24,6 +24,7 @@ from typing import Any
 import sympy as sp
 
 from ..checks.syntax import (
+    ARITHMETIC,
     FUNCTIONS,
     Binary,
     Call,
@@ -151,13 +152,7 @@ def _value(node: Node, geo: ct.Geometry, axis: int, in_tuple: bool) -> Expr:
         right = _value(node.right, geo, axis, in_tuple)
         if node.op == "mod":
             return _remainder(left, right, geo)
-        return {
-            "+": lambda: left + right,
-            "-": lambda: left - right,
-            "*": lambda: left * right,
-            "/": lambda: left / right,
-            "**": lambda: left**right,
-        }[node.op]()
+        return ARITHMETIC[node.op](left, right)  # type: ignore[no-any-return]
     raise NotCovered
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..checks import check
-from ..checks.syntax import Binary, Call, Claim, Group, Negate, Node, Number, Ref, Tuple
+from ..checks.syntax import ARITHMETIC, Binary, Call, Claim, Group, Negate, Node, Number, Ref, Tuple
 from ..core.errors import SymderivError
 from ..layers.conv.derive import derive, make_spec
 from .conv_terms import SIZE_NAMES
@@ -97,14 +97,7 @@ def _number(node: Node, values: dict[str, int]) -> Fraction:
         a, b = _number(node.left, values), _number(node.right, values)
         if node.op in ("/", "mod") and b == 0:
             raise SymderivError(f"--claim: {'division' if node.op == '/' else 'mod'} by zero")
-        return {
-            "+": lambda: a + b,
-            "-": lambda: a - b,
-            "*": lambda: a * b,
-            "/": lambda: a / b,
-            "**": lambda: a**b,
-            "mod": lambda: a % b,
-        }[node.op]()
+        return a % b if node.op == "mod" else ARITHMETIC[node.op](a, b)  # type: ignore[no-any-return]
     raise SymderivError(f"--claim: {spelled(node)} is not a number")
 
 
