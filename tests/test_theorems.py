@@ -56,9 +56,7 @@ def test_every_theorem_is_proven(everything: list) -> None:
 
 def _wrong(geo: ct.Geometry, mistake: str) -> Sum:
     """Theorem 2's right side with a classic mistake in it."""
-    free = conv._free(
-        geo, "n gamma c h", conv._sizes(geo, (geo.batch, geo.groups, geo.in_per_group), "size")
-    )
+    free = conv._free(geo, "n gamma c h", (geo.batch, geo.groups, geo.in_per_group), "size")
     at = tuple(free)
     (ax,) = geo.axes
     s, p, d = ax.stride, ax.padding, ax.dilation

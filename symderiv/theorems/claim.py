@@ -42,7 +42,7 @@ from . import conv_terms as ct
 from .instances import LIMIT, Outcome, search
 from .proofs import Comparison, compare, identity_steps
 from .result import Step, Theorem, as_data
-from .terms import Expr, Sum, integer
+from .terms import Expr, Sum
 
 TENSORS = ("X", "W", "F", "dL/dO")
 """The names a claim may give its operands; F is the kernel's name in the plain layout."""
@@ -207,13 +207,6 @@ def _settings(call: Call, geo: ct.Geometry) -> dict[str, tuple[Expr, ...]]:
     return found
 
 
-def _free(geo: ct.Geometry, names: str, sizes: tuple[Expr, ...]) -> dict[sp.Symbol, Expr]:
-    *lead, spatial = names.split()
-    symbols = [integer(n) for n in lead]
-    symbols += [integer(f"{spatial}_{j + 1}" if geo.dims > 1 else spatial) for j in range(geo.dims)]
-    return dict(zip(symbols, sizes))
-
-
 def _operands(call: Call) -> tuple[str, ...]:
     names = []
     for node in call.args:
@@ -233,18 +226,12 @@ def resolve(claim: Claim, geo: ct.Geometry) -> Resolved:
         raise NotCovered
     settings = _settings(call, geo)
     per_axis = tuple(zip(settings["stride"], settings["padding"], settings["dilation"]))
-    groups_hold = all(sp.expand(g - geo.groups) == 0 for g in settings["groups"])
-    outs = tuple(ax.out for ax in geo.axes)
-    in_sizes = tuple(ax.size for ax in geo.axes)
+    sizes_hold = all(sp.expand(g - geo.groups) == 0 for g in settings["groups"])
     lines: list[str] = []
     if claim.target.name == "dL/dX":
         if call.function != f"conv_transpose{dims}d" or _operands(call) != ("dL/dO", "W"):
             raise NotCovered
-        free = _free(geo, "n gamma c h", (geo.batch, geo.groups, geo.in_per_group, *in_sizes))
-        at = tuple(free)
-        left = ct.chain_rule(geo, "X", at)
-        right = ct.conv_transpose(geo, "G", "W", at, outs, per_axis)
-        sizes_hold = groups_hold
+        left, right, free = ct.input_gradient(geo, per_axis)
         for ax, (s, p, d), op in zip(geo.axes, per_axis, settings["output_padding"]):
             size = sp.expand(ax.quotient * s - 2 * p + d * (ax.kernel - 1) + op + 1)
             sizes_hold = sizes_hold and sp.expand(size - ax.size) == 0
@@ -255,14 +242,9 @@ def resolve(claim: Claim, geo: ct.Geometry) -> Resolved:
     else:
         if call.function != f"conv_weight{dims}d" or _operands(call) != ("X", "dL/dO"):
             raise NotCovered
-        kernel = tuple(ax.kernel for ax in geo.axes)
-        free = _free(geo, "gamma o c u", (geo.groups, geo.out_per_group, geo.in_per_group, *kernel))
-        at = tuple(free)
-        left = ct.chain_rule(geo, "W", at)
-        right = ct.weight_gradient(geo, "X", "G", at, in_sizes, outs, per_axis)
-        sizes_hold = groups_hold
+        left, right, free = ct.kernel_gradient(geo, per_axis)
         definition = "\\nabla_W(X, G)_{\\gamma,o,c,u}"
-    return Resolved(left, Sum((right,)), free, definition, sizes_hold, tuple(lines))
+    return Resolved(left, right, free, definition, sizes_hold, tuple(lines))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from .normal import Assumptions, nonnegative_symbol
 from .printing import tex
 from .proofs import compare, display, identity_steps, shown
 from .result import Step, Theorem
-from .terms import Sum, integer
+from .terms import Sum, free_indices, integer
 
 DIMS = (1, 2, 3)
 HYPOTHESES = (
@@ -23,19 +23,10 @@ HYPOTHESES = (
 WHERE = "\\text{channels as (group, channel): } X_{n,\\gamma,c,h} = X[n,\\ \\gamma C_i + c,\\ h]"
 
 
-def _indices(geo: ct.Geometry, name: str) -> tuple[sp.Symbol, ...]:
-    return tuple(integer(f"{name}_{j + 1}" if geo.dims > 1 else name) for j in range(geo.dims))
-
-
-def _free(geo: ct.Geometry, names: str, sizes: tuple[sp.Expr, ...]) -> dict[sp.Symbol, sp.Expr]:
-    """The free indices of a gradient element, each with the size of its axis."""
-    *lead, spatial = names.split()
-    symbols = [integer(n) for n in lead] + list(_indices(geo, spatial))
-    return dict(zip(symbols, sizes))
-
-
-def _sizes(geo: ct.Geometry, lead: tuple[sp.Expr, ...], spatial: str) -> tuple[sp.Expr, ...]:
-    return (*lead, *(getattr(ax, spatial) for ax in geo.axes))
+def _free(geo: ct.Geometry, names: str, lead: tuple[sp.Expr, ...], spatial: str) -> dict:
+    """The free indices of a gradient element: the leading ones with ``lead`` sizes, the
+    spatial one with each axis's ``spatial`` field (``size`` or ``out``)."""
+    return free_indices(geo.dims, names, (*lead, *ct.axis_values(geo, spatial)))
 
 
 def _size_facts() -> tuple[bool, bool]:
@@ -97,12 +88,8 @@ def sizes() -> Theorem:
     )
 
 
-def _input_gradient(geo: ct.Geometry) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Expr]]:
-    free = _free(geo, "n gamma c h", _sizes(geo, (geo.batch, geo.groups, geo.in_per_group), "size"))
-    at = tuple(free)
-    left = ct.chain_rule(geo, "X", at)
-    right = ct.conv_transpose(geo, "G", "W", at, tuple(ax.out for ax in geo.axes), ct.settings(geo))
-    return left, Sum((right,)), free
+def _input_gradient(geo: ct.Geometry) -> ct.Sides:
+    return ct.input_gradient(geo, ct.settings(geo))
 
 
 def _prove(
@@ -149,24 +136,11 @@ def input_gradient() -> Theorem:
     )
 
 
-def _weight_gradient(geo: ct.Geometry) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Expr]]:
-    kernel = tuple(ax.kernel for ax in geo.axes)
-    free = _free(geo, "gamma o c u", (geo.groups, geo.out_per_group, geo.in_per_group, *kernel))
-    at = tuple(free)
-    left = ct.chain_rule(geo, "W", at)
-    right = ct.weight_gradient(
-        geo,
-        "X",
-        "G",
-        at,
-        tuple(ax.size for ax in geo.axes),
-        tuple(ax.out for ax in geo.axes),
-        ct.settings(geo),
-    )
-    return left, Sum((right,)), free
+def _weight_gradient(geo: ct.Geometry) -> ct.Sides:
+    return ct.kernel_gradient(geo, ct.settings(geo))
 
 
-def _bias_gradient(geo: ct.Geometry) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Expr]]:
+def _bias_gradient(geo: ct.Geometry) -> ct.Sides:
     free = {integer("gamma"): geo.groups, integer("o"): geo.out_per_group}
     at = tuple(free)
     return ct.bias_chain_rule(geo, at), Sum((ct.summed_upstream(geo, at),)), free
@@ -211,29 +185,16 @@ def weight_gradient() -> Theorem:
     )
 
 
-def _transposed_input(geo: ct.Geometry) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Expr]]:
-    free = _free(geo, "n gamma o i", _sizes(geo, (geo.batch, geo.groups, geo.out_per_group), "out"))
+def _transposed_input(geo: ct.Geometry) -> ct.Sides:
+    free = _free(geo, "n gamma o i", (geo.batch, geo.groups, geo.out_per_group), "out")
     at = tuple(free)
     left = ct.transposed_chain_rule(geo, "X", at)
     right = ct.conv(geo, "Gy", "W", at, tuple(ax.size for ax in geo.axes), ct.settings(geo))
     return left, Sum((right,)), free
 
 
-def _transposed_weight(geo: ct.Geometry) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Expr]]:
-    kernel = tuple(ax.kernel for ax in geo.axes)
-    free = _free(geo, "gamma o c u", (geo.groups, geo.out_per_group, geo.in_per_group, *kernel))
-    at = tuple(free)
-    left = ct.transposed_chain_rule(geo, "W", at)
-    right = ct.weight_gradient(
-        geo,
-        "Gy",
-        "X",
-        at,
-        tuple(ax.size for ax in geo.axes),
-        tuple(ax.out for ax in geo.axes),
-        ct.settings(geo),
-    )
-    return left, Sum((right,)), free
+def _transposed_weight(geo: ct.Geometry) -> ct.Sides:
+    return ct.kernel_gradient(geo, ct.settings(geo), transposed=True)
 
 
 def transposed() -> Theorem:
@@ -301,19 +262,12 @@ def transposed() -> Theorem:
     )
 
 
-def _plain(geo: ct.Geometry, right: Sum) -> tuple[Sum, Sum, dict[sp.Symbol, sp.Expr]]:
-    free = _free(geo, "n gamma c h", _sizes(geo, (geo.batch, geo.groups, geo.in_per_group), "size"))
-    return ct.chain_rule(geo, "X", tuple(free)), right, free
-
-
 def rot180() -> Theorem:
     """Stride 1, no padding, dilation 1: the seed article's statement, for every size."""
     holds, checks, steps = True, 0, []
     for dims in DIMS:
         geo = ct.geometry(dims, plain=True)
-        free = _free(
-            geo, "n gamma c h", _sizes(geo, (geo.batch, geo.groups, geo.in_per_group), "size")
-        )
+        free = _free(geo, "n gamma c h", (geo.batch, geo.groups, geo.in_per_group), "size")
         at = tuple(free)
         left = ct.chain_rule(geo, "X", at)
         assumptions = geo.assumptions(free)

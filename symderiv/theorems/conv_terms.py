@@ -14,7 +14,20 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .normal import Assumptions, nonnegative_symbol
-from .terms import Expr, Sum, Term, below, derivative, entry, equal, fresh, integer
+from .terms import (
+    Expr,
+    Sum,
+    Term,
+    below,
+    derivative,
+    entry,
+    equal,
+    free_indices,
+    fresh,
+    integer,
+    on_axis,
+    spatial_slots,
+)
 
 SLOTS = {
     "G": ("n", "gamma", "o", "i"),
@@ -54,8 +67,7 @@ class Geometry:
     out_per_group: sp.Symbol
 
     def slots(self) -> dict[str, tuple[str, ...]]:
-        spatial = [f"_{j + 1}" if self.dims > 1 else "" for j in range(self.dims)]
-        return {t: (*names[:-1], *(names[-1] + s for s in spatial)) for t, names in SLOTS.items()}
+        return spatial_slots(SLOTS, self.dims)
 
     def assumptions(self, free: dict[sp.Symbol, Expr], below_stride: bool = True) -> Assumptions:
         """Sizes positive, 0 <= a < s (``below_stride``; else only a >= 0: a transposed
@@ -99,17 +111,14 @@ def geometry(dims: int, plain: bool = False, general: frozenset[str] = SETTINGS)
     def per_axis(name: str, j: int) -> Expr:
         if name in DEFAULTS and name not in general:
             return sp.Integer(DEFAULTS[name])
-        return integer(f"{name}_{j + 1}" if dims > 1 else name)
+        return on_axis(name, j, dims)
 
     if plain:
         general = general & {"g"}
     axes = []
     for j in range(dims):
         s, p, d = (per_axis(n, j) for n in ("s", "p", "d"))
-        k, q = (
-            integer(f"k_{j + 1}" if dims > 1 else "k"),
-            integer(f"q_{j + 1}" if dims > 1 else "q"),
-        )
+        k, q = on_axis("k", j, dims), on_axis("q", j, dims)
         # 0 <= a < s: with stride 1 the remainder is 0.
         a = per_axis("a", j) if isinstance(s, sp.Symbol) else sp.Integer(0)
         axes.append(
@@ -180,6 +189,45 @@ def transposed_chain_rule(geo: Geometry, tensor: str, at: tuple[Expr, ...]) -> S
 def _upstream(name: str, index: tuple[sp.Symbol, ...], ranges: list, local: Sum) -> Sum:
     upstream = entry(name, *index)
     return Sum(tuple(upstream.times(t).summed(index).guarded(ranges) for t in local.terms))
+
+
+Sides = tuple[Sum, Sum, dict[sp.Symbol, Expr]]
+"""The two sides of an identity, and the free indices of its element with their sizes."""
+
+
+def input_gradient(geo: Geometry, settings: tuple[tuple[Expr, Expr, Expr], ...]) -> Sides:
+    """dL/dX by the chain rule, and conv_transpose(G, W) with these settings, at [n, group,
+    c, h] (the output_padding only sets the right side's size, checked apart)."""
+    free = free_indices(
+        geo.dims,
+        "n gamma c h",
+        (geo.batch, geo.groups, geo.in_per_group, *axis_values(geo, "size")),
+    )
+    at = tuple(free)
+    right = conv_transpose(geo, "G", "W", at, axis_values(geo, "out"), settings)
+    return chain_rule(geo, "X", at), Sum((right,)), free
+
+
+def kernel_gradient(
+    geo: Geometry, settings: tuple[tuple[Expr, Expr, Expr], ...], transposed: bool = False
+) -> Sides:
+    """dL/dW by the chain rule, and the textbook weight gradient with these settings, at
+    [group, o, c, u]; of a transposed convolution (``transposed``), with its input and its
+    upstream gradient in each other's roles."""
+    sizes = (geo.groups, geo.out_per_group, geo.in_per_group, *axis_values(geo, "kernel"))
+    free = free_indices(geo.dims, "gamma o c u", sizes)
+    at = tuple(free)
+    left = (transposed_chain_rule if transposed else chain_rule)(geo, "W", at)
+    source, upstream = ("Gy", "X") if transposed else ("X", "G")
+    right = weight_gradient(
+        geo, source, upstream, at, axis_values(geo, "size"), axis_values(geo, "out"), settings
+    )
+    return left, Sum((right,)), free
+
+
+def axis_values(geo: Geometry, field: str) -> tuple[Expr, ...]:
+    """One field of every axis: their sizes, output sizes or kernels."""
+    return tuple(getattr(ax, field) for ax in geo.axes)
 
 
 def settings(geo: Geometry) -> tuple[tuple[Expr, Expr, Expr], ...]:

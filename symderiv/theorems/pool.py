@@ -18,7 +18,21 @@ import sympy as sp
 from .normal import Assumptions, nonnegative_symbol
 from .proofs import compare, display, identity_steps, shown
 from .result import Step, Theorem
-from .terms import Expr, Sum, Term, below, constant, derivative, entry, equal, fresh, integer
+from .terms import (
+    Expr,
+    Sum,
+    Term,
+    below,
+    constant,
+    derivative,
+    entry,
+    equal,
+    free_indices,
+    fresh,
+    integer,
+    on_axis,
+    spatial_slots,
+)
 
 DIMS = (1, 2, 3)
 SLOTS = {"G": ("n", "c", "i"), "X": ("n", "c", "h")}
@@ -46,8 +60,7 @@ class Geometry:
     """Each size written through symbols known to be >= 0 (``s -> a0 + 1 + s0``)."""
 
     def slots(self) -> dict[str, tuple[str, ...]]:
-        spatial = [f"_{j + 1}" if self.dims > 1 else "" for j in range(self.dims)]
-        return {t: (*names[:-1], *(names[-1] + s for s in spatial)) for t, names in SLOTS.items()}
+        return spatial_slots(SLOTS, self.dims)
 
     def divisor(self) -> Expr:
         return sp.Mul(*(ax.kernel for ax in self.axes))
@@ -64,13 +77,10 @@ class Geometry:
 def geometry(dims: int, upsampling: bool = False) -> Geometry:
     """Symbolic sizes; ``upsampling``: kernel = stride, no padding."""
 
-    def per_axis(name: str, j: int) -> sp.Symbol:
-        return integer(f"{name}_{j + 1}" if dims > 1 else name)
-
     axes = []
     sub = {integer(n): 1 + nonnegative_symbol(n) for n in ("N", "C")}
     for j in range(dims):
-        s, p, k, q, a = (per_axis(n, j) for n in ("s", "p", "k", "q", "a"))
+        s, p, k, q, a = (on_axis(n, j, dims) for n in ("s", "p", "k", "q", "a"))
         sub |= {a: nonnegative_symbol(a.name), q: nonnegative_symbol(q.name)}
         sub[s] = nonnegative_symbol(a.name) + 1 + nonnegative_symbol(s.name)
         if upsampling:
@@ -133,12 +143,8 @@ def upsampled(geo: Geometry, at: tuple[Expr, ...]) -> Term:
 
 
 def _free(geo: Geometry) -> dict[sp.Symbol, Expr]:
-    names = [f"h_{j + 1}" if geo.dims > 1 else "h" for j in range(geo.dims)]
-    return {
-        integer("n"): integer("N"),
-        integer("c"): integer("C"),
-        **{integer(name): ax.size for name, ax in zip(names, geo.axes)},
-    }
+    sizes = (integer("N"), integer("C"), *(ax.size for ax in geo.axes))
+    return free_indices(geo.dims, "n c h", sizes)
 
 
 def _theorem(key: str, upsampling: bool, right, definition: str, statement, hypotheses) -> Theorem:  # type: ignore[no-untyped-def]

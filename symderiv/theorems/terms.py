@@ -142,6 +142,25 @@ def derivative(term: Term, tensor: str, at: Sequence[Expr]) -> Sum:
     return Sum(tuple(found))
 
 
+def on_axis(name: str, axis: int, dims: int) -> sp.Symbol:
+    """A per-axis symbol: ``h`` with one spatial axis, ``h_1``, ``h_2``, ... with more."""
+    return integer(f"{name}_{axis + 1}" if dims > 1 else name)
+
+
+def free_indices(dims: int, names: str, sizes: Sequence[Expr]) -> dict[sp.Symbol, Expr]:
+    """The free indices of a gradient element, each with the size of its axis: ``"n c h"``
+    names the leading indices and, last, the spatial one, repeated on every axis."""
+    *lead, spatial = names.split()
+    symbols = [integer(n) for n in lead] + [on_axis(spatial, j, dims) for j in range(dims)]
+    return dict(zip(symbols, sizes, strict=True))
+
+
+def spatial_slots(slots: Mapping[str, tuple[str, ...]], dims: int) -> dict[str, tuple[str, ...]]:
+    """Slot names with the last (spatial) one repeated on every axis: ``i`` -> ``i_1, i_2``."""
+    suffixes = [f"_{j + 1}" if dims > 1 else "" for j in range(dims)]
+    return {t: (*names[:-1], *(names[-1] + s for s in suffixes)) for t, names in slots.items()}
+
+
 def fresh(names: Iterable[str]) -> tuple[sp.Symbol, ...]:
     """Summed variables: Dummies, so that two sums never share one by accident of naming."""
     return tuple(sp.Dummy(n, integer=True) for n in names)
