@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
-from collections.abc import Callable
 
 import sympy as sp
+from benchmark import best_of  # scripts/ is on the path when a script runs
 
 from symderiv.theorems import _families
 from symderiv.theorems.claim import judge_claim
@@ -32,15 +31,6 @@ CLAIMS = (
         "output_padding=(H + 2*p - d*(k - 1)) mod s, dilation=d)",
     ),
 )
-
-
-def best_of(runs: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:
