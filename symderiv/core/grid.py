@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +32,16 @@ class Grid(Generic[T]):
 
     def indices(self) -> Iterator[Index]:
         return indices(self.shape)
+
+    @functools.cached_property
+    def strides(self) -> tuple[int, ...]:
+        """How far apart in ``cells`` neighbours along each axis are (row-major)."""
+        strides = []
+        step = 1
+        for n in reversed(self.shape):
+            strides.append(step)
+            step *= n
+        return tuple(reversed(strides))
 
     def _offset(self, index: Index) -> int:
         offset = 0

@@ -1,11 +1,17 @@
-"""Sparse polynomials over SymPy symbols with exact rational coefficients.
+"""Sparse polynomials with exact rational coefficients, over variables interned as small integers.
 
 Layers such as convolution are polynomial in their inputs, and a derivation touches each term a
 handful of times. SymPy's ``Add``/``Mul`` canonicalise on every construction (tens of microseconds
 each) and its dense polynomial rings store one exponent per generator (thousands here), so both
 make a 64x64 derivation take minutes. A dict from monomial to coefficient is canonical, exact and
-cheap: two polynomials are equal exactly when their dicts are equal. ``to_sympy`` hands the result
-back to SymPy wherever a SymPy expression is wanted.
+cheap: two polynomials are equal exactly when their dicts are equal.
+
+A monomial is a sorted tuple of variable ids, not of SymPy symbols: hashing a tuple of ints and
+comparing two ints happen in C, where a symbol's hash and name are Python-level calls, and the
+hot path (``sum_of_products``) does nothing else. Each symbol is interned once (``variable``) in
+one table that keeps its SymPy symbol and name; everything a caller sees (``__iter__``,
+``ordered_terms``, ``partials``, ``free_symbols``, ``to_sympy``) is spelled in symbols again, with
+the factors of each term in name order, so nothing outside this module depends on the ids.
 """
 
 from __future__ import annotations
@@ -13,7 +19,6 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from fractions import Fraction
-from types import MappingProxyType
 from typing import Any
 
 import sympy as sp
@@ -24,87 +29,181 @@ hash alike."""
 SortKey = Callable[[sp.Symbol], Any]
 
 Monomial = tuple[sp.Symbol, ...]
-"""Symbols of one term in a canonical order (by name); a power repeats its symbol."""
+"""The symbols of one term, as callers see them: in name order; a power repeats its symbol."""
+_Ids = tuple[int, ...]
+"""A monomial inside a polynomial: variable ids in increasing order."""
+
+_SYMBOLS: list[sp.Symbol] = []
+_NAMES: list[str] = []
+_IDS: dict[sp.Symbol, int] = {}
+_SINGLES: list[Poly] = []
+"""The interning table: a variable's id indexes its symbol, its name and the polynomial that is
+the variable alone (shared, since a derivation wraps every tensor element once per use)."""
 
 
-_by_name = operator.attrgetter("name")
+def variable(s: sp.Symbol) -> int:
+    """The id of a symbol, interned on first sight."""
+    found = _IDS.get(s)
+    if found is None:
+        found = _IDS[s] = len(_SYMBOLS)
+        _SYMBOLS.append(s)
+        _NAMES.append(s.name)
+        single = Poly._trusted({(found,): 1})
+        object.__setattr__(single, "_variable", found)
+        _SINGLES.append(single)
+    return found
 
 
-def _canonical(symbols: Iterable[sp.Symbol]) -> Monomial:
-    return tuple(sorted(symbols, key=_by_name))
+_name_of = _NAMES.__getitem__
 
 
-def _product(m1: Monomial, m2: Monomial) -> Monomial:
-    """The canonical product of two canonical monomials (two single symbols, most often)."""
+def symbol_of(v: int) -> sp.Symbol:
+    """The symbol a variable id stands for."""
+    return _SYMBOLS[v]
+
+
+def _by_name(m: _Ids) -> _Ids:
+    """The factors in name order, the order every caller sees (ids follow first sight)."""
+    if len(m) < 2:
+        return m
+    if len(m) == 2:
+        a, b = m
+        return m if _NAMES[a] <= _NAMES[b] else (b, a)
+    return tuple(sorted(m, key=_name_of))
+
+
+def _symbols(m: _Ids) -> Monomial:
+    return tuple(_SYMBOLS[i] for i in _by_name(m))
+
+
+def _product(m1: _Ids, m2: _Ids) -> _Ids:
+    """The canonical product of two canonical monomials (two single variables, most often)."""
     if len(m1) == 1 and len(m2) == 1:
-        return m1 + m2 if m1[0].name <= m2[0].name else m2 + m1
-    return _canonical(m1 + m2)
+        return m1 + m2 if m1[0] <= m2[0] else m2 + m1
+    return tuple(sorted(m1 + m2))
+
+
+def _cleaned(terms: dict[_Ids, Coefficient]) -> Poly:
+    return Poly._trusted({m: c for m, c in terms.items() if c != 0})
 
 
 class Poly:
     """An immutable polynomial: a mapping from monomials to non-zero exact coefficients."""
 
-    __slots__ = ("_terms",)
-    _terms: Mapping[Monomial, Coefficient]
+    __slots__ = ("_terms", "_variable")
+    _terms: dict[_Ids, Coefficient]
+    """Never changed after construction: a plain dict, read in the hot path without a proxy."""
+    _variable: int
+    """The variable's id when the polynomial is one variable with coefficient 1, else -1."""
 
     def __init__(self, terms: Mapping[Monomial, Coefficient] | None = None) -> None:
-        cleaned = {m: c for m, c in (terms or {}).items() if c != 0}
-        object.__setattr__(self, "_terms", MappingProxyType(cleaned))
+        """From monomials spelled in symbols (in any order) to their coefficients."""
+        acc: dict[_Ids, Coefficient] = {}
+        for m, c in (terms or {}).items():
+            key = tuple(sorted(variable(s) for s in m))
+            acc[key] = acc.get(key, 0) + c
+        object.__setattr__(self, "_terms", {m: c for m, c in acc.items() if c})
+        object.__setattr__(self, "_variable", -1)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Poly is immutable")
 
     @staticmethod
-    def _trusted(terms: dict[Monomial, Coefficient]) -> Poly:
+    def _trusted(terms: dict[_Ids, Coefficient]) -> Poly:
         """Wrap a dict known to hold no zero coefficient, skipping the check."""
         p = object.__new__(Poly)
-        object.__setattr__(p, "_terms", MappingProxyType(terms))
+        object.__setattr__(p, "_terms", terms)
+        object.__setattr__(p, "_variable", -1)
         return p
 
     @staticmethod
     def symbol(s: sp.Symbol) -> Poly:
-        return Poly._trusted({(s,): 1})
+        return _SINGLES[variable(s)]
 
     @staticmethod
     def constant(c: Coefficient) -> Poly:
-        return Poly({(): c})
+        return _cleaned({(): c})
 
     @staticmethod
     def total(polys: Iterable[Poly]) -> Poly:
-        acc: dict[Monomial, Coefficient] = {}
+        acc: dict[_Ids, Coefficient] = {}
         for p in polys:
             for m, c in p._terms.items():
                 acc[m] = acc.get(m, 0) + c
-        return Poly(acc)
+        return _cleaned(acc)
 
     @staticmethod
     def sum_of_products(pairs: Iterable[tuple[Poly, Poly]]) -> Poly:
         """The sum of a * b over the pairs, accumulated in one pass (the hot path of the ops)."""
-        acc: dict[Monomial, Coefficient] = {}
+        acc: dict[_Ids, Coefficient] = {}
+        get = acc.get
+        positive = True  # while every product was of two variables, nothing can cancel
         for a, b in pairs:
+            va, vb = a._variable, b._variable
+            if va >= 0 and vb >= 0:  # two variables, the common case: no loops, no sort
+                m = (va, vb) if va <= vb else (vb, va)
+                acc[m] = get(m, 0) + 1
+                continue
+            positive = False
             for m1, c1 in a._terms.items():
                 for m2, c2 in b._terms.items():
-                    m = _product(m1, m2)
-                    acc[m] = acc.get(m, 0) + c1 * c2
-        return Poly._trusted({m: c for m, c in acc.items() if c != 0})
+                    if len(m1) == 1 and len(m2) == 1:  # two variables: _product, inlined
+                        m = m1 + m2 if m1[0] <= m2[0] else m2 + m1
+                    else:
+                        m = tuple(sorted(m1 + m2))
+                    acc[m] = get(m, 0) + c1 * c2
+        return Poly._trusted(acc) if positive else _cleaned(acc)
+
+    @staticmethod
+    def pullback(elements: Iterable[tuple[Poly, Poly]], wanted: Iterable[int]) -> dict[int, Poly]:
+        """For each wanted variable v, the sum over (element, weight) of weight * d element/dv:
+        the chain rule's gradients, accumulated straight from the elements' terms without
+        building each local derivative as a polynomial of its own. Terms are added in the order
+        the elements and their terms come, as summing weight * partial would add them."""
+        acc: dict[int, dict[_Ids, Coefficient]] = {v: {} for v in wanted}
+        for element, weight in elements:
+            w = weight._variable
+            for m, c in element._terms.items():
+                if len(m) == 2 and m[0] != m[1] and w >= 0:
+                    # A product of two variables, weighted by a variable: the common case.
+                    a, b = m
+                    into = acc.get(a)
+                    if into is not None:
+                        key = (w, b) if w <= b else (b, w)
+                        into[key] = into.get(key, 0) + c
+                    into = acc.get(b)
+                    if into is not None:
+                        key = (w, a) if w <= a else (a, w)
+                        into[key] = into.get(key, 0) + c
+                    continue
+                for position, v in enumerate(m):
+                    into = acc.get(v)
+                    if into is None or (position and m[position - 1] == v):
+                        continue  # not wanted, or a power handled at its first factor
+                    rest = m[:position] + m[position + 1 :]
+                    power = c * m.count(v)
+                    for wm, wc in weight._terms.items():
+                        key = tuple(sorted(rest + wm))
+                        into[key] = into.get(key, 0) + power * wc
+        return {v: _cleaned(terms) for v, terms in acc.items()}
 
     def at(self, values: Mapping[sp.Symbol, Coefficient]) -> Coefficient:
         """The exact value with every symbol replaced by its number (each must have one)."""
         total: Coefficient = 0
         for m, c in self._terms.items():
-            for s in m:
-                c = c * values[s]
+            for i in m:
+                c = c * values[_SYMBOLS[i]]
             total += c
         return total
 
     def substitute(self, values: Mapping[sp.Symbol, Poly]) -> Poly:
         """The polynomial with every symbol replaced by a polynomial (each must have one)."""
         return Poly.total(
-            _product_of([values[s] for s in m]).scale(c) for m, c in self._terms.items()
+            _product_of([values[_SYMBOLS[i]] for i in m]).scale(c) for m, c in self._terms.items()
         )
 
     def __iter__(self) -> Iterator[tuple[Monomial, Coefficient]]:
-        return iter(self._terms.items())
+        return ((_symbols(m), c) for m, c in self._terms.items())
 
     def __len__(self) -> int:
         return len(self._terms)
@@ -127,7 +226,7 @@ class Poly:
         return Poly.total((self, other))
 
     def __neg__(self) -> Poly:
-        return Poly({m: -c for m, c in self._terms.items()})
+        return Poly._trusted({m: -c for m, c in self._terms.items()})
 
     def __sub__(self, other: Poly) -> Poly:
         return self + (-other)
@@ -138,50 +237,67 @@ class Poly:
             ((m1, c1),) = self._terms.items()
             ((m2, c2),) = other._terms.items()
             return Poly._trusted({_product(m1, m2): c1 * c2})
-        acc: dict[Monomial, Coefficient] = {}
-        for m1, c1 in self._terms.items():
-            for m2, c2 in other._terms.items():
-                m = _product(m1, m2)
-                acc[m] = acc.get(m, 0) + c1 * c2
-        return Poly(acc)
+        return Poly.sum_of_products(((self, other),))
 
     def scale(self, factor: Coefficient) -> Poly:
-        return Poly({m: c * factor for m, c in self._terms.items()})
+        return _cleaned({m: c * factor for m, c in self._terms.items()})
 
     @property
     def free_symbols(self) -> tuple[sp.Symbol, ...]:
-        return _canonical({s for m in self._terms for s in m})
+        return tuple(sorted((_SYMBOLS[i] for i in {i for m in self._terms for i in m}), key=_name))
+
+    def variables(self) -> set[int]:
+        """The ids of the variables the polynomial holds."""
+        return {v for m in self._terms for v in m}
 
     def diff(self, s: sp.Symbol) -> Poly:
         """The exact partial derivative: the power rule, term by term."""
-        acc: dict[Monomial, Coefficient] = {}
+        v = _IDS.get(s)
+        acc: dict[_Ids, Coefficient] = {}
         for m, c in self._terms.items():
-            power = m.count(s)
+            power = m.count(v) if v is not None else 0
             if power:
                 rest = list(m)
-                rest.remove(s)
+                rest.remove(v)
                 key = tuple(rest)
                 acc[key] = acc.get(key, 0) + c * power
-        return Poly(acc)
+        return _cleaned(acc)
 
     def partials(self) -> dict[sp.Symbol, Poly]:
-        """Every non-zero first partial derivative, found in one pass over the terms."""
-        acc: dict[sp.Symbol, dict[Monomial, Coefficient]] = {}
+        """Every non-zero first partial derivative, found in one pass over the terms, in the
+        order their variables first appear (the factors of a term read in name order)."""
+        return {_SYMBOLS[v]: p for v, p in self.variable_partials().items()}
+
+    def variable_partials(self) -> dict[int, Poly]:
+        """``partials`` keyed by variable id, for callers that look many of them up."""
+        acc: dict[int, dict[_Ids, Coefficient]] = {}
         for m, c in self._terms.items():
-            for position, s in enumerate(m):
-                if position and m[position - 1] == s:
+            for position, v in enumerate(m):
+                if position and m[position - 1] == v:
                     continue  # a power: handled at its first factor
-                power = m.count(s)
                 rest = m[:position] + m[position + 1 :]
-                into = acc.setdefault(s, {})
-                into[rest] = into.get(rest, 0) + c * power
-        return {s: Poly._trusted(terms) for s, terms in acc.items()}
+                into = acc.get(v)
+                if into is None:
+                    into = acc[v] = {}
+                into[rest] = into.get(rest, 0) + c * m.count(v)
+        # No cancellation: for one v, distinct terms leave distinct rests.
+        return {v: Poly._trusted(acc[v]) for v in self._first_seen(acc)}
+
+    def _first_seen(self, variables: Iterable[int]) -> list[int]:
+        """The variables in the order a reader meets them: term by term, factors by name."""
+        wanted = set(variables)
+        seen: dict[int, None] = {}
+        for m in self._terms:
+            for v in _by_name(m):
+                if v in wanted:
+                    seen[v] = None
+        return list(seen)
 
     def to_sympy(self) -> sp.Expr:
         return sp.Add(
             *(
                 sp.Rational(c.numerator, c.denominator) * sp.Mul(*m)
-                for m, c in sorted(self._terms.items(), key=_term_key)
+                for m, c in sorted(self, key=_term_key)
             )
         )
 
@@ -195,9 +311,12 @@ class Poly:
     def ordered_terms(self, order: SortKey | None = None) -> list[tuple[Monomial, Coefficient]]:
         """Terms with their factors sorted by ``order`` (default: by name), then sorted by those
         factors' keys: a reading order, where the canonical order only needs to be fixed."""
-        key = order or _by_name
-        keyed = [(tuple(sorted(m, key=key)), c) for m, c in self._terms.items()]
+        key = order or _name
+        keyed = [(tuple(sorted(m, key=key)), c) for m, c in self]
         return sorted(keyed, key=lambda mc: [key(s) for s in mc[0]])
+
+
+_name = operator.attrgetter("name")
 
 
 def _product_of(factors: list[Poly]) -> Poly:
