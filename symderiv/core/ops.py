@@ -24,17 +24,28 @@ class Mode(str, Enum):
 
 def zero_pad(g: Grid[Poly], before: tuple[int, ...], after: tuple[int, ...]) -> Grid[Poly]:
     shape = tuple(n + b + a for n, b, a in zip(g.shape, before, after))
+    padded = Grid(shape, (ZERO,) * _size(shape))
+    # Where each of g's cells lands, in g's row-major order: one offset list built axis by axis.
+    offsets = [0]
+    for n, b, stride in zip(g.shape, before, padded.strides):
+        offsets = [o + (i + b) * stride for o in offsets for i in range(n)]
+    cells = list(padded.cells)
+    for offset, c in zip(offsets, g.cells):
+        cells[offset] = c
+    return Grid(shape, tuple(cells))
 
-    def cell(index: Index) -> Poly:
-        inner = tuple(i - b for i, b in zip(index, before))
-        return g[inner] if g.contains(inner) else ZERO
 
-    return Grid.build(shape, cell)
+def _size(shape: tuple[int, ...]) -> int:
+    size = 1
+    for n in shape:
+        size *= n
+    return size
 
 
 def flip(g: Grid[Poly]) -> Grid[Poly]:
-    """Reverse every axis: ``rot180`` for a matrix (not a transpose)."""
-    return Grid.build(g.shape, lambda index: g[tuple(n - 1 - i for i, n in zip(index, g.shape))])
+    """Reverse every axis: ``rot180`` for a matrix (not a transpose). In row-major order that
+    reverses the cells."""
+    return Grid(g.shape, g.cells[::-1])
 
 
 def output_shape(a: tuple[int, ...], k: tuple[int, ...], mode: Mode) -> tuple[int, ...]:
@@ -71,7 +82,7 @@ def correlate_cell(a: Grid[Poly], k: Grid[Poly], mode: Mode, index: Index) -> Po
     # axis contributes a pair of flat offsets (into a, into k); a cell's offsets are their sums.
     axes = [
         [((s + u) * sa, u * sk) for u in range(max(0, -s), min(m, n - s))]
-        for s, m, n, sa, sk in zip(start, k.shape, a.shape, _strides(a.shape), _strides(k.shape))
+        for s, m, n, sa, sk in zip(start, k.shape, a.shape, a.strides, k.strides)
     ]
     a_cells, k_cells = a.cells, k.cells
     if len(axes) == 2:  # the common case, spelled out: twice as fast as the general product
@@ -83,15 +94,6 @@ def correlate_cell(a: Grid[Poly], k: Grid[Poly], mode: Mode, index: Index) -> Po
         (a_cells[sum(p[0] for p in combination)], k_cells[sum(p[1] for p in combination)])
         for combination in itertools.product(*axes)
     )
-
-
-def _strides(shape: tuple[int, ...]) -> tuple[int, ...]:
-    strides = []
-    step = 1
-    for n in reversed(shape):
-        strides.append(step)
-        step *= n
-    return tuple(reversed(strides))
 
 
 def correlate(a: Grid[Poly], k: Grid[Poly], mode: Mode) -> Grid[Poly]:

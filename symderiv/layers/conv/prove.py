@@ -15,9 +15,9 @@ coefficients for equal monomials, no floating point anywhere.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
-from ...core.grid import Grid, Index
+from ...core.grid import Grid
 from ...core.ops import flip, padding, zero_pad
 from ...core.poly import Poly
 from ...core.results import REBUILT, Proof
@@ -51,26 +51,29 @@ def by_definition(candidate: Candidate, shown: Presentation) -> Grid[Poly]:
     inside = [(before, n - after) for n, (before, after) in zip(a.shape, shown.padding)]
     convolution = candidate.operation is Operation.CONVOLUTION
 
-    def offsets(index: Index) -> Iterable[Index]:
-        per_axis = []
-        for x, m, (lo, hi) in zip(index, k.shape, inside):
-            if convolution:  # reads a[x + m - 1 - u]: lo <= x + m - 1 - u < hi
-                per_axis.append(range(max(0, x + m - hi), min(m - 1, x + m - 1 - lo) + 1))
-            else:  # reads a[x + u]: lo <= x + u < hi
-                per_axis.append(range(max(0, lo - x), min(m - 1, hi - 1 - x) + 1))
-        return itertools.product(*per_axis)
+    def reads(x: int, m: int, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Along one axis, at output position x: the (position in a, u) pairs that are summed."""
+        if convolution:  # reads a[x + m - 1 - u]: lo <= x + m - 1 - u < hi
+            us = range(max(0, x + m - hi), min(m - 1, x + m - 1 - lo) + 1)
+            return [(x + m - 1 - u, u) for u in us]
+        us = range(max(0, lo - x), min(m - 1, hi - 1 - x) + 1)  # reads a[x + u]: lo <= x + u < hi
+        return [(x + u, u) for u in us]
 
-    def cell(index: Index) -> Poly:
-        if convolution:
-            reads = (
-                (tuple(x + m - 1 - u for x, u, m in zip(index, v, k.shape)), v)
-                for v in offsets(index)
-            )
-        else:
-            reads = ((tuple(x + u for x, u in zip(index, v)), v) for v in offsets(index))
-        return Poly.sum_of_products((a[at], k[v]) for at, v in reads)
+    # Per axis and position, the reads as offsets into the row-major cells of a and k; a cell's
+    # reads are the sums of one pair per axis.
+    axes = [
+        [[(at * sa, u * sk) for at, u in reads(x, m, lo, hi)] for x in range(length)]
+        for length, m, (lo, hi), sa, sk in zip(shape, k.shape, inside, a.strides, k.strides)
+    ]
+    a_cells, k_cells = a.cells, k.cells
 
-    return Grid.build(shape, cell)
+    def cell(per_axis: tuple[list[tuple[int, int]], ...]) -> Poly:
+        offsets = [(0, 0)]
+        for pairs in per_axis:
+            offsets = [(oa + pa, ok + pk) for oa, ok in offsets for pa, pk in pairs]
+        return Poly.sum_of_products((a_cells[oa], k_cells[ok]) for oa, ok in offsets)
+
+    return Grid(shape, tuple(cell(per_axis) for per_axis in itertools.product(*axes)))
 
 
 def prove(candidate: Candidate, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -> Proof:
@@ -88,11 +91,13 @@ def present(candidate: Candidate, operands: Mapping[str, Grid[Poly]]) -> Present
 def verify(
     detection: ConvSearch, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]
 ) -> tuple[ConvIdentity, ...]:
-    return tuple(
-        identity(detection.target, c, prove(c, value, operands), present(c, operands))
-        for c in detection.matches
-        if isinstance(c, Candidate)
-    )
+    identities = []
+    for c in detection.matches:
+        if isinstance(c, Candidate):
+            shown = present(c, operands)
+            proof = Proof.comparing(by_definition(c, shown), value)
+            identities.append(identity(detection.target, c, proof, shown))
+    return tuple(identities)
 
 
 def evaluate_layer(
