@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sympy as sp
 
 from .grid import Grid
-from .poly import Poly
-from .results import LocalGradient, LocalPartial
+from .poly import Poly, variable
+from .results import LocalGradients, LocalPartial
 
 
 def chain_rule(
@@ -23,19 +23,14 @@ def chain_rule(
     output: Grid[sp.Symbol],
     upstream: Grid[sp.Symbol],
     inputs: Sequence[Grid[sp.Symbol]],
-) -> tuple[tuple[LocalGradient, ...], tuple[Grid[Poly], ...]]:
+) -> tuple[LocalGradients, tuple[Grid[Poly], ...]]:
     """Local gradients of every output element, and the loss gradient of every input."""
-    wanted = {s for grid in inputs for s in grid.cells}
-    contributions: dict[sp.Symbol, list[tuple[Poly, Poly]]] = {s: [] for s in wanted}
-    local_gradients: list[LocalGradient] = []
-    for index, element in forward.items():
-        up = Poly.symbol(upstream[index])
-        for v, local in element.partials().items():
-            if v in wanted:
-                local_gradients.append(LocalGradient(output[index], v, local))
-                contributions[v].append((up, local))
-    gradients = tuple(grid.map(lambda s: Poly.sum_of_products(contributions[s])) for grid in inputs)
-    return tuple(local_gradients), gradients
+    # Keyed by variable id: looking symbols up would hash and compare them in Python.
+    wanted = [variable(s) for grid in inputs for s in grid.cells]
+    weighted = zip(forward.cells, (Poly.symbol(u) for u in upstream.cells))
+    sums = Poly.pullback(weighted, wanted)
+    gradients = tuple(grid.map(lambda s: sums[variable(s)]) for grid in inputs)
+    return LocalGradients(forward, output, frozenset(wanted)), gradients
 
 
 def expression_chain_rule(

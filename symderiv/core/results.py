@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 import sympy as sp
 
 from .grid import Grid, Index
-from .poly import Poly
+from .poly import Poly, symbol_of, variable
 
 POLYNOMIAL_EQUALITY = "exact polynomial equality, element by element"
 REBUILT = POLYNOMIAL_EQUALITY + ", right-hand side rebuilt step by step"
@@ -34,13 +35,63 @@ class Tensor:
         return self.symbols.shape
 
 
-@dataclass(frozen=True)
-class LocalGradient:
-    """A non-zero partial derivative of one output element by one input element."""
+class LocalGradient(NamedTuple):
+    """A non-zero partial derivative of one output element by one input element (a named tuple:
+    there are twice as many as forward terms, and a tuple is the cheapest frozen record)."""
 
     output: sp.Symbol
     wrt: sp.Symbol
     value: Poly
+
+
+@dataclass(frozen=True, eq=False)
+class LocalGradients:
+    """Every non-zero local gradient of the output elements by the input elements, in forward
+    order, produced when read: they are twice as many as the forward terms, and neither the
+    gradients nor the searches need them, so a derivation does not keep them alive."""
+
+    forward: Grid[Poly]
+    output: Grid[sp.Symbol]
+    wanted: frozenset[int]
+    """The input elements' variable ids."""
+
+    def __iter__(self) -> Iterator[LocalGradient]:
+        for position in range(len(self.forward.cells)):
+            yield from self.row(position)
+
+    def __len__(self) -> int:
+        return sum(self.row_sizes())
+
+    def restricted(self, inputs: Iterable[sp.Symbol]) -> LocalGradients:
+        """Only the local gradients by these input elements."""
+        return LocalGradients(self.forward, self.output, frozenset(variable(s) for s in inputs))
+
+    def row_sizes(self) -> list[int]:
+        """How many local gradients each output element has, in forward order: what a document
+        counts without spelling them."""
+        wanted = self.wanted
+        return [len(wanted.intersection(e.variables())) for e in self.forward.cells]
+
+    def row(self, position: int) -> list[LocalGradient]:
+        """The local gradients of the output element at this position (row-major)."""
+        element, wanted = self.forward.cells[position], self.wanted
+        if wanted.isdisjoint(element.variables()):
+            return []
+        out = self.output.cells[position]
+        return [
+            LocalGradient(out, symbol_of(v), local)
+            for v, local in element.variable_partials().items()
+            if v in wanted
+        ]
+
+    def uses(self) -> dict[sp.Symbol, int]:
+        """For each input element, how many output elements it reaches (its chain-rule paths)."""
+        counts: dict[int, int] = {}
+        wanted = self.wanted
+        for element in self.forward.cells:
+            for v in wanted.intersection(element.variables()):
+                counts[v] = counts.get(v, 0) + 1
+        return {symbol_of(v): n for v, n in counts.items()}
 
 
 @dataclass(frozen=True)
@@ -77,7 +128,7 @@ class Expansion:
     tensors: tuple[Tensor, ...]
     output: str
     forward: Grid[Poly]
-    local_gradients: tuple[LocalGradient, ...]
+    local_gradients: LocalGradients
     gradients: tuple[tuple[str, Grid[Poly]], ...]
     """Pairs of (input key, gradient of the loss by that input), in the order they are shown."""
 

@@ -16,10 +16,18 @@ from ...core.ops import Mode, zero_pad
 from ...core.ops import flip as ops_flip
 from ...core.poly import Poly
 from ...core.protocol import KeyEquation
-from ...core.results import LocalGradient, Role
+from ...core.results import Role
 from ...core.symbols import gradient_key, gradient_of, tensor_latex
 from ...core.touches import touches
-from ...render.latex import TERMS_PER_LINE, Notation, busiest, fits_one_line, matrix, size
+from ...render.latex import (
+    TERMS_PER_LINE,
+    Notation,
+    busiest,
+    fits_one_line,
+    matrix,
+    size,
+    spelled,
+)
 from ...render.worked import worked_context
 from . import figures, json_view
 from . import view_general as cg
@@ -186,19 +194,18 @@ def _local_gradients(
     derivation: Derivation, notation: Notation, key: str, shorten: bool = False
 ) -> Context:
     """One line per few local gradients, grouped by output element; with ``shorten``, a long
-    list is cut to its first lines before they are spelled, and the rest counted."""
+    list is cut to its first lines before they are spelled, and the rest counted (from how many
+    each output element has, so that the local gradients left out are never built)."""
     expansion = derivation.expansion
-    wrt = set(expansion.tensor(key).symbols.cells)
-    rows: dict[Any, list[LocalGradient]] = {}
-    for g in expansion.local_gradients:
-        if g.wrt in wrt:
-            rows.setdefault(g.output, []).append(g)
-    count = sum(len(entries) for entries in rows.values())
+    local = expansion.local_gradients.restricted(expansion.tensor(key).symbols.cells)
+    sizes = local.row_sizes()
+    rows = (local.row(position) for position, n in enumerate(sizes) if n)
+    count = sum(sizes)
     one = Poly.constant(1)
     if (
         key == "b"
         and derivation.spec is not None
-        and all(len(entries) == 1 and entries[0].value == one for entries in rows.values())
+        and all(len(entries) == 1 and entries[0].value == one for entries in rows)
     ):
         # Every output element has the bias of its channel once, with local gradient 1: one
         # statement for all of them instead of a line per output element.
@@ -216,10 +223,10 @@ def _local_gradients(
             "count": count,
             "omitted": 0,
         }
-    total = sum(-(-len(entries) // TERMS_PER_LINE) for entries in rows.values())
+    total = sum(-(-n // TERMS_PER_LINE) for n in sizes)
     budget = cg.LINES_KEPT if shorten and total > cg.LINE_LIMIT else total
     lines: list[str] = []
-    for entries in rows.values():
+    for entries in (local.row(position) for position, n in enumerate(sizes) if n):
         if len(lines) >= budget:
             break
         texts = [
@@ -266,13 +273,12 @@ def _chain_rule(derivation: Derivation, notation: Notation, key: str) -> Context
         f" \\frac{{\\partial L}}{{\\partial {out_element}}}"
         f" \\frac{{\\partial {out_element}}}{{\\partial {element}}}"
     )
-    paths_per_element: dict[Any, int] = {}
-    for g in expansion.local_gradients:
-        paths_per_element[g.wrt] = paths_per_element.get(g.wrt, 0) + 1
+    local = expansion.local_gradients
+    paths_per_element = local.restricted(tensor.symbols.cells).uses()
     # The worked example is the first element reached through the most paths.
     first = max(tensor.symbols.cells, key=lambda s: paths_per_element.get(s, 0))
     index_of = {s: i for i, s in output.symbols.items()}
-    paths = sorted((index_of[g.output], g) for g in expansion.local_gradients if g.wrt == first)
+    paths = sorted((index_of[g.output], g) for g in local.restricted([first]))
     total_paths = len(paths)
     if len(paths) > EXAMPLE_PATHS:
         # A channelled example can have dozens of paths: the first few and the last show the
@@ -319,12 +325,12 @@ def _rotation_steps(identity: ConvIdentity, notation: Notation) -> str:
     name, rotated = tensor_latex(c.second), shown.second
     direct = f"\\operatorname{{{_rotation(identity)}}}\\left({name}\\right) = "
     if len(rotated.shape) != 2:
-        return direct + matrix(rotated.map(notation.poly))
+        return direct + matrix(spelled(rotated, notation.poly))
     columns = rotated.shape[1]
     # The rotated kernel with its columns put back is the kernel with only its rows reversed.
     rows_flipped = Grid.build(rotated.shape, lambda i: rotated[(i[0], columns - 1 - i[1])])
     steps = [ops_flip(rotated), rows_flipped, rotated]
-    cells = [g.map(notation.poly) for g in steps]
+    cells = [spelled(g, notation.poly) for g in steps]
     if not fits_one_line(*cells):
         return direct + matrix(cells[-1])
     return (
@@ -386,7 +392,7 @@ def _primary(derivation: Derivation, notation: Notation, identity: ConvIdentity)
     operator = OPERATOR[c.operation]
     padded = any(before or after for before, after in shown.padding)
     target = _target_cells(derivation, notation, identity.target)
-    first, second = shown.first.map(notation.poly), shown.second.map(notation.poly)
+    first, second = spelled(shown.first, notation.poly), spelled(shown.second, notation.poly)
     rhs = f"{matrix(first)} {operator}_{{\\mathrm{{{Mode.VALID.value}}}}} {matrix(second)}"
     written_out = (
         f"{matrix(target)} = {rhs}"
@@ -487,7 +493,7 @@ def _general(derivation: Derivation, notation: Notation, context: ReplacedContex
     if any(spec.padding) and not spec.transposed:
         x = expansion.tensor("X")
         first = Grid(spec.input, x.symbols.cells[: _spatial_size(spec.input, spec.dims)])
-        grid = zero_pad(first.map(Poly.symbol), spec.padding, spec.padding).map(notation.poly)
+        grid = spelled(zero_pad(first.map(Poly.symbol), spec.padding, spec.padding), notation.poly)
         name = "X^{\\mathrm{pad}}" + ("_{1,1}" if spec.channelled else "")
         padded = f"{name} = {cg._as_matrix(grid)}" if spec.dims <= 2 else None
     shown_keys = ["X", spec.weight] + (["b"] if spec.bias else []) + ["O"]
