@@ -8,9 +8,10 @@ a sum follow the indices of their leading factor, so ``dL/dX_22`` lists ``dL/dO_
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TypeVar
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -19,6 +20,8 @@ from ..core.grid import Grid, Index
 from ..core.poly import Monomial, Poly
 from ..core.results import Role, Tensor
 from ..core.symbols import element_latex, needs_separators, partial
+
+T = TypeVar("T")
 
 TERMS_PER_LINE = 4
 LINE_WIDTH = 90
@@ -174,6 +177,25 @@ def matrix(cells: Grid[str]) -> str:
             continue
         lines.append(" & ".join("\\cdots" if c is None else cells[_at(cells, r, c)] for c in cols))
     return "\\begin{bmatrix}\n" + " \\\\\n".join(lines) + "\n\\end{bmatrix}"
+
+
+def spelled(grid: Grid[T], spell: Callable[[T], str]) -> Grid[str]:
+    """``grid.map(spell)`` for ``matrix``: the cells it elides are left blank, so that a large
+    array is not spelled whole only to be cut to its corners."""
+    if len(grid.shape) > 2:
+        return grid.map(spell)
+    rows_, cols_ = grid.shape if len(grid.shape) == 2 else (grid.shape[0], 1)
+    rows = {r for r in _kept(rows_) if r is not None}
+    cols = {c for c in _kept(cols_) if c is not None}
+    if len(rows) * len(cols) == len(grid.cells):
+        return grid.map(spell)
+    return Grid(
+        grid.shape,
+        tuple(
+            spell(c) if i // cols_ in rows and i % cols_ in cols else ""
+            for i, c in enumerate(grid.cells)
+        ),
+    )
 
 
 def fits_one_line(*matrices: Grid[str]) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ...core.grid import Grid, Index
 from ...core.symbols import gradient_key, gradient_of, tensor_latex
-from ...render.latex import Notation, matrix, representative
+from ...render.latex import Notation, matrix, representative, spelled
 from .candidates import ConvIdentity, LayerCandidate
 from .facts import axis_sizes, zero_gradients
 from .ops import weight_shape_fits
@@ -326,8 +326,8 @@ def identity_context(derivation: Derivation, notation: Notation, identity: ConvI
         "written_out": None,
     }
     if shown is not None and spec.dims <= 2:
-        first = shown.first.map(notation.poly)
-        second = shown.second.map(notation.poly)
+        first = spelled(shown.first, notation.poly)
+        second = spelled(shown.second, notation.poly)
         context["written_out"] = (
             f"{_as_matrix(first)} \\star_{{\\mathrm{{valid}}}} {_as_matrix(second)}"
         )
