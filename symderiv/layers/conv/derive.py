@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from ...core.chain_rule import chain_rule
 from ...core.errors import SymderivError, checked_keywords
-from ...core.grid import Grid, Index
+from ...core.grid import Grid
 from ...core.parse import coerce_axes, coerce_size, flag, shown, whole
 from ...core.perf import without_cycle_collection
 from ...core.poly import Poly
@@ -56,43 +56,94 @@ def _full(spec: ConvSpec, tensor: Tensor) -> Grid[Poly]:
     return Grid(spec.full_shapes()[tensor.key], tensor.symbols.cells).map(Poly.symbol)
 
 
-def _conv_terms(spec: ConvSpec, x: Grid[Poly], w: Grid[Poly]) -> dict[Index, Pairs]:
+def _conv_terms(spec: ConvSpec, x: Grid[Poly], w: Grid[Poly]) -> list[Pairs]:
     """Gather: every output element reads the input under its (strided, dilated) window."""
     per_group_in, per_group_out = w.shape[1], w.shape[0] // spec.groups
-    terms: dict[Index, Pairs] = {}
     out_shape = spec.full_shapes()["O"]
-    for n, o, *out in itertools.product(*(range(m) for m in out_shape)):
+    x_cells, w_cells = x.cells, w.cells
+    (xn, xc, *x_axes), (wo, wc, *w_axes) = x.strides, w.strides
+    # Along each axis, for each output position: (input offset, kernel offset) of the taps that
+    # land inside the input, in kernel order. A position's taps are the row-major combinations.
+    per_axis = [
+        [
+            [((s * i + d * v - p) * xa, v * wa) for v in range(k) if 0 <= s * i + d * v - p < h]
+            for i in range(m)
+        ]
+        for m, k, s, d, p, h, xa, wa in zip(
+            out_shape[2:],
+            spec.kernel,
+            spec.stride,
+            spec.dilation,
+            spec.padding,
+            spec.input,
+            x_axes,
+            w_axes,
+        )
+    ]
+    taps = [_combined(combination) for combination in itertools.product(*per_axis)]
+    terms: list[Pairs] = []
+    for n, o in itertools.product(range(out_shape[0]), range(out_shape[1])):
         base = (o // per_group_out) * per_group_in
-        pairs: Pairs = []
-        for c in range(per_group_in):
-            for u in itertools.product(*(range(k) for k in spec.kernel)):
-                at = tuple(
-                    s * i + d * v - p
-                    for i, v, s, d, p in zip(out, u, spec.stride, spec.dilation, spec.padding)
-                )
-                if all(0 <= a < h for a, h in zip(at, spec.input)):
-                    pairs.append((x[(n, base + c) + at], w[(o, c) + u]))
-        terms[(n, o) + tuple(out)] = pairs
+        for offsets in taps:
+            pairs: Pairs = []
+            for c in range(per_group_in):
+                x_at, w_at = n * xn + (base + c) * xc, o * wo + c * wc
+                pairs += [(x_cells[x_at + dx], w_cells[w_at + dw]) for dx, dw in offsets]
+            terms.append(pairs)
     return terms
 
 
-def _conv_transpose_terms(spec: ConvSpec, x: Grid[Poly], w: Grid[Poly]) -> dict[Index, Pairs]:
+def _conv_transpose_terms(spec: ConvSpec, x: Grid[Poly], w: Grid[Poly]) -> list[Pairs]:
     """Scatter: every input element adds its products with the kernel into the output."""
     per_group_out, per_group_in = w.shape[1], w.shape[0] // spec.groups
-    out_shape = spec.full_shapes()["O"]
-    terms: dict[Index, Pairs] = {i: [] for i in itertools.product(*(range(m) for m in out_shape))}
-    for n, c, *i in x.indices():
+    out = Grid(spec.full_shapes()["O"], (None,) * _size(spec.full_shapes()["O"]))
+    x_cells, w_cells = x.cells, w.cells
+    (xn, xc, *_), (wc, wl, *w_axes), (on, oc, *o_axes) = x.strides, w.strides, out.strides
+    # Along each axis, for each input position: (output offset, kernel offset) of the taps that
+    # land inside the output, in kernel order; a position's taps are the row-major combinations.
+    per_axis = [
+        [
+            [((s * a - p + d * v) * oa, v * wa) for v in range(k) if 0 <= s * a - p + d * v < h]
+            for a in range(n)
+        ]
+        for n, k, s, d, p, h, oa, wa in zip(
+            spec.input,
+            spec.kernel,
+            spec.stride,
+            spec.dilation,
+            spec.padding,
+            spec.output,
+            o_axes,
+            w_axes,
+        )
+    ]
+    taps = [_combined(combination) for combination in itertools.product(*per_axis)]
+    terms: list[Pairs] = [[] for _ in out.cells]
+    for n, c in itertools.product(range(x.shape[0]), range(x.shape[1])):
         group = c // per_group_in
-        for local in range(per_group_out):
-            for u in itertools.product(*(range(k) for k in spec.kernel)):
-                at = tuple(
-                    s * a - p + d * v
-                    for a, v, s, d, p in zip(i, u, spec.stride, spec.dilation, spec.padding)
-                )
-                if all(0 <= a < h for a, h in zip(at, spec.output)):
-                    target = (n, group * per_group_out + local) + at
-                    terms[target].append((x[(n, c) + tuple(i)], w[(c, local) + u]))
+        for position, offsets in enumerate(taps):
+            x_cell = x_cells[n * xn + c * xc + position]
+            for local in range(per_group_out):
+                o_at = n * on + (group * per_group_out + local) * oc
+                w_at = c * wc + local * wl
+                for do, dw in offsets:
+                    terms[o_at + do].append((x_cell, w_cells[w_at + dw]))
     return terms
+
+
+def _combined(per_axis: tuple[list[tuple[int, int]], ...]) -> list[tuple[int, int]]:
+    """The row-major combinations of one pair of offsets per axis, summed."""
+    offsets = [(0, 0)]
+    for axis in per_axis:
+        offsets = [(a + da, b + db) for a, b in offsets for da, db in axis]
+    return offsets
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    size = 1
+    for n in shape:
+        size *= n
+    return size
 
 
 def expand(spec: ConvSpec) -> Expansion:
@@ -110,13 +161,16 @@ def expand(spec: ConvSpec) -> Expansion:
     terms = build(spec, _full(spec, x), _full(spec, w))
     biases = b.symbols.map(Poly.symbol).cells if b is not None else None
 
-    def element(index: Index) -> Poly:
-        pairs = terms[index]
+    out_shape = spec.full_shapes()["O"]
+    per_channel = _size(out_shape[2:])
+
+    def element(position: int, pairs: Pairs) -> Poly:
         if biases is not None:
-            pairs = [*pairs, (biases[index[1]], ONE)]
+            channel = position // per_channel % out_shape[1]
+            pairs = [*pairs, (biases[channel], ONE)]
         return Poly.sum_of_products(pairs)
 
-    forward_full = Grid.build(spec.full_shapes()["O"], element)
+    forward_full = Grid(out_shape, tuple(element(*at) for at in enumerate(terms)))
     forward = Grid(o.shape, forward_full.cells)
     inputs = [w, x] + ([b] if b is not None else [])
     local, gradients = chain_rule(forward, o.symbols, upstream.symbols, [t.symbols for t in inputs])
