@@ -277,20 +277,17 @@ def _chain_rule(derivation: Derivation, notation: Notation, key: str) -> Context
     paths_per_element = local.restricted(tensor.symbols.cells).uses()
     # The worked example is the first element reached through the most paths.
     first = max(tensor.symbols.cells, key=lambda s: paths_per_element.get(s, 0))
-    index_of = {s: i for i, s in output.symbols.items()}
-    paths = sorted((index_of[g.output], g) for g in local.restricted([first]))
-    total_paths = len(paths)
-    if len(paths) > EXAMPLE_PATHS:
+    reaching = local.restricted([first])
+    positions = [position for position, n in enumerate(reaching.row_sizes()) if n]
+    total_paths = len(positions)
+    if total_paths > EXAMPLE_PATHS:
         # A channelled example can have dozens of paths: the first few and the last show the
         # pattern; the count is stated in the prose.
-        paths = paths[: EXAMPLE_PATHS - 1] + paths[-1:]
-    chained = [
-        notation.symbol(upstream.symbols[i]) + " " + notation.derivative(g.output, g.wrt)
-        for i, g in paths
-    ]
-    substituted = [
-        notation.symbol(upstream.symbols[i]) + " " + notation.poly(g.value) for i, g in paths
-    ]
+        positions = positions[: EXAMPLE_PATHS - 1] + positions[-1:]
+    # Output elements and their upstream gradients share positions (both in the output's shape).
+    paths = [(upstream.symbols.cells[p], g) for p in positions for g in reaching.row(p)]
+    chained = [notation.symbol(up) + " " + notation.derivative(g.output, g.wrt) for up, g in paths]
+    substituted = [notation.symbol(up) + " " + notation.poly(g.value) for up, g in paths]
     if total_paths > len(paths):
         chained.insert(-1, "\\cdots")
         substituted.insert(-1, "\\cdots")
