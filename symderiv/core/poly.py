@@ -202,6 +202,24 @@ class Poly:
             _product_of([values[_SYMBOLS[i]] for i in m]).scale(c) for m, c in self._terms.items()
         )
 
+    def replaced(self, s: sp.Symbol, by: Poly) -> Poly:
+        """The polynomial with one symbol replaced by a polynomial, the others kept."""
+        v = _IDS.get(s)
+        kept: dict[_Ids, Coefficient] = {}
+        replaced = []
+        for m, c in self._terms.items():
+            power = m.count(v) if v is not None else 0
+            if not power:
+                kept[m] = c
+                continue
+            rest = Poly._trusted({tuple(x for x in m if x != v): c})
+            for _ in range(power):
+                rest = rest * by
+            replaced.append(rest)
+        if not replaced:
+            return self
+        return Poly.total([Poly._trusted(kept), *replaced])
+
     def __iter__(self) -> Iterator[tuple[Monomial, Coefficient]]:
         return ((_symbols(m), c) for m, c in self._terms.items())
 

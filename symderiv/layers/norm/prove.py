@@ -189,21 +189,7 @@ class _ChangeOfVariables:
 
     def _reduced(self, p: Poly) -> Poly:
         """p with the last deviation replaced by minus the sum of the others."""
-        last = self.last  # compared by identity: SymPy's == is slow, and a Dummy is unique
-        kept: dict[tuple[sp.Symbol, ...], Fraction | int] = {}
-        replaced = []
-        for m, c in p:
-            power = sum(1 for s in m if s is last)
-            if not power:
-                kept[m] = c
-                continue
-            rest = Poly({tuple(s for s in m if s is not last): c})
-            for _ in range(power):
-                rest = rest * self.others
-            replaced.append(rest)
-        if not replaced:
-            return p
-        return Poly.total([Poly(kept), *replaced])
+        return p.replaced(self.last, self.others)
 
 
 @functools.cache
