@@ -94,6 +94,57 @@ def test_sum_of_products_matches_sympy(pairs: list[tuple[tuple[Poly, sp.Expr], .
     assert result == Poly.total(p * q for (p, _), (q, _) in pairs)
 
 
+WANTED = SYMBOLS[:4]
+
+
+@SETTINGS
+@given(st.lists(st.tuples(polys(), polys()), max_size=4))
+def test_pullback_matches_sympy(pairs: list[tuple[tuple[Poly, sp.Expr], ...]]) -> None:
+    """Each wanted symbol's sum of weight * d element/d symbol, against SymPy's diff (weights
+    are whole polynomials here, and elements hold powers: the paths conv never takes)."""
+    wanted = [Poly.symbol(s) for s in WANTED]  # interns them
+    sums = Poly.pullback(
+        ((p, q) for (p, _), (q, _) in pairs), [v.variables().pop() for v in wanted]
+    )
+    for s, v in zip(WANTED, wanted):
+        expected = sp.Add(*(f * sp.diff(e, s) for (_, e), (_, f) in pairs))
+        assert same(sums[v.variables().pop()], expected), s
+
+
+def test_pullback_of_products_of_two_variables_weighted_by_variables() -> None:
+    """The common case (conv's forward terms, upstream symbols as weights), with a repeated
+    term whose coefficient adds up."""
+    a, x, f, u, w = sp.symbols("a x f u w")
+    elements = [
+        Poly.symbol(x) * Poly.symbol(f) + Poly.symbol(a) * Poly.symbol(x),
+        Poly.symbol(x) * Poly.symbol(f).scale(3),
+    ]
+    weights = [Poly.symbol(u), Poly.symbol(w)]
+    ids = [Poly.symbol(s).variables().pop() for s in (x, f)]
+    sums = Poly.pullback(zip(elements, weights), ids)
+    assert same(sums[ids[0]], u * (f + a) + 3 * w * f)
+    assert same(sums[ids[1]], u * x + 3 * w * x)
+
+
+@SETTINGS
+@given(polys(), polys())
+def test_replaced_matches_sympy(pe: tuple[Poly, sp.Expr], qf: tuple[Poly, sp.Expr]) -> None:
+    (p, e), (q, f) = pe, qf
+    s = SYMBOLS[2]
+    assert same(p.replaced(s, q), sp.expand(e.xreplace({s: f})))
+
+
+def test_partials_come_in_reading_order_whatever_the_interning_order() -> None:
+    """Variable ids follow first sight; the partials still come term by term, each term's
+    factors in name order, as before ids existed (documents list them in this order)."""
+    late, early = sp.Symbol("zz_late"), sp.Symbol("aa_early")
+    Poly.symbol(late)  # interned first: the smaller id
+    p = Poly.symbol(early) * Poly.symbol(late)
+    assert list(p.partials()) == [early, late]
+    assert p.free_symbols == (early, late)
+    assert [m for m, _ in p] == [(early, late)]
+
+
 @st.composite
 def pairs_sometimes_equal(draw: st.DrawFn) -> tuple[tuple[Poly, sp.Expr], tuple[Poly, sp.Expr]]:
     """Two polynomials; half the time the second is the first rebuilt another way."""
