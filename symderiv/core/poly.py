@@ -38,7 +38,10 @@ _NAMES: list[str] = []
 _IDS: dict[sp.Symbol, int] = {}
 _SINGLES: list[Poly] = []
 """The interning table: a variable's id indexes its symbol, its name and the polynomial that is
-the variable alone (shared, since a derivation wraps every tensor element once per use)."""
+the variable alone (shared, since a derivation wraps every tensor element once per use). It only
+grows: a process keeps each distinct symbol it has seen (element names repeat between
+derivations, so this is bounded by the largest tensors, about 100 bytes per element), and ids
+mean nothing outside the process."""
 
 
 def variable(s: sp.Symbol) -> int:
