@@ -40,7 +40,7 @@ _SINGLES: list[Poly] = []
 """The interning table: a variable's id indexes its symbol, its name and the polynomial that is
 the variable alone (shared, since a derivation wraps every tensor element once per use). It only
 grows: a process keeps each distinct symbol it has seen (element names repeat between
-derivations, so this is bounded by the largest tensors, about 100 bytes per element), and ids
+derivations, so this is bounded by the largest tensors, about 450 bytes per element), and ids
 mean nothing outside the process."""
 
 
