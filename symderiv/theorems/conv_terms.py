@@ -91,10 +91,7 @@ class Geometry:
             if isinstance(axis.padding, sp.Symbol):
                 sub[axis.padding] = nonnegative_symbol(axis.padding.name)
             atoms.append(axis.size - 1)
-        for index, size in free.items():
-            sub[index] = nonnegative_symbol(index.name + "_")
-            atoms.append(size - 1 - index)
-        return Assumptions(sub, tuple(atoms))
+        return Assumptions(sub, tuple(atoms)).with_indices(free)
 
 
 SETTINGS = frozenset("spdg")

@@ -14,10 +14,8 @@ SIZES = {"n": "N", "i": "I", "o": "O"}
 
 
 def _assumptions(free: dict[sp.Symbol, sp.Expr]) -> Assumptions:
-    sub: dict[sp.Symbol, sp.Expr] = {integer(s): 1 + nonnegative_symbol(s) for s in SIZES.values()}
-    for index in free:
-        sub[index] = nonnegative_symbol(index.name + "_")
-    return Assumptions(sub, tuple(size - 1 - index for index, size in free.items()))
+    sizes = Assumptions({integer(s): 1 + nonnegative_symbol(s) for s in SIZES.values()})
+    return sizes.with_indices(free)
 
 
 def _forward(n: sp.Expr, o: sp.Expr) -> Sum:

@@ -40,6 +40,13 @@ class Assumptions:
     def nonnegative(self, expr: Expr) -> bool:
         return _nonnegative(self, sp.expand_mul(expr))
 
+    def with_indices(self, free: Mapping[sp.Symbol, Expr]) -> Assumptions:
+        """These assumptions and each free index in [0, its size)."""
+        sub = dict(self.substitution)
+        for index in free:
+            sub[index] = nonnegative_symbol(index.name + "_")
+        return Assumptions(sub, (*self.atoms, *(size - 1 - i for i, size in free.items())))
+
     def __hash__(self) -> int:
         return id(self)
 

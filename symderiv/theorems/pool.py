@@ -66,12 +66,8 @@ class Geometry:
         return sp.Mul(*(ax.kernel for ax in self.axes))
 
     def assumptions(self, free: dict[sp.Symbol, Expr]) -> Assumptions:
-        sub = dict(self.substitution)
-        atoms = [ax.size - 1 for ax in self.axes]
-        for index, size in free.items():
-            sub[index] = nonnegative_symbol(index.name + "_")
-            atoms.append(size - 1 - index)
-        return Assumptions(sub, tuple(atoms))
+        sizes = Assumptions(self.substitution, tuple(ax.size - 1 for ax in self.axes))
+        return sizes.with_indices(free)
 
 
 def geometry(dims: int, upsampling: bool = False) -> Geometry:
