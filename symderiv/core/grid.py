@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -20,9 +21,7 @@ class Grid(Generic[T]):
     cells: tuple[T, ...]
 
     def __post_init__(self) -> None:
-        size = 1
-        for n in self.shape:
-            size *= n
+        size = math.prod(self.shape)
         if size != len(self.cells):
             raise ValueError(f"shape {self.shape} needs {size} cells, got {len(self.cells)}")
 
@@ -35,13 +34,7 @@ class Grid(Generic[T]):
 
     @functools.cached_property
     def strides(self) -> tuple[int, ...]:
-        """How far apart in ``cells`` neighbours along each axis are (row-major)."""
-        strides = []
-        step = 1
-        for n in reversed(self.shape):
-            strides.append(step)
-            step *= n
-        return tuple(reversed(strides))
+        return strides(self.shape)
 
     def _offset(self, index: Index) -> int:
         offset = 0
@@ -75,3 +68,22 @@ class Grid(Generic[T]):
 
 def indices(shape: tuple[int, ...]) -> Iterator[Index]:
     return itertools.product(*(range(n) for n in shape))
+
+
+def strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """How far apart in the row-major cells neighbours along each axis are."""
+    steps = []
+    step = 1
+    for n in reversed(shape):
+        steps.append(step)
+        step *= n
+    return tuple(reversed(steps))
+
+
+def combined_offsets(per_axis: Iterable[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """Pairs of flat offsets (into two arrays) for every row-major combination of one pair per
+    axis, summed: how a window's reads are listed from each axis's reads."""
+    offsets = [(0, 0)]
+    for axis in per_axis:
+        offsets = [(a + da, b + db) for a, b in offsets for da, db in axis]
+    return offsets

@@ -10,6 +10,7 @@ differing cell without computing the rest.
 from __future__ import annotations
 
 import itertools
+import math
 from enum import Enum
 
 from .grid import Grid, Index
@@ -24,7 +25,7 @@ class Mode(str, Enum):
 
 def zero_pad(g: Grid[Poly], before: tuple[int, ...], after: tuple[int, ...]) -> Grid[Poly]:
     shape = tuple(n + b + a for n, b, a in zip(g.shape, before, after))
-    padded = Grid(shape, (ZERO,) * _size(shape))
+    padded = Grid(shape, (ZERO,) * math.prod(shape))
     # Where each of g's cells lands, in g's row-major order: one offset list built axis by axis.
     offsets = [0]
     for n, b, stride in zip(g.shape, before, padded.strides):
@@ -33,13 +34,6 @@ def zero_pad(g: Grid[Poly], before: tuple[int, ...], after: tuple[int, ...]) -> 
     for offset, c in zip(offsets, g.cells):
         cells[offset] = c
     return Grid(shape, tuple(cells))
-
-
-def _size(shape: tuple[int, ...]) -> int:
-    size = 1
-    for n in shape:
-        size *= n
-    return size
 
 
 def flip(g: Grid[Poly]) -> Grid[Poly]:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from collections.abc import Mapping
 
 from ...core.chain_rule import chain_rule
 from ...core.errors import SymderivError, checked_keywords
-from ...core.grid import Grid
+from ...core.grid import Grid, combined_offsets, strides
 from ...core.parse import coerce_axes, coerce_size, flag, shown, whole
 from ...core.perf import without_cycle_collection
 from ...core.poly import Poly
@@ -80,7 +81,7 @@ def _conv_terms(spec: ConvSpec, x: Grid[Poly], w: Grid[Poly]) -> list[Pairs]:
             w_axes,
         )
     ]
-    taps = [_combined(combination) for combination in itertools.product(*per_axis)]
+    taps = [combined_offsets(combination) for combination in itertools.product(*per_axis)]
     terms: list[Pairs] = []
     for n, o in itertools.product(range(out_shape[0]), range(out_shape[1])):
         base = (o // per_group_out) * per_group_in
@@ -96,9 +97,9 @@ def _conv_terms(spec: ConvSpec, x: Grid[Poly], w: Grid[Poly]) -> list[Pairs]:
 def _conv_transpose_terms(spec: ConvSpec, x: Grid[Poly], w: Grid[Poly]) -> list[Pairs]:
     """Scatter: every input element adds its products with the kernel into the output."""
     per_group_out, per_group_in = w.shape[1], w.shape[0] // spec.groups
-    out = Grid(spec.full_shapes()["O"], (None,) * _size(spec.full_shapes()["O"]))
+    out_shape = spec.full_shapes()["O"]
     x_cells, w_cells = x.cells, w.cells
-    (xn, xc, *_), (wc, wl, *w_axes), (on, oc, *o_axes) = x.strides, w.strides, out.strides
+    (xn, xc, *_), (wc, wl, *w_axes), (on, oc, *o_axes) = x.strides, w.strides, strides(out_shape)
     # Along each axis, for each input position: (output offset, kernel offset) of the taps that
     # land inside the output, in kernel order; a position's taps are the row-major combinations.
     per_axis = [
@@ -117,8 +118,8 @@ def _conv_transpose_terms(spec: ConvSpec, x: Grid[Poly], w: Grid[Poly]) -> list[
             w_axes,
         )
     ]
-    taps = [_combined(combination) for combination in itertools.product(*per_axis)]
-    terms: list[Pairs] = [[] for _ in out.cells]
+    taps = [combined_offsets(combination) for combination in itertools.product(*per_axis)]
+    terms: list[Pairs] = [[] for _ in range(math.prod(out_shape))]
     for n, c in itertools.product(range(x.shape[0]), range(x.shape[1])):
         group = c // per_group_in
         for position, offsets in enumerate(taps):
@@ -129,21 +130,6 @@ def _conv_transpose_terms(spec: ConvSpec, x: Grid[Poly], w: Grid[Poly]) -> list[
                 for do, dw in offsets:
                     terms[o_at + do].append((x_cell, w_cells[w_at + dw]))
     return terms
-
-
-def _combined(per_axis: tuple[list[tuple[int, int]], ...]) -> list[tuple[int, int]]:
-    """The row-major combinations of one pair of offsets per axis, summed."""
-    offsets = [(0, 0)]
-    for axis in per_axis:
-        offsets = [(a + da, b + db) for a, b in offsets for da, db in axis]
-    return offsets
-
-
-def _size(shape: tuple[int, ...]) -> int:
-    size = 1
-    for n in shape:
-        size *= n
-    return size
 
 
 def expand(spec: ConvSpec) -> Expansion:
@@ -162,7 +148,7 @@ def expand(spec: ConvSpec) -> Expansion:
     biases = b.symbols.map(Poly.symbol).cells if b is not None else None
 
     out_shape = spec.full_shapes()["O"]
-    per_channel = _size(out_shape[2:])
+    per_channel = math.prod(out_shape[2:])
 
     def element(position: int, pairs: Pairs) -> Poly:
         if biases is not None:

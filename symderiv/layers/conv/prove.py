@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 
-from ...core.grid import Grid
+from ...core.grid import Grid, combined_offsets
 from ...core.ops import flip, padding, zero_pad
 from ...core.poly import Poly
 from ...core.results import REBUILT, Proof
@@ -68,10 +68,8 @@ def by_definition(candidate: Candidate, shown: Presentation) -> Grid[Poly]:
     a_cells, k_cells = a.cells, k.cells
 
     def cell(per_axis: tuple[list[tuple[int, int]], ...]) -> Poly:
-        offsets = [(0, 0)]
-        for pairs in per_axis:
-            offsets = [(oa + pa, ok + pk) for oa, ok in offsets for pa, pk in pairs]
-        return Poly.sum_of_products((a_cells[oa], k_cells[ok]) for oa, ok in offsets)
+        reads = combined_offsets(per_axis)
+        return Poly.sum_of_products((a_cells[oa], k_cells[ok]) for oa, ok in reads)
 
     return Grid(shape, tuple(cell(per_axis) for per_axis in itertools.product(*axes)))
 
