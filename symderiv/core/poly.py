@@ -150,10 +150,7 @@ class Poly:
             positive = False
             for m1, c1 in a._terms.items():
                 for m2, c2 in b._terms.items():
-                    if len(m1) == 1 and len(m2) == 1:  # two variables: _product, inlined
-                        m = m1 + m2 if m1[0] <= m2[0] else m2 + m1
-                    else:
-                        m = tuple(sorted(m1 + m2))
+                    m = _product(m1, m2)
                     acc[m] = get(m, 0) + c1 * c2
         return Poly._trusted(acc) if positive else _cleaned(acc)
 
@@ -186,7 +183,7 @@ class Poly:
                     rest = m[:position] + m[position + 1 :]
                     power = c * m.count(v)
                     for wm, wc in weight._terms.items():
-                        key = tuple(sorted(rest + wm))
+                        key = _product(rest, wm)
                         into[key] = into.get(key, 0) + power * wc
         return {v: _cleaned(terms) for v, terms in acc.items()}
 
@@ -265,7 +262,7 @@ class Poly:
 
     @property
     def free_symbols(self) -> tuple[sp.Symbol, ...]:
-        return tuple(sorted((_SYMBOLS[i] for i in {i for m in self._terms for i in m}), key=_name))
+        return tuple(sorted((_SYMBOLS[i] for i in self.variables()), key=_name))
 
     def variables(self) -> set[int]:
         """The ids of the variables the polynomial holds."""
@@ -293,26 +290,20 @@ class Poly:
         """``partials`` keyed by variable id, for callers that look many of them up."""
         acc: dict[int, dict[_Ids, Coefficient]] = {}
         for m, c in self._terms.items():
-            for position, v in enumerate(m):
-                if position and m[position - 1] == v:
+            # Read in name order, so the variables come in the order a reader meets them; the
+            # factors of a power stay adjacent.
+            reading = _by_name(m)
+            for position, v in enumerate(reading):
+                if position and reading[position - 1] == v:
                     continue  # a power: handled at its first factor
-                rest = m[:position] + m[position + 1 :]
+                at = m.index(v)
+                rest = m[:at] + m[at + 1 :]
                 into = acc.get(v)
                 if into is None:
                     into = acc[v] = {}
                 into[rest] = into.get(rest, 0) + c * m.count(v)
         # No cancellation: for one v, distinct terms leave distinct rests.
-        return {v: Poly._trusted(acc[v]) for v in self._first_seen(acc)}
-
-    def _first_seen(self, variables: Iterable[int]) -> list[int]:
-        """The variables in the order a reader meets them: term by term, factors by name."""
-        wanted = set(variables)
-        seen: dict[int, None] = {}
-        for m in self._terms:
-            for v in _by_name(m):
-                if v in wanted:
-                    seen[v] = None
-        return list(seen)
+        return {v: Poly._trusted(terms) for v, terms in acc.items()}
 
     def to_sympy(self) -> sp.Expr:
         return sp.Add(
