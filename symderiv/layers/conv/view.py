@@ -199,13 +199,15 @@ def _local_gradients(
     expansion = derivation.expansion
     local = expansion.local_gradients.restricted(expansion.tensor(key).symbols.cells)
     sizes = local.row_sizes()
-    rows = (local.row(position) for position, n in enumerate(sizes) if n)
+    positions = [position for position, n in enumerate(sizes) if n]
     count = sum(sizes)
     one = Poly.constant(1)
     if (
         key == "b"
         and derivation.spec is not None
-        and all(len(entries) == 1 and entries[0].value == one for entries in rows)
+        and all(
+            len(entries) == 1 and entries[0].value == one for entries in map(local.row, positions)
+        )
     ):
         # Every output element has the bias of its channel once, with local gradient 1: one
         # statement for all of them instead of a line per output element.
@@ -226,7 +228,7 @@ def _local_gradients(
     total = sum(-(-n // TERMS_PER_LINE) for n in sizes)
     budget = cg.LINES_KEPT if shorten and total > cg.LINE_LIMIT else total
     lines: list[str] = []
-    for entries in (local.row(position) for position, n in enumerate(sizes) if n):
+    for entries in map(local.row, positions):
         if len(lines) >= budget:
             break
         texts = [
