@@ -80,6 +80,15 @@ def strides(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(reversed(steps))
 
 
+def index_of(offset: int, shape: tuple[int, ...]) -> Index:
+    """The index of the cell at a row-major offset."""
+    index = []
+    for n in reversed(shape):
+        offset, i = divmod(offset, n)
+        index.append(i)
+    return tuple(reversed(index))
+
+
 def combined_offsets(per_axis: Iterable[list[tuple[int, int]]]) -> list[tuple[int, int]]:
     """Pairs of flat offsets (into two arrays) for every row-major combination of one pair per
     axis, summed: how a window's reads are listed from each axis's reads."""

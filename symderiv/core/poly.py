@@ -17,7 +17,7 @@ the factors of each term in name order, so nothing outside this module depends o
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -219,6 +219,30 @@ class Poly:
         if not replaced:
             return self
         return Poly.total([Poly._trusted(kept), *replaced])
+
+    def terms_by_id(self) -> Mapping[_Ids, Coefficient]:
+        """The terms as they are stored: each monomial a tuple of variable ids in increasing
+        order (for bulk representations such as ``core.products``; not to be changed)."""
+        return self._terms
+
+    @staticmethod
+    def lone_variables(polys: Sequence[Poly]) -> list[int] | None:
+        """Each polynomial's variable id, -1 for zero; None unless each is a single variable
+        with coefficient 1 or zero (the arrays a convolution's operands are)."""
+        ids = [p._variable for p in polys]
+        for position, v in enumerate(ids):
+            if v < 0:
+                terms = polys[position]._terms
+                if not terms:
+                    ids[position] = -1
+                    continue
+                if len(terms) != 1:
+                    return None
+                ((m, c),) = terms.items()
+                if len(m) != 1 or c != 1:
+                    return None
+                ids[position] = m[0]
+        return ids
 
     def __iter__(self) -> Iterator[tuple[Monomial, Coefficient]]:
         return ((_symbols(m), c) for m, c in self._terms.items())

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Generic, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, Protocol, TypeVar
 
 import sympy as sp
 
-from .grid import Grid, Index
+from .grid import Grid, Index, index_of
 from .poly import Poly, symbol_of, variable
+
+if TYPE_CHECKING:
+    from .products import Table
 
 POLYNOMIAL_EQUALITY = "exact polynomial equality, element by element"
 REBUILT = POLYNOMIAL_EQUALITY + ", right-hand side rebuilt step by step"
@@ -157,6 +160,18 @@ class Proof:
             if rhs[index] != derived:
                 return Proof(len(value.cells), False, method, first_difference=index)
         return Proof(elements=len(value.cells), holds=True, method=method)
+
+    @staticmethod
+    def comparing_tables(
+        rhs: Table, value: Table, shape: tuple[int, ...], method: str = POLYNOMIAL_EQUALITY
+    ) -> Proof:
+        """The same comparison over whole tables (``core.products``) of a grid of ``shape``."""
+        if rhs.size != value.size:
+            return Proof(elements=0, holds=False, method=method)
+        at = value.first_difference(rhs)
+        if at is not None:
+            return Proof(value.size, False, method, first_difference=index_of(at, shape))
+        return Proof(elements=value.size, holds=True, method=method)
 
 
 C = TypeVar("C")
