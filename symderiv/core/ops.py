@@ -69,9 +69,15 @@ def _offset(k: tuple[int, ...], mode: Mode) -> tuple[int, ...]:
     return tuple((m - 1) // 2 for m in k)
 
 
+def window_start(k: tuple[int, ...], mode: Mode) -> tuple[int, ...]:
+    """Where output cell 0 reads the input, per axis: cell i sums a[i + start + u] * k[u]
+    (negative where the window begins in the zero padding)."""
+    return tuple(o - (m - 1) for o, m in zip(_offset(k, mode), k))
+
+
 def correlate_cell(a: Grid[Poly], k: Grid[Poly], mode: Mode, index: Index) -> Poly:
     """One cell of the cross-correlation: sum over u of a[start + u] * k[u], start set by mode."""
-    start = tuple(i + o - (m - 1) for i, o, m in zip(index, _offset(k.shape, mode), k.shape))
+    start = tuple(i + s for i, s in zip(index, window_start(k.shape, mode)))
     # Only the kernel offsets that land inside ``a``: the zero padding contributes nothing. Each
     # axis contributes a pair of flat offsets (into a, into k); a cell's offsets are their sums.
     axes = [

@@ -15,11 +15,15 @@ coefficients for equal monomials, no floating point anywhere.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 
-from ...core.grid import Grid, combined_offsets
+import numpy as np
+
+from ...core.grid import Grid, combined_offsets, strides
 from ...core.ops import flip, padding, zero_pad
 from ...core.poly import Poly
+from ...core.products import Table, flat_offsets, interval_pairs, of_grid, products_at, variable_ids
 from ...core.results import REBUILT, Proof
 from .candidates import (
     Candidate,
@@ -74,8 +78,44 @@ def by_definition(candidate: Candidate, shown: Presentation) -> Grid[Poly]:
     return Grid(shape, tuple(cell(per_axis) for per_axis in itertools.product(*axes)))
 
 
+def by_definition_table(candidate: Candidate, shown: Presentation) -> Table | None:
+    """``by_definition`` in bulk, when both shown arrays hold single variables and zeros: along
+    each axis, the (i, u) pairs whose read a[i + u] (a[i + m - 1 - u] for a convolution) lies
+    in the unpadded block, then every combination of one pair per axis."""
+    a, k = variable_ids(shown.first), variable_ids(shown.second)
+    if a is None or k is None:
+        return None
+    shape = tuple(n - m + 1 for n, m in zip(a.shape, k.shape))
+    convolution = candidate.operation is Operation.CONVOLUTION
+    per_axis = []
+    for length, m, n, (before, after) in zip(shape, k.shape, a.shape, shown.padding):
+        lo, hi = before, n - after  # the unpadded block along this axis
+        i = np.arange(length, dtype=np.int64)
+        if convolution:  # lo <= i + m - 1 - u < hi
+            i, u = interval_pairs(np.maximum(0, i + m - hi), np.minimum(m, i + m - lo))
+            per_axis.append((i, i + m - 1 - u, u))
+        else:  # lo <= i + u < hi
+            i, u = interval_pairs(np.maximum(0, lo - i), np.minimum(m, hi - i))
+            per_axis.append((i, i + u, u))
+    cells, reads, weights = flat_offsets(
+        per_axis, (strides(shape), strides(a.shape), strides(k.shape))
+    )
+    return products_at(math.prod(shape), cells, reads, weights, a, k)
+
+
+def compared(
+    candidate: Candidate, shown: Presentation, value: Grid[Poly], derived: Table | None
+) -> Proof:
+    """The proof: the right-hand side by definition against the derived result (``derived`` is
+    its table, if it has one), as whole tables where both have one, else cell by cell."""
+    rhs = None if derived is None else by_definition_table(candidate, shown)
+    if rhs is None or derived is None:
+        return Proof.comparing(by_definition(candidate, shown), value)
+    return Proof.comparing_tables(rhs, derived, value.shape)
+
+
 def prove(candidate: Candidate, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -> Proof:
-    return Proof.comparing(by_definition(candidate, present(candidate, operands)), value)
+    return compared(candidate, present(candidate, operands), value, of_grid(value))
 
 
 def present(candidate: Candidate, operands: Mapping[str, Grid[Poly]]) -> Presentation:
@@ -90,10 +130,11 @@ def verify(
     detection: ConvSearch, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]
 ) -> tuple[ConvIdentity, ...]:
     identities = []
+    derived = of_grid(value) if detection.matches else None
     for c in detection.matches:
         if isinstance(c, Candidate):
             shown = present(c, operands)
-            proof = Proof.comparing(by_definition(c, shown), value)
+            proof = compared(c, shown, value, derived)
             identities.append(identity(detection.target, c, proof, shown))
     return tuple(identities)
 

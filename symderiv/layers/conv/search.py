@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from ...core.grid import Grid, Index
-from ...core.ops import Mode, correlate_cell, flip, output_shape
+import numpy as np
+
+from ...core.grid import Grid, Index, strides
+from ...core.ops import Mode, correlate_cell, flip, output_shape, window_start
 from ...core.poly import Poly
+from ...core.products import Table, flat_offsets, interval_pairs, of_grid, products_at, variable_ids
 from ...core.results import Search
 from .candidates import Candidate, ConvSearch, LayerCandidate, Operation
 from .ops import (
@@ -69,12 +73,56 @@ def matches(candidate: Candidate, target: Grid[Poly], operands: Mapping[str, Gri
     return all(correlate_cell(a, k, candidate.mode, i) == v for i, v in target.items())
 
 
+def as_tables(
+    target: Grid[Poly], operands: Mapping[str, Grid[Poly]]
+) -> tuple[Table, dict[str, np.ndarray]] | None:
+    """The target's table and the operands' variable ids, or None when either has none."""
+    table = of_grid(target)
+    ids = {key: variable_ids(g) for key, g in operands.items()}
+    if table is None or any(i is None for i in ids.values()):
+        return None
+    return table, ids  # type: ignore[return-value]
+
+
+def table_matches(candidate: Candidate, target: Table, ids: Mapping[str, np.ndarray]) -> bool:
+    """``matches`` for a candidate that fits, over operands of single variables and a bilinear
+    target, in bulk."""
+    a, k = ids[candidate.first], ids[candidate.second]
+    if candidate.rotate_second != (candidate.operation is Operation.CONVOLUTION):
+        k = _flipped(k)
+    table = correlation_table(a, k, candidate.mode)
+    return table is not None and table == target
+
+
+def correlation_table(a: np.ndarray, k: np.ndarray, mode: Mode) -> Table | None:
+    """Every cell of the cross-correlation of two arrays of variable ids (-1 for zero) at once.
+    Along each axis, output position i sums a[i + start + u] * k[u] over the u that read inside
+    a; every combination of those per-axis reads is one product."""
+    shape = output_shape(a.shape, k.shape, mode)
+    per_axis = []
+    for length, m, n, s in zip(shape, k.shape, a.shape, window_start(k.shape, mode)):
+        i = np.arange(length, dtype=np.int64)
+        i, u = interval_pairs(np.maximum(0, -(i + s)), np.minimum(m, n - (i + s)))
+        per_axis.append((i, i + s + u, u))
+    cells, reads, weights = flat_offsets(
+        per_axis, (strides(shape), strides(a.shape), strides(k.shape))
+    )
+    return products_at(math.prod(shape), cells, reads, weights, a, k)
+
+
+def _flipped(ids: np.ndarray) -> np.ndarray:
+    return ids[(slice(None, None, -1),) * ids.ndim]
+
+
 def search(target: str, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -> ConvSearch:
     """Every candidate over the two operands that equals ``value``, best first; none is a result."""
     keys = tuple(operands)
     if len(keys) != 2:
         raise ValueError(f"a search needs two operands, got {keys}")
     tried = list(candidates((keys[0], keys[1])))
+    # Operands of single variables and a bilinear result (every plain convolution) are compared
+    # as whole tables; anything else cell by cell.
+    bulk = as_tables(value, operands)
     # A convolution is a cross-correlation with the kernel flipped: candidates that prepare the
     # same two arrays in the same mode are one computation, compared once.
     verdicts: dict[tuple[str, str, bool, Mode], bool] = {}
@@ -83,7 +131,10 @@ def search(target: str, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -
         flipped = c.rotate_second != (c.operation is Operation.CONVOLUTION)
         key = (c.first, c.second, flipped, c.mode)
         if key not in verdicts:
-            verdicts[key] = matches(c, value, operands)
+            if bulk is None:
+                verdicts[key] = matches(c, value, operands)
+            else:
+                verdicts[key] = fits(c, value, operands) and table_matches(c, *bulk)
         if verdicts[key]:
             found.append(c)
     return Search(target, keys, len(tried), tuple(found))

@@ -1,0 +1,105 @@
+"""Whole-grid tables (``core.products``) against the polynomials they stand for: the bulk search
+and proof must say exactly what the cell-by-cell comparison of ``Poly`` cells says."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symderiv.core.grid import Grid
+from symderiv.core.ops import Mode, correlate
+from symderiv.core.poly import ZERO, Poly, variable
+from symderiv.core.products import of_grid, variable_ids
+from symderiv.core.results import Proof
+from symderiv.layers.conv.candidates import Candidate, Operation
+from symderiv.layers.conv.prove import by_definition, by_definition_table, present
+from symderiv.layers.conv.search import correlation_table, prepared
+
+SYMBOLS = sp.symbols("a0:6")
+VARIABLES = [Poly.symbol(s) for s in SYMBOLS]
+
+
+@st.composite
+def bilinear_grids(draw: st.DrawFn) -> tuple[Grid[Poly], Grid[Poly]]:
+    """Two grids of one shape whose cells are sums of products of two variables (squares
+    included); the second equals the first except where it was drawn to differ."""
+    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+    size = math.prod(shape)
+    variable = st.sampled_from(VARIABLES)
+    product = st.tuples(variable, variable, st.integers(-2, 2))
+
+    def cell(terms: list[tuple[Poly, Poly, int]]) -> Poly:
+        return Poly.total((a * b).scale(c) for a, b, c in terms)
+
+    cells = [cell(draw(st.lists(product, max_size=4))) for _ in range(size)]
+    changed = draw(st.dictionaries(st.integers(0, size - 1), st.lists(product, max_size=4)))
+    other = [cell(changed[i]) if i in changed else c for i, c in enumerate(cells)]
+    return Grid(shape, tuple(cells)), Grid(shape, tuple(other))
+
+
+@settings(max_examples=150, deadline=None)
+@given(bilinear_grids())
+def test_tables_are_equal_exactly_when_the_polynomials_are(
+    grids: tuple[Grid[Poly], Grid[Poly]],
+) -> None:
+    a, b = grids
+    ta, tb = of_grid(a), of_grid(b)
+    assert ta is not None and tb is not None
+    assert (ta == tb) == (a == b)
+    by_cells = Proof.comparing(a, b)
+    assert Proof.comparing_tables(ta, tb, a.shape) == by_cells
+
+
+def test_grids_with_other_terms_have_no_table() -> None:
+    x, y, z = VARIABLES[:3]
+    for cell in (x, x * y * z, Poly.constant(1), (x * y).scale(Fraction(1, 2)), x * y + x):
+        assert of_grid(Grid((2,), (x * y, cell))) is None
+    assert of_grid(Grid((1,), ((x * y).scale(2**70),))) is None
+    assert variable_ids(Grid((2,), (x, x + y))) is None
+    assert variable_ids(Grid((2,), (x, x.scale(2)))) is None
+    ids = variable_ids(Grid((3,), (x, ZERO, y)))
+    assert ids is not None and ids.tolist() == [variable(SYMBOLS[0]), -1, variable(SYMBOLS[1])]
+
+
+@st.composite
+def operand_pairs(draw: st.DrawFn) -> tuple[Grid[Poly], Grid[Poly]]:
+    """Two arrays of single variables and zeros, of any dimension up to 3; variables may repeat
+    within and between them, so a cell can hold a product twice or a square."""
+    dims = draw(st.integers(1, 3))
+    a_shape = tuple(draw(st.lists(st.integers(1, 4), min_size=dims, max_size=dims)))
+    k_shape = tuple(draw(st.lists(st.integers(1, 3), min_size=dims, max_size=dims)))
+    entry = st.sampled_from([ZERO, *VARIABLES])
+
+    def grid(shape: tuple[int, ...]) -> Grid[Poly]:
+        return Grid.build(shape, lambda _: draw(entry))
+
+    return grid(a_shape), grid(k_shape)
+
+
+CANDIDATES = [
+    Candidate(operation, mode, "a", "k", rotate)
+    for operation in Operation
+    for mode in Mode
+    for rotate in (False, True)
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(operand_pairs(), st.sampled_from(CANDIDATES))
+def test_the_bulk_search_and_proof_compute_what_their_cell_by_cell_forms_do(
+    operands: tuple[Grid[Poly], Grid[Poly]], candidate: Candidate
+) -> None:
+    a, k = operands
+    named = {"a": a, "k": k}
+    first, kernel = prepared(candidate, named)
+    ids_a, ids_k = variable_ids(first), variable_ids(kernel)
+    assert ids_a is not None and ids_k is not None
+    assert correlation_table(ids_a, ids_k, candidate.mode) == of_grid(
+        correlate(first, kernel, candidate.mode)
+    )
+    shown = present(candidate, named)
+    assert by_definition_table(candidate, shown) == of_grid(by_definition(candidate, shown))
