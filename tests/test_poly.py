@@ -9,7 +9,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symderiv.core.poly import ZERO, Poly
+from symderiv.core.poly import ZERO, Poly, symbol_of, variable
 
 # Names chosen so that SymPy's print order, name order and creation order all disagree.
 SYMBOLS = sp.symbols("b a x10 x2 dL_dO_1_1 F_2_1")
@@ -221,3 +221,17 @@ def test_to_str_orders_factors_and_terms(order: object) -> None:
         assert key == sorted(key), term  # factors in order
         keys.append(key)
     assert keys == sorted(keys), text  # terms in order of their factors
+
+
+@SETTINGS
+@given(polys(), st.permutations(range(len(SYMBOLS))))
+def test_reading_order_by_id_is_ordered_terms_by_symbol(
+    pe: tuple[Poly, sp.Expr], ranks: list[int]
+) -> None:
+    """A document's id-keyed order (``reading_order``) spells what the symbol-keyed one does."""
+    p, _ = pe
+    key = dict(zip(SYMBOLS, ranks))
+    rank = {variable(s): r for s, r in key.items()}
+    by_id = [(tuple(symbol_of(v) for v in m), c) for m, c in p.reading_order(rank)]
+    assert by_id == p.ordered_terms(key.__getitem__)
+    assert p.to_str(rank=rank) == p.to_str(key.__getitem__)

@@ -11,7 +11,9 @@ comparing two ints happen in C, where a symbol's hash and name are Python-level 
 hot path (``sum_of_products``) does nothing else. Each symbol is interned once (``variable``) in
 one table that keeps its SymPy symbol and name; everything a caller sees (``__iter__``,
 ``ordered_terms``, ``partials``, ``free_symbols``, ``to_sympy``) is spelled in symbols again, with
-the factors of each term in name order, so nothing outside this module depends on the ids.
+the factors of each term in name order. Only the bulk paths read the ids: ``core.products``
+(whole grids as integer tables) and a document's ``Notation`` (``reading_order``), which keeps
+each variable's reading rank and LaTeX by id.
 """
 
 from __future__ import annotations
@@ -337,12 +339,32 @@ class Poly:
             )
         )
 
-    def to_str(self, order: SortKey | None = None) -> str:
-        """A SymPy-parsable string, terms in the order of ``ordered_terms``."""
+    def to_str(self, order: SortKey | None = None, rank: Mapping[int, Any] | None = None) -> str:
+        """A SymPy-parsable string, terms in the order of ``ordered_terms`` (or of
+        ``reading_order`` when a rank by variable id is given)."""
         if not self._terms:
             return "0"
-        text = " + ".join(_term_str(m, c) for m, c in self.ordered_terms(order))
-        return text.replace("+ -", "- ")
+        if rank is not None:
+            terms = (_ids_str(m, c) for m, c in self.reading_order(rank))
+        else:
+            terms = (_term_str(tuple(s.name for s in m), c) for m, c in self.ordered_terms(order))
+        return " + ".join(terms).replace("+ -", "- ")
+
+    def reading_order(self, rank: Mapping[int, Any]) -> list[tuple[_Ids, Coefficient]]:
+        """``ordered_terms`` for an order given per variable id (every variable must have a
+        rank): each term's factors sorted by rank, then the terms by their factors' ranks. The
+        factors stay ids, so a document spells its terms without touching a symbol."""
+        keyed = []
+        for m, c in self._terms.items():
+            if len(m) == 2:  # the common case, without a sort
+                a, b = m
+                ra, rb = rank[a], rank[b]
+                keyed.append(((ra, rb), m, c) if ra <= rb else ((rb, ra), (b, a), c))
+            else:
+                factors = tuple(sorted(m, key=rank.__getitem__))
+                keyed.append((tuple(rank[v] for v in factors), factors, c))
+        keyed.sort(key=_first)
+        return [(m, c) for _, m, c in keyed]
 
     def ordered_terms(self, order: SortKey | None = None) -> list[tuple[Monomial, Coefficient]]:
         """Terms with their factors sorted by ``order`` (default: by name), then sorted by those
@@ -353,6 +375,7 @@ class Poly:
 
 
 _name = operator.attrgetter("name")
+_first = operator.itemgetter(0)
 
 
 def _product_of(factors: list[Poly]) -> Poly:
@@ -366,8 +389,12 @@ def _term_key(mc: tuple[Monomial, Coefficient]) -> tuple[str, ...]:
     return tuple(s.name for s in mc[0])
 
 
-def _term_str(m: Monomial, c: Coefficient) -> str:
-    factors = [s.name for s in m]
+def _ids_str(m: _Ids, c: Coefficient) -> str:
+    return _term_str(tuple(_NAMES[v] for v in m), c)
+
+
+def _term_str(names: tuple[str, ...], c: Coefficient) -> str:
+    factors = list(names)
     if c == 1 and factors:
         return "*".join(factors)
     if c == -1 and factors:

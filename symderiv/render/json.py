@@ -33,7 +33,7 @@ def expansion_json(expansion: Expansion) -> dict[str, Any]:
     notation = Notation.of(expansion.tensors)
 
     def expression(p: Poly) -> str:
-        return p.to_str(notation.sort_key)
+        return p.to_str(rank=notation.rank)
 
     return {
         "tensors": tensors_json(expansion.tensors),

@@ -8,6 +8,7 @@ a sum follow the indices of their leading factor, so ``dL/dX_22`` lists ``dL/dO_
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -17,7 +18,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from ..core.grid import Grid, Index
-from ..core.poly import Monomial, Poly
+from ..core.poly import Poly, variable
 from ..core.results import Role, Tensor
 from ..core.symbols import element_latex, needs_separators, partial
 
@@ -100,12 +101,22 @@ class Notation:
     def sort_key(self, s: sp.Symbol) -> tuple[int, Index]:
         return self.order[s]
 
+    @functools.cached_property
+    def rank(self) -> dict[int, tuple[int, Index]]:
+        """``sort_key`` by variable id, for ``Poly.reading_order``: a document spells every term
+        of its equations, and hashing each factor's symbol would cost more than spelling it."""
+        return {variable(s): key for s, key in self.order.items()}
+
+    @functools.cached_property
+    def _latex(self) -> dict[int, str]:
+        return {variable(s): text for s, text in self.spelled.items()}
+
     def terms(self, p: Poly) -> list[str]:
         """Each term of ``p`` in reading order, with its sign: ``["a b", "- 2 c"]``."""
-        return [self._term(m, c) for m, c in p.ordered_terms(self.sort_key)]
+        latex = self._latex
+        return [self._term([latex[v] for v in m], c) for m, c in p.reading_order(self.rank)]
 
-    def _term(self, m: Monomial, c: Fraction | int) -> str:
-        factors = [self.spelled[s] for s in m]
+    def _term(self, factors: list[str], c: Fraction | int) -> str:
         if c == 1 and factors:
             return " ".join(factors)
         sign = "- " if c < 0 else ""
