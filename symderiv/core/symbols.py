@@ -8,6 +8,7 @@ below 10, and with commas once any is larger, so that :math:`X_{1,12}` never rea
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import sympy as sp
@@ -55,6 +56,20 @@ def element_latex(key: str, index: Index, separated: bool) -> str:
     name = latex_base(base or key)
     plain = f"{name}_{{{index_latex(index, separated)}}}" if index else name
     return partial(LOSS, plain) if base else plain
+
+
+def elements_latex(key: str, shape: tuple[int, ...], separated: bool) -> list[str]:
+    """``element_latex`` of every element of a tensor, in row-major order, each index spelled
+    once per axis (a document spells tens of thousands of elements)."""
+    if not shape:
+        return [element_latex(key, (), separated)]
+    per_axis = [[str(i + 1) for i in range(n)] for n in shape]
+    indices = map(("," if separated else "").join, itertools.product(*per_axis))
+    base = gradient_of(key)
+    name = latex_base(base or key)
+    if base:
+        return [partial(LOSS, f"{name}_{{{index}}}") for index in indices]
+    return [f"{name}_{{{index}}}" for index in indices]
 
 
 def tensor_latex(key: str) -> str:

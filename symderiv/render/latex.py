@@ -20,7 +20,7 @@ from sympy.printing.latex import LatexPrinter
 from ..core.grid import Grid, Index
 from ..core.poly import Poly, variable
 from ..core.results import Role, Tensor
-from ..core.symbols import element_latex, needs_separators, partial
+from ..core.symbols import elements_latex, needs_separators, partial
 
 T = TypeVar("T")
 
@@ -62,9 +62,9 @@ class Notation:
         order: dict[sp.Symbol, tuple[int, Index]] = {}
         spelled: dict[sp.Symbol, str] = {}
         for rank, tensor in enumerate(reading):
-            for index, s in tensor.symbols.items():
-                order[s] = (rank, index)
-                spelled[s] = element_latex(tensor.key, index, separated)
+            cells = tensor.symbols.cells
+            order.update(zip(cells, ((rank, index) for index in tensor.symbols.indices())))
+            spelled.update(zip(cells, elements_latex(tensor.key, tensor.shape, separated)))
         printer = ElementPrinter({"element_latex": spelled})
         return Notation(printer, order, spelled, separated)
 
