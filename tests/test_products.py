@@ -7,13 +7,13 @@ import math
 from fractions import Fraction
 
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from symderiv.core.grid import Grid
-from symderiv.core.ops import Mode, correlate
+from symderiv.core.ops import Mode, correlate, output_shape
 from symderiv.core.poly import ZERO, Poly, variable
-from symderiv.core.products import of_grid, variable_ids
+from symderiv.core.products import Incidence, of_grid, variable_ids
 from symderiv.core.results import Proof
 from symderiv.layers.conv.candidates import Candidate, Operation
 from symderiv.layers.conv.prove import by_definition, by_definition_table, present
@@ -94,6 +94,7 @@ def test_the_bulk_search_and_proof_compute_what_their_cell_by_cell_forms_do(
     operands: tuple[Grid[Poly], Grid[Poly]], candidate: Candidate
 ) -> None:
     a, k = operands
+    assume(all(n > 0 for n in output_shape(a.shape, k.shape, candidate.mode)))
     named = {"a": a, "k": k}
     first, kernel = prepared(candidate, named)
     ids_a, ids_k = variable_ids(first), variable_ids(kernel)
@@ -103,3 +104,28 @@ def test_the_bulk_search_and_proof_compute_what_their_cell_by_cell_forms_do(
     )
     shown = present(candidate, named)
     assert by_definition_table(candidate, shown) == of_grid(by_definition(candidate, shown))
+
+
+@st.composite
+def any_grids(draw: st.DrawFn) -> Grid[Poly]:
+    """Grids of polynomials of any degree, constants included."""
+    size = draw(st.integers(1, 6))
+    term = st.tuples(st.integers(-2, 2), st.lists(st.sampled_from(VARIABLES), max_size=3))
+
+    def cell(terms: list[tuple[int, list[Poly]]]) -> Poly:
+        return Poly.total(math.prod(factors, start=Poly.constant(c)) for c, factors in terms)
+
+    return Grid((size,), tuple(cell(draw(st.lists(term, max_size=4))) for _ in range(size)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(any_grids(), st.sets(st.sampled_from(SYMBOLS)))
+def test_incidence_counts_what_each_cells_variables_say(
+    grid: Grid[Poly], wanted_symbols: set[sp.Symbol]
+) -> None:
+    wanted = frozenset(variable(s) for s in wanted_symbols)
+    incidence = Incidence(grid)
+    held = [p.variables() & wanted for p in grid.cells]
+    assert incidence.row_sizes(wanted) == [len(h) for h in held]
+    expected = {v: sum(v in h for h in held) for v in sorted(wanted)}
+    assert incidence.uses(wanted) == {v: n for v, n in expected.items() if n}

@@ -15,6 +15,7 @@ import sympy as sp
 
 from .grid import Grid
 from .poly import Poly, variable
+from .products import Incidence
 from .results import LocalGradients, LocalPartial
 
 
@@ -30,7 +31,7 @@ def chain_rule(
     weighted = zip(forward.cells, (Poly.symbol(u) for u in upstream.cells))
     sums = Poly.pullback(weighted, wanted)
     gradients = tuple(grid.map(lambda s: sums[variable(s)]) for grid in inputs)
-    return LocalGradients(forward, output, frozenset(wanted)), gradients
+    return LocalGradients(forward, output, frozenset(wanted), Incidence(forward)), gradients
 
 
 def expression_chain_rule(

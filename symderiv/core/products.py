@@ -12,8 +12,9 @@ callers compare ``Poly`` cells instead.
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,3 +170,45 @@ def products_at(
     first, second = a_ids.ravel()[a], b_ids.ravel()[b]
     present = (first >= 0) & (second >= 0)
     return canonical(size, cells[present], first[present], second[present])
+
+
+class Incidence:
+    """Which variables each cell of a grid of polynomials (any degree) holds, as the distinct
+    (cell, variable) pairs, found once when first asked: a document counts the local gradients
+    of every output element and the paths of every input element without building them."""
+
+    def __init__(self, grid: Grid[Poly]) -> None:
+        self._grid = grid
+
+    @functools.cached_property
+    def _pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        monomials: list[tuple[int, ...]] = []
+        counts = []
+        for p in self._grid.cells:
+            terms = p.terms_by_id()
+            monomials.extend(terms)
+            counts.append(len(terms))
+        lengths = np.fromiter(map(len, monomials), dtype=np.int64, count=len(monomials))
+        total = int(lengths.sum())
+        ids = np.fromiter(itertools.chain.from_iterable(monomials), dtype=np.int64, count=total)
+        size = len(self._grid.cells)
+        cells = np.repeat(np.repeat(np.arange(size, dtype=np.int64), counts), lengths)
+        # One int64 key per pair (a process holds far fewer than 2**32 variables or cells).
+        keys = np.unique((cells << 32) | ids)
+        return keys >> 32, keys & 0xFFFFFFFF
+
+    def _among(self, wanted: Collection[int]) -> tuple[np.ndarray, np.ndarray]:
+        cells, ids = self._pairs
+        kept = np.isin(ids, np.fromiter(wanted, dtype=np.int64, count=len(wanted)))
+        return cells[kept], ids[kept]
+
+    def row_sizes(self, wanted: Collection[int]) -> list[int]:
+        """For each cell, how many of the wanted variables it holds."""
+        cells, _ = self._among(wanted)
+        return np.bincount(cells, minlength=len(self._grid.cells)).tolist()  # type: ignore[no-any-return]
+
+    def uses(self, wanted: Collection[int]) -> dict[int, int]:
+        """For each wanted variable held anywhere, how many cells hold it (by increasing id)."""
+        _, ids = self._among(wanted)
+        found, counts = np.unique(ids, return_counts=True)
+        return dict(zip(found.tolist(), counts.tolist()))

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Generic, NamedTuple, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 import sympy as sp
 
 from .grid import Grid, Index, index_of
 from .poly import Poly, symbol_of, variable
-
-if TYPE_CHECKING:
-    from .products import Table
+from .products import Incidence, Table
 
 POLYNOMIAL_EQUALITY = "exact polynomial equality, element by element"
 REBUILT = POLYNOMIAL_EQUALITY + ", right-hand side rebuilt step by step"
@@ -57,6 +55,8 @@ class LocalGradients:
     output: Grid[sp.Symbol]
     wanted: frozenset[int]
     """The input elements' variable ids."""
+    incidence: Incidence
+    """Which variables each forward element holds: shared by every restriction."""
 
     def __iter__(self) -> Iterator[LocalGradient]:
         for position in range(len(self.forward.cells)):
@@ -67,13 +67,13 @@ class LocalGradients:
 
     def restricted(self, inputs: Iterable[sp.Symbol]) -> LocalGradients:
         """Only the local gradients by these input elements."""
-        return LocalGradients(self.forward, self.output, frozenset(variable(s) for s in inputs))
+        wanted = frozenset(variable(s) for s in inputs)
+        return LocalGradients(self.forward, self.output, wanted, self.incidence)
 
     def row_sizes(self) -> list[int]:
         """How many local gradients each output element has, in forward order: what a document
         counts without spelling them."""
-        wanted = self.wanted
-        return [len(wanted.intersection(e.variables())) for e in self.forward.cells]
+        return self.incidence.row_sizes(self.wanted)
 
     def row(self, position: int) -> list[LocalGradient]:
         """The local gradients of the output element at this position (row-major)."""
@@ -89,12 +89,7 @@ class LocalGradients:
 
     def uses(self) -> dict[sp.Symbol, int]:
         """For each input element, how many output elements it reaches (its chain-rule paths)."""
-        counts: dict[int, int] = {}
-        wanted = self.wanted
-        for element in self.forward.cells:
-            for v in wanted.intersection(element.variables()):
-                counts[v] = counts.get(v, 0) + 1
-        return {symbol_of(v): n for v, n in counts.items()}
+        return {symbol_of(v): n for v, n in self.incidence.uses(self.wanted).items()}
 
 
 @dataclass(frozen=True)
