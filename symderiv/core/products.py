@@ -16,6 +16,7 @@ import functools
 import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
@@ -91,6 +92,15 @@ def canonical(size: int, cells: np.ndarray, a: np.ndarray, b: np.ndarray) -> Tab
         return None
     keys, counts = np.unique(_keys(cells, first, second), return_counts=True)
     return Table(size, keys, counts.astype(np.int64))
+
+
+class Unknown(Enum):
+    """A table not worked out yet (a parameter's default), where None means "has none"."""
+
+    TABLE = "table"
+
+
+UNKNOWN = Unknown.TABLE
 
 
 def of_grid(grid: Grid[Poly]) -> Table | None:

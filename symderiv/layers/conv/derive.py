@@ -24,6 +24,7 @@ from ...core.grid import Grid, combined_offsets, strides
 from ...core.parse import coerce_axes, coerce_size, flag, shown, whole
 from ...core.perf import without_cycle_collection
 from ...core.poly import Poly
+from ...core.products import of_grid
 from ...core.results import Expansion, Role, Tensor
 from ...core.symbols import gradient_key, tensor_symbols
 from ...core.worked import worked_example
@@ -189,9 +190,10 @@ def derive(spec: ConvSpec) -> Derivation:
             if target not in spec.array_search_targets:
                 continue
             operands = {k: values[k] for k in keys}
-            detection = search(target, value, operands)
+            table = of_grid(value)  # converted once, for the search and the proof
+            detection = search(target, value, operands, table)
             detections.append(detection)
-            identities.extend(verify(detection, value, operands))
+            identities.extend(verify(detection, value, operands, table))
     if not spec.plain_correlation_2d:
         full = {t.key: _full(spec, t) for t in expansion.tensors}
         geo = Geometry(spec.stride, spec.padding, spec.dilation, spec.groups, spec.output_padding)

@@ -23,7 +23,16 @@ import numpy as np
 from ...core.grid import Grid, combined_offsets, strides
 from ...core.ops import flip, padding, zero_pad
 from ...core.poly import Poly
-from ...core.products import Table, flat_offsets, interval_pairs, of_grid, products_at, variable_ids
+from ...core.products import (
+    UNKNOWN,
+    Table,
+    Unknown,
+    flat_offsets,
+    interval_pairs,
+    of_grid,
+    products_at,
+    variable_ids,
+)
 from ...core.results import REBUILT, Proof
 from .candidates import (
     Candidate,
@@ -127,10 +136,16 @@ def present(candidate: Candidate, operands: Mapping[str, Grid[Poly]]) -> Present
 
 
 def verify(
-    detection: ConvSearch, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]
+    detection: ConvSearch,
+    value: Grid[Poly],
+    operands: Mapping[str, Grid[Poly]],
+    derived: Table | Unknown | None = UNKNOWN,
 ) -> tuple[ConvIdentity, ...]:
+    """Prove every plain-array match; ``derived`` is the value's table (``products.of_grid``),
+    when the caller has it already."""
     identities = []
-    derived = of_grid(value) if detection.matches else None
+    if derived is UNKNOWN:
+        derived = of_grid(value) if detection.matches else None
     for c in detection.matches:
         if isinstance(c, Candidate):
             shown = present(c, operands)

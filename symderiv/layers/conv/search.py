@@ -24,7 +24,16 @@ import numpy as np
 from ...core.grid import Grid, Index, strides
 from ...core.ops import Mode, correlate_cell, flip, output_shape, window_start
 from ...core.poly import Poly
-from ...core.products import Table, flat_offsets, interval_pairs, of_grid, products_at, variable_ids
+from ...core.products import (
+    UNKNOWN,
+    Table,
+    Unknown,
+    flat_offsets,
+    interval_pairs,
+    of_grid,
+    products_at,
+    variable_ids,
+)
 from ...core.results import Search
 from .candidates import Candidate, ConvSearch, LayerCandidate, Operation
 from .ops import (
@@ -74,10 +83,11 @@ def matches(candidate: Candidate, target: Grid[Poly], operands: Mapping[str, Gri
 
 
 def as_tables(
-    target: Grid[Poly], operands: Mapping[str, Grid[Poly]]
+    target: Grid[Poly], operands: Mapping[str, Grid[Poly]], table: Table | Unknown | None
 ) -> tuple[Table, dict[str, np.ndarray]] | None:
     """The target's table and the operands' variable ids, or None when either has none."""
-    table = of_grid(target)
+    if table is UNKNOWN:
+        table = of_grid(target)
     ids = {key: variable_ids(g) for key, g in operands.items()}
     if table is None or any(i is None for i in ids.values()):
         return None
@@ -114,15 +124,21 @@ def _flipped(ids: np.ndarray) -> np.ndarray:
     return ids[(slice(None, None, -1),) * ids.ndim]
 
 
-def search(target: str, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]) -> ConvSearch:
-    """Every candidate over the two operands that equals ``value``, best first; none is a result."""
+def search(
+    target: str,
+    value: Grid[Poly],
+    operands: Mapping[str, Grid[Poly]],
+    table: Table | Unknown | None = UNKNOWN,
+) -> ConvSearch:
+    """Every candidate over the two operands that equals ``value``, best first; none is a result.
+    ``table`` is the value's (``products.of_grid``), when the caller has it already."""
     keys = tuple(operands)
     if len(keys) != 2:
         raise ValueError(f"a search needs two operands, got {keys}")
     tried = list(candidates((keys[0], keys[1])))
     # Operands of single variables and a bilinear result (every plain convolution) are compared
     # as whole tables; anything else cell by cell.
-    bulk = as_tables(value, operands)
+    bulk = as_tables(value, operands, table)
     # A convolution is a cross-correlation with the kernel flipped: candidates that prepare the
     # same two arrays in the same mode are one computation, compared once.
     verdicts: dict[tuple[str, str, bool, Mode], bool] = {}
