@@ -156,7 +156,7 @@ def test_verify_reports_every_identity(capsys: pytest.CaptureFixture[str]) -> No
 def test_verify_exits_1_when_a_search_finds_nothing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def find_nothing(target, value, operands):  # type: ignore[no-untyped-def]
+    def find_nothing(target, value, operands, table):  # type: ignore[no-untyped-def]
         return Search(target, tuple(operands), 24, ())
 
     monkeypatch.setattr("symderiv.layers.conv.derive.search", find_nothing)
