@@ -50,7 +50,7 @@ def backward(
     """Adjoints of every node and of the ``wanted`` leaves. ``nodes`` are in forward order; a
     node that feeds no other node is an output, and its adjoint symbol is the upstream gradient."""
     edges = tuple(
-        Edge(node.symbol, parent, sp.factor_terms(_derivative(node.definition, parent)))
+        Edge(node.symbol, parent, _derivative(node.definition, parent))
         for node in nodes
         for parent in node.parents
     )
@@ -71,24 +71,43 @@ def backward(
 
 
 def _derivative(definition: sp.Expr, parent: sp.Symbol) -> sp.Expr:
-    """d definition / d parent. Of a sum only the terms that hold the parent are differentiated:
-    a statistic over M values has M parents, and differentiating the whole sum for each would
-    be O(M^2) work; the terms left out differentiate to 0, so the sum is the same expression."""
+    """d definition / d parent, common factors pulled out (``sp.factor_terms``), for reading.
+    Of a sum only the terms that hold the parent are differentiated: a statistic over M values
+    has M parents, and differentiating the whole sum for each would be O(M^2) work; the terms
+    left out differentiate to 0, so the sum is the same expression."""
     if isinstance(definition, sp.Add):
-        return sp.Add(*(_diff(t, parent) for t in definition.args if parent in t.free_symbols))
+        holding = [t for t in definition.args if parent in t.free_symbols]
+        if len(holding) == 1:
+            return _diff(holding[0], parent)
+        return sp.factor_terms(sp.Add(*(_diff(t, parent, factored=False) for t in holding)))
     return _diff(definition, parent)
 
 
-def _diff(term: sp.Expr, parent: sp.Symbol) -> sp.Expr:
-    """SymPy's derivative, taken once per shape: the M nodes x_hat_i = (x_i - mu)/sqrt(v + eps)
-    differ only in the names of their symbols, so each is written over placeholders (the
-    parent first, then the others in SymPy's order), differentiated once, and renamed back.
-    Renaming symbols, assumptions kept, commutes with differentiation."""
+def _diff(term: sp.Expr, parent: sp.Symbol, factored: bool = True) -> sp.Expr:
+    """SymPy's derivative (factored unless asked otherwise), worked out once per shape: the M
+    nodes x_hat_i = (x_i - mu)/sqrt(v + eps) differ only in the names of their symbols, so
+    each is written over placeholders (the parent first, then the others in SymPy's order),
+    differentiated and factored once, and renamed back. Renaming symbols, assumptions kept,
+    commutes with both, except that SymPy distributes a number over a sum when it rebuilds
+    their product, so such a factored form is factored again after renaming."""
     others = sorted(term.free_symbols - {parent}, key=sp.default_sort_key)
     symbols = [parent, *others]
     placeholders = [_placeholder(j, s) for j, s in enumerate(symbols)]
     shape = term.xreplace(dict(zip(symbols, placeholders)))
-    return _shape_derivative(shape, placeholders[0]).xreplace(dict(zip(placeholders, symbols)))
+    derivative, factored_shape = _shape_derivative(shape, placeholders[0])
+    back = dict(zip(placeholders, symbols))
+    if not factored:
+        return derivative.xreplace(back)
+    if _number_times_sum(factored_shape):
+        return sp.factor_terms(derivative.xreplace(back))
+    return factored_shape.xreplace(back)
+
+
+def _number_times_sum(e: sp.Expr) -> bool:
+    if not isinstance(e, sp.Mul) or len(e.args) != 2:
+        return False
+    number, rest = e.args
+    return bool(number.is_Number) and isinstance(rest, sp.Add)
 
 
 def _placeholder(j: int, symbol: sp.Symbol) -> sp.Symbol:
@@ -96,5 +115,6 @@ def _placeholder(j: int, symbol: sp.Symbol) -> sp.Symbol:
 
 
 @functools.lru_cache(maxsize=4096)
-def _shape_derivative(shape: sp.Expr, parent: sp.Symbol) -> sp.Expr:
-    return sp.diff(shape, parent)
+def _shape_derivative(shape: sp.Expr, parent: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
+    derivative = sp.diff(shape, parent)
+    return derivative, sp.factor_terms(derivative)
