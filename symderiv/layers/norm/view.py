@@ -7,6 +7,7 @@ concrete equation is printed from the SymPy result.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from fractions import Fraction
@@ -170,7 +171,11 @@ def _long_product(term: sp.Expr) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def _reading_key(term: sp.Expr) -> tuple[bool, int, tuple[str | int, ...]]:
+    """Where a term goes when a sum is read: positive terms first, then by the first tensor
+    it names, then by its text with indices as numbers. Cached: a document sorts the same
+    sums in several places, and spelling a term is SymPy's printing."""
     ranks = [_rank(s) for s in term.free_symbols]
     return (term.could_extract_minus_sign(), min(ranks, default=len(READING_ORDER)), _natural(term))
 
