@@ -146,8 +146,11 @@ def compact_formula(
         total = sp.Add(*g.values())
         weighted = sp.Add(*(g[i] * xhat[i] for i in stat.members))
         front = gamma[spec.parameter_of(stat.members[0])] if shared else sp.Integer(1)
+        # The same expression as front / (m root) * (m g_i - total - xhat_i weighted), with the
+        # parts every element shares built once per group: negating a sum rebuilds its M terms.
+        scale, minus_total = front / (m * root), -total
         for i in stat.members:
-            values[i] = front / (m * root) * (m * g[i] - total - xhat[i] * weighted)
+            values[i] = scale * sp.Add(m * g[i], minus_total, -xhat[i] * weighted)
     return Grid.build(x.shape, lambda i: values[i])
 
 
