@@ -90,8 +90,8 @@ def canonical(size: int, cells: np.ndarray, a: np.ndarray, b: np.ndarray) -> Tab
     first, second = np.minimum(a, b), np.maximum(a, b)
     if not _fits(size, second):
         return None
-    keys, counts = np.unique(_keys(cells, first, second), return_counts=True)
-    return Table(size, keys, counts.astype(np.int64))
+    keys, counts = distinct(_keys(cells, first, second))
+    return Table(size, keys, counts)
 
 
 class Unknown(Enum):
@@ -101,6 +101,17 @@ class Unknown(Enum):
 
 
 UNKNOWN = Unknown.TABLE
+
+
+def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys in increasing order and how often each occurs: ``np.unique`` with its
+    counts, by one sort (NumPy 2.3 and later hash instead, about twenty times slower here)."""
+    ordered = np.sort(keys)
+    first = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, len(ordered)))
+    return ordered[starts], counts.astype(np.int64)
 
 
 def of_grid(grid: Grid[Poly]) -> Table | None:
@@ -204,7 +215,7 @@ class Incidence:
         size = len(self._grid.cells)
         cells = np.repeat(np.repeat(np.arange(size, dtype=np.int64), counts), lengths)
         # One int64 key per pair (a process holds far fewer than 2**32 variables or cells).
-        keys = np.unique((cells << 32) | ids)
+        keys, _ = distinct((cells << 32) | ids)
         return keys >> 32, keys & 0xFFFFFFFF
 
     def _among(self, wanted: Collection[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -220,5 +231,5 @@ class Incidence:
     def uses(self, wanted: Collection[int]) -> dict[int, int]:
         """For each wanted variable held anywhere, how many cells hold it (by increasing id)."""
         _, ids = self._among(wanted)
-        found, counts = np.unique(ids, return_counts=True)
+        found, counts = distinct(ids)
         return dict(zip(found.tolist(), counts.tolist()))
