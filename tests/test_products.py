@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import numpy as np
 import sympy as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from symderiv.core.grid import Grid
 from symderiv.core.ops import Mode, correlate, output_shape
 from symderiv.core.poly import ZERO, Poly, variable
-from symderiv.core.products import Incidence, of_grid, variable_ids
+from symderiv.core.products import Incidence, of_grid, reading_order, variable_ids
 from symderiv.core.results import Proof
 from symderiv.layers.conv.candidates import Candidate, Operation
 from symderiv.layers.conv.prove import by_definition, by_definition_table, present
@@ -129,3 +130,19 @@ def test_incidence_counts_what_each_cells_variables_say(
     assert incidence.row_sizes(wanted) == [len(h) for h in held]
     expected = {v: sum(v in h for h in held) for v in sorted(wanted)}
     assert incidence.uses(wanted) == {v: n for v, n in expected.items() if n}
+
+
+@settings(max_examples=100, deadline=None)
+@given(bilinear_grids(), st.permutations(range(len(SYMBOLS))))
+def test_bulk_reading_order_is_the_polynomials_own(
+    grids: tuple[Grid[Poly], Grid[Poly]], ranks: list[int]
+) -> None:
+    """The order a long sum is printed in, worked out by NumPy, is ``Poly.reading_order``."""
+    rank = {variable(s): r for s, r in zip(SYMBOLS, ranks)}
+    places = np.full(max(rank) + 1, -1, dtype=np.int64)
+    places[list(rank)] = list(rank.values())
+    for p in grids[0].cells:
+        expected = [(*m, c) for m, c in p.reading_order(rank)]
+        assert reading_order(p, places) == (expected or None)
+    unranked = np.full(len(places), -1, dtype=np.int64)
+    assert all(reading_order(p, unranked) is None for p in grids[0].cells)

@@ -21,7 +21,7 @@ from enum import Enum
 import numpy as np
 
 from .grid import Grid
-from .poly import Poly
+from .poly import Coefficient, Poly
 
 _BITS = 21
 """Bits per field of a row's key: (cell, first id, second id) packed into one int64, so that
@@ -142,6 +142,35 @@ def of_grid(grid: Grid[Poly]) -> Table | None:
     keys = _keys(cells, first, second)
     order = np.argsort(keys, kind="stable")
     return Table(size, keys[order], c[order])
+
+
+def reading_order(p: Poly, rank: np.ndarray) -> list[tuple[int, int, Coefficient]] | None:
+    """``Poly.reading_order`` in bulk, for a polynomial whose every term is a product of two
+    variables: (first, second, coefficient) per term, the two ids ordered by ``rank`` (indexed
+    by variable id, -1 for none) and the terms by those ranks. None when a term has another
+    shape or a variable has no rank."""
+    terms = p.terms_by_id()
+    n = len(terms)
+    if n == 0 or set(map(len, terms)) != {2}:
+        return None
+    ids = np.fromiter(itertools.chain.from_iterable(terms), dtype=np.int64, count=2 * n)
+    if int(ids.max()) >= len(rank):
+        return None
+    a, b = ids[0::2], ids[1::2]
+    ra, rb = rank[a], rank[b]
+    if (ra < 0).any() or (rb < 0).any():
+        return None
+    swap = rb < ra
+    first, second = np.where(swap, b, a), np.where(swap, a, b)
+    order = np.lexsort((np.maximum(ra, rb), np.minimum(ra, rb)))
+    coefficients = list(terms.values())
+    return list(
+        zip(
+            first[order].tolist(),
+            second[order].tolist(),
+            [coefficients[i] for i in order.tolist()],
+        )
+    )
 
 
 def variable_ids(grid: Grid[Poly]) -> np.ndarray | None:

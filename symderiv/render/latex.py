@@ -9,14 +9,17 @@ a sum follow the indices of their leading factor, so ``dL/dX_22`` lists ``dL/dO_
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TypeVar
 
+import numpy as np
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from ..core import products
 from ..core.grid import Grid, Index
 from ..core.poly import Poly, variable
 from ..core.results import Role, Tensor
@@ -27,6 +30,8 @@ T = TypeVar("T")
 TERMS_PER_LINE = 4
 LINE_WIDTH = 90
 """Characters of LaTeX source on one line of a long SymPy sum (about a page's width)."""
+BULK_TERMS = 64
+"""From this many terms a sum is put in reading order by NumPy (fewer cost less one by one)."""
 MATRIX_LIMIT = 8
 """Matrices with more rows or columns than this are shown with their middle elided."""
 
@@ -111,9 +116,25 @@ class Notation:
     def _latex(self) -> dict[int, str]:
         return {variable(s): text for s, text in self.spelled.items()}
 
+    @functools.cached_property
+    def _rank_array(self) -> np.ndarray:
+        """Each variable's place in the reading order, indexed by id (-1: none), for
+        ``products.reading_order``."""
+        ranked = sorted(self.rank.items(), key=operator.itemgetter(1))
+        places = np.full(max(self.rank, default=-1) + 1, -1, dtype=np.int64)
+        places[[v for v, _ in ranked]] = np.arange(len(ranked), dtype=np.int64)
+        return places
+
     def terms(self, p: Poly) -> list[str]:
         """Each term of ``p`` in reading order, with its sign: ``["a b", "- 2 c"]``."""
         latex = self._latex
+        if len(p) >= BULK_TERMS:
+            ordered = products.reading_order(p, self._rank_array)
+            if ordered is not None:
+                return [
+                    f"{latex[a]} {latex[b]}" if c == 1 else self._term([latex[a], latex[b]], c)
+                    for a, b, c in ordered
+                ]
         return [self._term([latex[v] for v in m], c) for m, c in p.reading_order(self.rank)]
 
     def _term(self, factors: list[str], c: Fraction | int) -> str:
