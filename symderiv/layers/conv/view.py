@@ -110,7 +110,7 @@ def _build_plain(derivation: Derivation, notation: Notation, shown: Shown | None
             key: {
                 "name": tensor_latex(key),
                 "size": size(t.shape),
-                "matrix": matrix(t.symbols.map(notation.symbol)) if len(t.shape) <= 2 else "",
+                "matrix": matrix(spelled(t.symbols, notation.symbol)) if len(t.shape) <= 2 else "",
             }
             for key, t in tensors.items()
         },
@@ -119,7 +119,7 @@ def _build_plain(derivation: Derivation, notation: Notation, shown: Shown | None
             if not plain
             else _side_by_side(
                 [
-                    (tensor_latex(k), t.symbols.map(notation.symbol))
+                    (tensor_latex(k), spelled(t.symbols, notation.symbol))
                     for k, t in tensors.items()
                     if k in ("X", "F", expansion.output)
                 ]
@@ -360,8 +360,8 @@ def _statement(identity: ConvIdentity) -> str:
 def _target_cells(derivation: Derivation, notation: Notation, target: str) -> Grid[str]:
     base = gradient_of(target)
     if base is None:
-        return derivation.expansion.tensor(target).symbols.map(notation.symbol)
-    return derivation.expansion.tensor(base).symbols.map(notation.loss_derivative)
+        return spelled(derivation.expansion.tensor(target).symbols, notation.symbol)
+    return spelled(derivation.expansion.tensor(base).symbols, notation.loss_derivative)
 
 
 def _identities(derivation: Derivation, notation: Notation) -> list[Context]:
