@@ -271,94 +271,142 @@ class Steps:
     padding: tuple[tuple[int, int], ...]
 
 
+@dataclass(frozen=True)
+class Pass:
+    """One channel pair of a layer operation, prepared by the textbook steps: the valid
+    cross-correlation of ``first`` with ``second`` at positions ``start + steps * i`` is added
+    into output block ``block`` (row-major over the two leading axes). ``padding`` is the zeros
+    around ``first``'s own values, per axis."""
+
+    block: int
+    first: Grid[Poly]
+    second: Grid[Poly]
+    padding: tuple[tuple[int, int], ...]
+    steps: Axes
+    start: Axes | None = None
+
+
+@dataclass(frozen=True)
+class Passes:
+    """A whole layer operation as its channel pairs, in block order: ``shape`` is the output's."""
+
+    shape: Axes
+    passes: tuple[Pass, ...]
+
+    @property
+    def shown(self) -> Steps:
+        first = self.passes[0]
+        return Steps(first.first, first.second, first.padding)
+
+
 def _pad(g: Grid[Poly], before: Axes, after: Axes) -> Grid[Poly]:
     return zero_pad(g, before, after)
 
 
-def explicit_conv(
-    a: Grid[Poly], k: Grid[Poly], geo: Geometry, flipped: bool, bias: Grid[Poly] | None
-) -> tuple[Grid[Poly], Steps]:
-    """Pad the input, dilate the kernel, slide in valid mode, keep every s-th position, sum over
-    the input channels of the group, add the bias."""
+def conv_passes(a: Grid[Poly], k: Grid[Poly], geo: Geometry, flipped: bool) -> Passes:
+    """Pad the input, dilate the kernel, slide in valid mode, keep every s-th position; the
+    input channels of the group add into one block."""
     shape = conv_shape(a.shape, k.shape, geo)
     assert shape is not None
     per_group_in, per_group_out = k.shape[1], k.shape[0] // geo.groups
-    blocks: list[Grid[Poly]] = []
-    steps: Steps | None = None
+    padding = tuple(zip(geo.padding, geo.padding))
+    passes = []
     for n in range(shape[0]):
         for o in range(shape[1]):
             base = (o // per_group_out) * per_group_in
-            parts = []
             for c in range(per_group_in):
                 padded = _pad(channel(a, n, base + c), geo.padding, geo.padding)
                 kernel = channel(k, o, c)
                 kernel = insert_zeros(flip(kernel) if flipped else kernel, geo.dilation)
-                steps = steps or Steps(padded, kernel, tuple(zip(geo.padding, geo.padding)))
-                parts.append(sampled(padded, kernel, geo.stride, shape[2:]))
-            block = _add(parts, shape[2:])
-            if bias is not None:
-                block = _plus(block, bias.cells[o])
-            blocks.append(block)
-    assert steps is not None
-    return stack(shape, blocks), steps
+                passes.append(Pass(n * shape[1] + o, padded, kernel, padding, geo.stride))
+    return Passes(shape, tuple(passes))
 
 
-def explicit_conv_transpose(
-    a: Grid[Poly], k: Grid[Poly], geo: Geometry, flipped: bool, bias: Grid[Poly] | None
-) -> tuple[Grid[Poly], Steps]:
+def conv_transpose_passes(a: Grid[Poly], k: Grid[Poly], geo: Geometry, flipped: bool) -> Passes:
     """Insert s-1 zeros between the input's entries, pad by d(k-1) on each side (and the output
     padding after), slide the dilated kernel rotated by 180 degrees in valid mode, crop p from each
-    side, sum over the input channels of the group, add the bias."""
+    side; the input channels of the group add into one block."""
     shape = conv_transpose_shape(a.shape, k.shape, geo)
     assert shape is not None
     per_group_out, per_group_in = k.shape[1], k.shape[0] // geo.groups
     reach = tuple(d * (m - 1) for d, m in zip(geo.dilation, k.shape[2:]))
     after = tuple(r + op for r, op in zip(reach, geo.output_padding))
-    blocks: list[Grid[Poly]] = []
-    steps: Steps | None = None
+    ones = tuple(1 for _ in reach)
+    passes = []
     for n in range(shape[0]):
         for o in range(shape[1]):
             group, local = divmod(o, per_group_out)
-            parts = []
             for c in range(group * per_group_in, (group + 1) * per_group_in):
                 spread = _pad(insert_zeros(channel(a, n, c), geo.stride), reach, after)
                 kernel = channel(k, c, local)
                 kernel = flip(insert_zeros(flip(kernel) if flipped else kernel, geo.dilation))
-                steps = steps or Steps(spread, kernel, tuple(zip(reach, after)))
-                parts.append(
-                    sampled(spread, kernel, tuple(1 for _ in reach), shape[2:], geo.padding)
+                block = n * shape[1] + o
+                passes.append(
+                    Pass(block, spread, kernel, tuple(zip(reach, after)), ones, geo.padding)
                 )
-            block = _add(parts, shape[2:])
-            if bias is not None:
-                block = _plus(block, bias.cells[o])
-            blocks.append(block)
-    assert steps is not None
-    return stack(shape, blocks), steps
+    return Passes(shape, tuple(passes))
+
+
+def weight_passes(
+    a: Grid[Poly], b: Grid[Poly], kernel: Axes, geo: Geometry, flipped: bool
+) -> Passes:
+    """Pad the input, insert s-1 zeros into the output gradient, slide it over the padded input
+    in valid mode, keep every d-th position up to the kernel size; the batch adds into one
+    block."""
+    per_group_in = a.shape[1] // geo.groups
+    per_group_out = b.shape[1] // geo.groups
+    shape = (b.shape[1], per_group_in, *kernel)
+    padding = tuple(zip(geo.padding, geo.padding))
+    passes = []
+    for o in range(shape[0]):
+        base = (o // per_group_out) * per_group_in
+        for c in range(per_group_in):
+            for n in range(a.shape[0]):
+                padded = _pad(channel(a, n, base + c), geo.padding, geo.padding)
+                gradient = channel(b, n, o)
+                spread = insert_zeros(flip(gradient) if flipped else gradient, geo.stride)
+                passes.append(Pass(o * shape[1] + c, padded, spread, padding, geo.dilation))
+    return Passes(shape, tuple(passes))
+
+
+def accumulated(prepared: Passes, bias: Grid[Poly] | None = None) -> Grid[Poly]:
+    """Each pass's strided valid cross-correlation, added up per block (the bias of the
+    block's channel added to each of its elements), stacked into the output."""
+    spatial = prepared.shape[2:]
+    parts: list[list[Grid[Poly]]] = [[] for _ in range(prepared.shape[0] * prepared.shape[1])]
+    for p in prepared.passes:
+        parts[p.block].append(sampled(p.first, p.second, p.steps, spatial, p.start))
+    blocks = []
+    for block, summed in enumerate(parts):
+        total = _add(summed, spatial)
+        if bias is not None:
+            total = _plus(total, bias.cells[block % prepared.shape[1]])
+        blocks.append(total)
+    return stack(prepared.shape, blocks)
+
+
+def explicit_conv(
+    a: Grid[Poly], k: Grid[Poly], geo: Geometry, flipped: bool, bias: Grid[Poly] | None
+) -> tuple[Grid[Poly], Steps]:
+    """``conv_passes`` added up, with the bias."""
+    prepared = conv_passes(a, k, geo, flipped)
+    return accumulated(prepared, bias), prepared.shown
+
+
+def explicit_conv_transpose(
+    a: Grid[Poly], k: Grid[Poly], geo: Geometry, flipped: bool, bias: Grid[Poly] | None
+) -> tuple[Grid[Poly], Steps]:
+    """``conv_transpose_passes`` added up, with the bias."""
+    prepared = conv_transpose_passes(a, k, geo, flipped)
+    return accumulated(prepared, bias), prepared.shown
 
 
 def explicit_weight(
     a: Grid[Poly], b: Grid[Poly], kernel: Axes, geo: Geometry, flipped: bool
 ) -> tuple[Grid[Poly], Steps]:
-    """Pad the input, insert s-1 zeros into the output gradient, slide it over the padded input
-    in valid mode, keep every d-th position up to the kernel size, sum over the batch."""
-    per_group_in = a.shape[1] // geo.groups
-    per_group_out = b.shape[1] // geo.groups
-    shape = (b.shape[1], per_group_in, *kernel)
-    blocks: list[Grid[Poly]] = []
-    steps: Steps | None = None
-    for o in range(shape[0]):
-        base = (o // per_group_out) * per_group_in
-        for c in range(per_group_in):
-            parts = []
-            for n in range(a.shape[0]):
-                padded = _pad(channel(a, n, base + c), geo.padding, geo.padding)
-                gradient = channel(b, n, o)
-                spread = insert_zeros(flip(gradient) if flipped else gradient, geo.stride)
-                steps = steps or Steps(padded, spread, tuple(zip(geo.padding, geo.padding)))
-                parts.append(sampled(padded, spread, geo.dilation, kernel))
-            blocks.append(_add(parts, kernel))
-    assert steps is not None
-    return stack(shape, blocks), steps
+    """``weight_passes`` added up."""
+    prepared = weight_passes(a, b, kernel, geo, flipped)
+    return accumulated(prepared), prepared.shown
 
 
 def explicit_sum(a: Grid[Poly]) -> Grid[Poly]:
