@@ -12,12 +12,16 @@ identity is proven and how its operands are shown.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from ...core.grid import Grid, Index
+import numpy as np
+
+from ...core.grid import Grid, Index, strides
 from ...core.ops import flip, insert_zeros, zero_pad
 from ...core.poly import Poly
+from ...core.products import Table, canonical, flat_offsets, interval_pairs, variable_ids
 
 Axes = tuple[int, ...]
 
@@ -383,6 +387,39 @@ def accumulated(prepared: Passes, bias: Grid[Poly] | None = None) -> Grid[Poly]:
             total = _plus(total, bias.cells[block % prepared.shape[1]])
         blocks.append(total)
     return stack(prepared.shape, blocks)
+
+
+def accumulated_table(prepared: Passes) -> Table | None:
+    """``accumulated`` in bulk, without a bias: every pass's products as one table, when every
+    prepared array holds single variables and zeros (None otherwise). Along each axis, output
+    position i reads first[start + step * i + u] * second[u] for the u that land among
+    ``first``'s own values (not its padding); every combination of one read per axis is one
+    product, and the channel pairs of a block add up as the table is formed."""
+    spatial = prepared.shape[2:]
+    block_size = math.prod(spatial)
+    cells, firsts, seconds = [], [], []
+    for p in prepared.passes:
+        a, k = variable_ids(p.first), variable_ids(p.second)
+        if a is None or k is None:
+            return None
+        per_axis = []
+        starts = p.start or tuple(0 for _ in spatial)
+        for length, m, n, (before, after), step, start in zip(
+            spatial, k.shape, a.shape, p.padding, p.steps, starts
+        ):
+            base = start + step * np.arange(length, dtype=np.int64)  # where output i starts
+            i, u = interval_pairs(np.maximum(0, before - base), np.minimum(m, n - after - base))
+            per_axis.append((i, base[i] + u, u))
+        at, reads, weights = flat_offsets(
+            per_axis, (strides(spatial), strides(a.shape), strides(k.shape))
+        )
+        cells.append(at + p.block * block_size)
+        firsts.append(a.ravel()[reads])
+        seconds.append(k.ravel()[weights])
+    first, second = np.concatenate(firsts), np.concatenate(seconds)
+    present = (first >= 0) & (second >= 0)  # inserted zeros add nothing
+    size = math.prod(prepared.shape)
+    return canonical(size, np.concatenate(cells)[present], first[present], second[present])
 
 
 def explicit_conv(

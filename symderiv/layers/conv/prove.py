@@ -44,12 +44,15 @@ from .candidates import (
     identity,
 )
 from .ops import (
+    Passes,
     Steps,
+    accumulated,
+    accumulated_table,
+    conv_passes,
+    conv_transpose_passes,
     every,
-    explicit_conv,
-    explicit_conv_transpose,
     explicit_sum,
-    explicit_weight,
+    weight_passes,
 )
 from .search import geometry
 
@@ -154,38 +157,70 @@ def verify(
     return tuple(identities)
 
 
+def layer_passes(
+    candidate: LayerCandidate, operands: Mapping[str, Grid[Poly]], kernel: tuple[int, ...]
+) -> Passes:
+    """The candidate's channel pairs, prepared by the textbook steps (``ops.*_passes``), not
+    from the index formula the search used."""
+    a, k = operands[candidate.first], operands[candidate.second or ""]
+    geo = geometry(candidate)
+    if candidate.function == "conv":
+        return conv_passes(a, k, geo, candidate.flip_second)
+    if candidate.function == "conv_transpose":
+        return conv_transpose_passes(a, k, geo, candidate.flip_second)
+    if candidate.keep:  # the first operand cropped, as the statement writes it
+        a = every(a, (1,) * len(a.shape), a.shape[:2] + candidate.keep)
+    return weight_passes(a, k, kernel, geo, candidate.flip_second)
+
+
 def evaluate_layer(
     candidate: LayerCandidate, operands: Mapping[str, Grid[Poly]], kernel: tuple[int, ...]
 ) -> tuple[Grid[Poly], Steps | None]:
-    """The candidate rebuilt from the textbook steps (``conv_ops.explicit_*``), not from the
-    index formula the search used."""
+    """The candidate rebuilt from the textbook steps, its passes added up cell by cell."""
     a = operands[candidate.first]
     if candidate.function == "sum":
         return explicit_sum(a), None
-    assert candidate.second is not None
-    k = operands[candidate.second]
-    geo = geometry(candidate)
+    prepared = layer_passes(candidate, operands, kernel)
     bias = operands[candidate.bias] if candidate.bias else None
-    if candidate.function == "conv":
-        full, steps = explicit_conv(a, k, geo, candidate.flip_second, bias)
-        if candidate.keep:
-            full = every(full, (1,) * len(full.shape), full.shape[:2] + candidate.keep)
-        return full, steps
-    if candidate.function == "conv_transpose":
-        return explicit_conv_transpose(a, k, geo, candidate.flip_second, bias)
-    if candidate.keep:  # the first operand cropped, as the statement writes it
-        a = every(a, (1,) * len(a.shape), a.shape[:2] + candidate.keep)
-    return explicit_weight(a, k, kernel, geo, candidate.flip_second)
+    full = accumulated(prepared, bias)
+    if candidate.function == "conv" and candidate.keep:
+        full = every(full, (1,) * len(full.shape), full.shape[:2] + candidate.keep)
+    return full, prepared.shown
+
+
+def proven_layer(
+    candidate: LayerCandidate,
+    value: Grid[Poly],
+    operands: Mapping[str, Grid[Poly]],
+    derived: Table | None,
+) -> tuple[Proof, Steps | None]:
+    """The rebuilt candidate against the derived result: as whole tables when the result has one
+    (``derived``) and the candidate is a product of two operands with nothing cropped from its
+    result, else cell by cell."""
+    bulk = (
+        derived is not None
+        and candidate.function != "sum"
+        and candidate.bias is None
+        and not (candidate.function == "conv" and candidate.keep)
+    )
+    if bulk:
+        prepared = layer_passes(candidate, operands, value.shape[2:])
+        rhs = accumulated_table(prepared)
+        if rhs is not None:
+            assert derived is not None
+            return Proof.comparing_tables(rhs, derived, value.shape, REBUILT), prepared.shown
+    full, steps = evaluate_layer(candidate, operands, value.shape[2:])
+    return Proof.comparing(full, value, REBUILT), steps
 
 
 def verify_layer(
     detection: ConvSearch, value: Grid[Poly], operands: Mapping[str, Grid[Poly]]
 ) -> tuple[ConvIdentity, ...]:
     identities = []
+    derived = of_grid(value) if detection.matches else None
     for candidate in detection.matches:
         assert isinstance(candidate, LayerCandidate)
-        rhs, steps = evaluate_layer(candidate, operands, value.shape[2:])
-        proof = Proof.comparing(rhs, value, REBUILT)
+        proof, steps = proven_layer(candidate, value, operands, derived)
         shown = None if steps is None else Presentation(steps.first, steps.second, steps.padding)
         identities.append(identity(detection.target, candidate, proof, shown))
     return tuple(identities)
