@@ -16,9 +16,21 @@ from symderiv.core.ops import Mode, correlate, output_shape
 from symderiv.core.poly import ZERO, Poly, variable
 from symderiv.core.products import Incidence, of_grid, reading_order, variable_ids
 from symderiv.core.results import Proof
-from symderiv.layers.conv.candidates import Candidate, Operation
-from symderiv.layers.conv.prove import by_definition, by_definition_table, present
-from symderiv.layers.conv.search import correlation_table, prepared
+from symderiv.layers.conv.candidates import Candidate, LayerCandidate, Operation
+from symderiv.layers.conv.ops import (
+    Geometry,
+    accumulated,
+    accumulated_table,
+    conv_shape,
+    conv_transpose_shape,
+)
+from symderiv.layers.conv.prove import (
+    by_definition,
+    by_definition_table,
+    layer_passes,
+    present,
+)
+from symderiv.layers.conv.search import correlation_table, layer_cell, layer_table, prepared
 
 SYMBOLS = sp.symbols("a0:6")
 VARIABLES = [Poly.symbol(s) for s in SYMBOLS]
@@ -146,3 +158,65 @@ def test_bulk_reading_order_is_the_polynomials_own(
         assert reading_order(p, places) == (expected or None)
     unranked = np.full(len(places), -1, dtype=np.int64)
     assert all(reading_order(p, unranked) is None for p in grids[0].cells)
+
+
+@st.composite
+def layer_cases(draw: st.DrawFn) -> tuple[LayerCandidate, dict[str, Grid[Poly]], tuple[int, ...]]:
+    """A whole-layer candidate (conv, transposed conv or weight gradient) with stride, padding,
+    dilation, groups and channels, its two operands of single variables and zeros, and the
+    shape of its result."""
+    function = draw(st.sampled_from(["conv", "conv_transpose", "conv_weight"]))
+    dims = draw(st.integers(1, 2))
+    axes = st.lists(st.integers(1, 3), min_size=dims, max_size=dims).map(tuple)
+    groups = draw(st.integers(1, 2))
+    batch, c_in, c_out = draw(st.integers(1, 2)), groups * draw(st.integers(1, 2)), groups
+    stride, dilation, kernel = draw(axes), draw(axes), draw(axes)
+    padding = tuple(draw(st.integers(0, 2)) for _ in range(dims))
+    size = tuple(draw(st.integers(1, 5)) for _ in range(dims))
+    output_padding = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    geo = Geometry(stride, padding, dilation, groups, output_padding)
+    if function == "conv_transpose":
+        a_shape, k_shape = (batch, c_in, *size), (c_in, c_out // groups, *kernel)
+        shape = conv_transpose_shape(a_shape, k_shape, geo)
+    else:
+        a_shape, k_shape = (batch, c_in, *size), (c_out, c_in // groups, *kernel)
+        shape = conv_shape(a_shape, k_shape, geo)
+    assume(shape is not None)
+    assert shape is not None
+    if function == "conv_weight":  # from the input and the convolution's output gradient
+        k_shape, shape = shape, k_shape
+        geo = Geometry(stride, padding, dilation, groups, ())
+    entry = st.sampled_from([ZERO, *VARIABLES])
+    operands = {
+        "a": Grid.build(a_shape, lambda _: draw(entry)),
+        "k": Grid.build(k_shape, lambda _: draw(entry)),
+    }
+    candidate = LayerCandidate(
+        function,
+        dims,
+        "a",
+        "k",
+        None,
+        stride,
+        padding,
+        dilation,
+        groups,
+        output_padding if function == "conv_transpose" else (),
+        draw(st.booleans()),
+    )
+    return candidate, operands, shape
+
+
+@settings(max_examples=80, deadline=None)
+@given(layer_cases())
+def test_bulk_layer_search_and_proof_compute_what_their_cell_by_cell_forms_do(
+    case: tuple[LayerCandidate, dict[str, Grid[Poly]], tuple[int, ...]],
+) -> None:
+    """The search's whole-layer table is its index formula, cell by cell; the proof's is its
+    textbook steps added up cell by cell."""
+    candidate, operands, shape = case
+    ids = {key: variable_ids(g) for key, g in operands.items()}
+    _, cell = layer_cell(candidate, operands)
+    assert layer_table(candidate, ids, shape) == of_grid(Grid.build(shape, cell))  # type: ignore[arg-type]
+    prepared = layer_passes(candidate, operands, shape[2:])
+    assert accumulated_table(prepared) == of_grid(accumulated(prepared))

@@ -264,6 +264,108 @@ def layer_matches(
     return all(cell(i) == v for i, v in target.items())
 
 
+def layer_table(
+    candidate: LayerCandidate, ids: Mapping[str, np.ndarray], shape: tuple[int, ...]
+) -> Table | None:
+    """Every cell of a fitted candidate of ``shape`` at once, from the same index formulas as
+    ``layer_cell``; None for the bias sum, a bias or a crop (those are compared cell by cell)."""
+    if candidate.function == "sum" or candidate.bias or candidate.keep:
+        return None
+    assert candidate.second is not None
+    a, k = ids[candidate.first], ids[candidate.second]
+    geo, flipped = geometry(candidate), candidate.flip_second
+    # Along each spatial axis: (output position, position in a, position in k) of every read.
+    per_axis = []
+    if candidate.function == "conv":  # out[i] reads a[s i + d u - p] k[u]
+        for length, m, h, s, p, d in zip(
+            shape[2:], k.shape[2:], a.shape[2:], geo.stride, geo.padding, geo.dilation
+        ):
+            start = s * np.arange(length, dtype=np.int64) - p  # where out[i] reads for u = 0
+            i, u = interval_pairs(
+                np.maximum(0, -(start // d)), np.minimum(m, (h - 1 - start) // d + 1)
+            )
+            per_axis.append((i, start[i] + d * u, m - 1 - u if flipped else u))
+        channels = _conv_channels(a.shape, k.shape, shape, geo.groups)
+    elif candidate.function == "conv_transpose":  # a[i] k[u] adds into out[s i - p + d u]
+        for length, m, h, s, p, d in zip(
+            shape[2:], k.shape[2:], a.shape[2:], geo.stride, geo.padding, geo.dilation
+        ):
+            first = s * np.arange(h, dtype=np.int64) - p  # where a[i] lands for u = 0
+            i, u = interval_pairs(
+                np.maximum(0, -(first // d)), np.minimum(m, (length - 1 - first) // d + 1)
+            )
+            per_axis.append((first[i] + d * u, i, m - 1 - u if flipped else u))
+        channels = _transpose_channels(a.shape, k.shape, shape, geo.groups)
+    else:  # the weight gradient: w[u] sums a[s i + d u - p] b[i] over i and the batch
+        for m, h, ho, s, p, d in zip(
+            shape[2:], a.shape[2:], k.shape[2:], geo.stride, geo.padding, geo.dilation
+        ):
+            reach = d * np.arange(m, dtype=np.int64) - p  # where b[0] reads for offset u
+            u, i = interval_pairs(
+                np.maximum(0, -(reach // s)), np.minimum(ho, (h - 1 - reach) // s + 1)
+            )
+            per_axis.append((u, reach[u] + s * i, ho - 1 - i if flipped else i))
+        channels = _weight_channels(a.shape, k.shape, shape, geo.groups)
+    spatial = flat_offsets(
+        per_axis, (strides(shape[2:]), strides(a.shape[2:]), strides(k.shape[2:]))
+    )
+    blocks = (math.prod(shape[2:]), math.prod(a.shape[2:]), math.prod(k.shape[2:]))
+    cells, reads, weights = (
+        (np.asarray(c, dtype=np.int64)[:, None] * size + offsets[None, :]).ravel()
+        for c, size, offsets in zip(channels, blocks, spatial)
+    )
+    return products_at(math.prod(shape), cells, reads, weights, a, k)
+
+
+def _conv_channels(
+    a: tuple[int, ...], k: tuple[int, ...], out: tuple[int, ...], groups: int
+) -> tuple[list[int], list[int], list[int]]:
+    """(output block, block of a, block of k) of every channel pair: out[n, o] sums over the
+    input channels c of o's group, a[n, c] with k[o, c - first of the group]."""
+    per_group_in, per_group_out = k[1], k[0] // groups
+    triples = [
+        (n * out[1] + o, n * a[1] + (o // per_group_out) * per_group_in + c, o * k[1] + c)
+        for n in range(out[0])
+        for o in range(out[1])
+        for c in range(per_group_in)
+    ]
+    return _columns(triples)
+
+
+def _transpose_channels(
+    a: tuple[int, ...], k: tuple[int, ...], out: tuple[int, ...], groups: int
+) -> tuple[list[int], list[int], list[int]]:
+    """out[n, o] sums over the input channels c of o's group, a[n, c] with k[c, o's place in
+    its group]."""
+    per_group_out, per_group_in = k[1], k[0] // groups
+    triples = [
+        (n * out[1] + o, n * a[1] + c, c * k[1] + o % per_group_out)
+        for n in range(out[0])
+        for o in range(out[1])
+        for c in range((o // per_group_out) * per_group_in, (o // per_group_out + 1) * per_group_in)
+    ]
+    return _columns(triples)
+
+
+def _weight_channels(
+    a: tuple[int, ...], b: tuple[int, ...], out: tuple[int, ...], groups: int
+) -> tuple[list[int], list[int], list[int]]:
+    """w[o, c] sums over the batch a[n, c + first of o's group] with b[n, o]."""
+    per_group_in, per_group_out = a[1] // groups, b[1] // groups
+    triples = [
+        (o * out[1] + c, n * a[1] + (o // per_group_out) * per_group_in + c, n * b[1] + o)
+        for o in range(out[0])
+        for c in range(out[1])
+        for n in range(a[0])
+    ]
+    return _columns(triples)
+
+
+def _columns(triples: list[tuple[int, int, int]]) -> tuple[list[int], list[int], list[int]]:
+    first, second, third = zip(*triples)
+    return list(first), list(second), list(third)
+
+
 def search_layer(
     target: str,
     value: Grid[Poly],
@@ -275,11 +377,20 @@ def search_layer(
     keys = tuple(k for k in operands if k != bias)
     dims = len(value.shape) - 2
     tried = list(layer_candidates((keys[0], keys[1]), geo, dims, bias))
+    # Operands of single variables and a bilinear result are compared as whole tables.
+    bulk = as_tables(value, {k: operands[k] for k in keys}, UNKNOWN)
+
+    def matching(c: LayerCandidate) -> bool:
+        table = None if bulk is None else layer_table(c, bulk[1], value.shape)
+        if table is None:
+            return layer_matches(c, value, operands)
+        return table == bulk[0]
+
     found: tuple[LayerCandidate, ...] = ()
     # Cropped or shortened forms only when no candidate gives the result's shape by itself.
     for exact in (True, False):
         shaped = (fitted(c, value, operands, exact) for c in tried)
-        found = tuple(c for c in shaped if c is not None and layer_matches(c, value, operands))
+        found = tuple(c for c in shaped if c is not None and matching(c))
         if found:
             break
     return Search(target, keys, len(tried), found)
