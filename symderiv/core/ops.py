@@ -24,6 +24,8 @@ class Mode(str, Enum):
 
 
 def zero_pad(g: Grid[Poly], before: tuple[int, ...], after: tuple[int, ...]) -> Grid[Poly]:
+    if not any(before) and not any(after):
+        return g
     shape = tuple(n + b + a for n, b, a in zip(g.shape, before, after))
     padded = Grid(shape, (ZERO,) * math.prod(shape))
     # Where each of g's cells lands, in g's row-major order: one offset list built axis by axis.
@@ -129,6 +131,8 @@ def multiply(a: Grid[Poly], b: Grid[Poly]) -> Grid[Poly]:
 
 def insert_zeros(g: Grid[Poly], factors: tuple[int, ...]) -> Grid[Poly]:
     """``factor - 1`` zeros between neighbouring entries along each axis."""
+    if all(f == 1 for f in factors):
+        return g  # nothing to insert (a unit stride or dilation)
     shape = tuple((n - 1) * f + 1 for n, f in zip(g.shape, factors))
 
     def cell(index: Index) -> Poly:
