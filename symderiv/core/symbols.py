@@ -39,7 +39,10 @@ def element_symbol(key: str, index: Index) -> sp.Symbol:
 
 
 def tensor_symbols(key: str, shape: tuple[int, ...]) -> Grid[sp.Symbol]:
-    return Grid.build(shape, lambda index: element_symbol(key, index))
+    """``element_symbol`` of every element, each index spelled once per axis."""
+    per_axis = [[str(i + 1) for i in range(n)] for n in shape]
+    names = map("_".join, itertools.product([symbol_prefix(key)], *per_axis))
+    return Grid(tuple(shape), tuple(map(sp.Symbol, names)))
 
 
 def needs_separators(shapes: Iterable[tuple[int, ...]]) -> bool:
