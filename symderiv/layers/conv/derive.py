@@ -185,7 +185,11 @@ def derive(spec: ConvSpec) -> Derivation:
     )
     if spec.single_channel_unit_stride:
         # The 24 plain-array candidates (valid/same/full), on the plain tensors themselves.
-        values = {t.key: t.symbols.map(Poly.symbol) for t in expansion.tensors}
+        values = {
+            t.key: t.symbols.map(Poly.symbol)
+            for t in expansion.tensors
+            if t.key in ("X", weight, upstream)  # the operands of the plain searches
+        }
         for target, value, keys in plain_searches:
             if target not in spec.array_search_targets:
                 continue
