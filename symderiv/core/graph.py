@@ -89,7 +89,7 @@ def _diff(term: sp.Expr, parent: sp.Symbol, factored: bool = True) -> sp.Expr:
     each is written over placeholders (the parent first, then the others in SymPy's order),
     differentiated and factored once, and renamed back. Renaming symbols, assumptions kept,
     commutes with both, except that SymPy distributes a number over a sum when it rebuilds
-    their product, so such a factored form is factored again after renaming."""
+    their product: that one is rebuilt as factor_terms leaves it, unevaluated."""
     others = sorted(term.free_symbols - {parent}, key=sp.default_sort_key)
     symbols = [parent, *others]
     placeholders = [_placeholder(j, s) for j, s in enumerate(symbols)]
@@ -99,7 +99,8 @@ def _diff(term: sp.Expr, parent: sp.Symbol, factored: bool = True) -> sp.Expr:
     if not factored:
         return derivative.xreplace(back)
     if _number_times_sum(factored_shape):
-        return sp.factor_terms(derivative.xreplace(back))
+        number, total = factored_shape.args
+        return sp.Mul(number, total.xreplace(back), evaluate=False)
     return factored_shape.xreplace(back)
 
 
