@@ -9,7 +9,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symderiv.core.poly import ZERO, Poly, symbol_of, variable
+from symderiv.core.poly import ZERO, Poly, plain_symbols, symbol_of, variable
 
 # Names chosen so that SymPy's print order, name order and creation order all disagree.
 SYMBOLS = sp.symbols("b a x10 x2 dL_dO_1_1 F_2_1")
@@ -235,3 +235,13 @@ def test_reading_order_by_id_is_ordered_terms_by_symbol(
     by_id = [(tuple(symbol_of(v) for v in m), c) for m, c in p.reading_order(rank)]
     assert by_id == p.ordered_terms(key.__getitem__)
     assert p.to_str(rank=rank) == p.to_str(key.__getitem__)
+
+
+def test_plain_symbols_are_interned_by_name() -> None:
+    first = plain_symbols(["p_1", "p_2"])
+    again = plain_symbols(["p_2", "p_1"])
+    assert first == [sp.Symbol("p_1"), sp.Symbol("p_2")]
+    assert again[0] is first[1] and again[1] is first[0]
+    assert variable(again[1]) == variable(sp.Symbol("p_1"))
+    positive = sp.Symbol("p_1", positive=True)  # another symbol, though of the same name
+    assert variable(positive) != variable(first[0])

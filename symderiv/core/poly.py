@@ -59,6 +59,24 @@ def variable(s: sp.Symbol) -> int:
     return found
 
 
+_PLAIN: dict[str, int] = {}
+"""The ids of symbols without assumptions, by name (see ``plain_symbols``)."""
+
+
+def plain_symbols(names: Iterable[str]) -> list[sp.Symbol]:
+    """Symbols without assumptions, by name, each interned: a name seen before gives the same
+    object again. SymPy's own cache keeps only recent symbols, and an equal but new object is
+    compared with the stored one by SymPy's Python-level equality at every lookup; a tensor's
+    elements are looked up several times per derivation, and again by the next one."""
+    symbols = []
+    for name in names:
+        v = _PLAIN.get(name)
+        if v is None:
+            v = _PLAIN[name] = variable(sp.Symbol(name))
+        symbols.append(_SYMBOLS[v])
+    return symbols
+
+
 _name_of = _NAMES.__getitem__
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import sympy as sp
 
 from .grid import Grid, Index
+from .poly import plain_symbols
 
 LOSS = "L"
 GRADIENT_PREFIX = "dL/d"
@@ -42,7 +43,7 @@ def tensor_symbols(key: str, shape: tuple[int, ...]) -> Grid[sp.Symbol]:
     """``element_symbol`` of every element, each index spelled once per axis."""
     per_axis = [[str(i + 1) for i in range(n)] for n in shape]
     names = map("_".join, itertools.product([symbol_prefix(key)], *per_axis))
-    return Grid(tuple(shape), tuple(map(sp.Symbol, names)))
+    return Grid(tuple(shape), tuple(plain_symbols(names)))
 
 
 def needs_separators(shapes: Iterable[tuple[int, ...]]) -> bool:
