@@ -221,13 +221,10 @@ def spelled(grid: Grid[T], spell: Callable[[T], str]) -> Grid[str]:
     cols = {c for c in _kept(cols_) if c is not None}
     if len(rows) * len(cols) == len(grid.cells):
         return grid.map(spell)
-    return Grid(
-        grid.shape,
-        tuple(
-            spell(c) if i // cols_ in rows and i % cols_ in cols else ""
-            for i, c in enumerate(grid.cells)
-        ),
-    )
+    cells = [""] * len(grid.cells)
+    for at in (r * cols_ + c for r in rows for c in cols):
+        cells[at] = spell(grid.cells[at])
+    return Grid(grid.shape, tuple(cells))
 
 
 def fits_one_line(*matrices: Grid[str]) -> bool:
