@@ -181,10 +181,11 @@ class Poly:
         building each local derivative as a polynomial of its own. Terms are added in the order
         the elements and their terms come, as summing weight * partial would add them."""
         acc: dict[int, dict[_Ids, Coefficient]] = {v: {} for v in wanted}
+        positive = True  # while every contribution was positive, nothing can cancel
         for element, weight in elements:
             w = weight._variable
             for m, c in element._terms.items():
-                if len(m) == 2 and m[0] != m[1] and w >= 0:
+                if len(m) == 2 and m[0] != m[1] and w >= 0 and c > 0:
                     # A product of two variables, weighted by a variable: the common case.
                     a, b = m
                     into = acc.get(a)
@@ -196,6 +197,7 @@ class Poly:
                         key = (w, a) if w <= a else (a, w)
                         into[key] = into.get(key, 0) + c
                     continue
+                positive = False
                 for position, v in enumerate(m):
                     into = acc.get(v)
                     if into is None or (position and m[position - 1] == v):
@@ -205,6 +207,8 @@ class Poly:
                     for wm, wc in weight._terms.items():
                         key = _product(rest, wm)
                         into[key] = into.get(key, 0) + power * wc
+        if positive:
+            return {v: Poly._trusted(terms) for v, terms in acc.items()}
         return {v: _cleaned(terms) for v, terms in acc.items()}
 
     def at(self, values: Mapping[sp.Symbol, Coefficient]) -> Coefficient:
