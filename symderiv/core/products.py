@@ -8,6 +8,10 @@ canonical order (sorted, each monomial once, no zero coefficient), two grids are
 when their tables are, and computing or comparing a table is a few array operations whatever the
 size. Grids whose cells are not of that shape have no table (``of_grid`` gives None), and their
 callers compare ``Poly`` cells instead.
+
+Beside the table: the geometry helpers the bulk search and proofs list their reads with
+(``interval_pairs`` along one axis, ``flat_offsets`` across axes), a document's bulk reading
+order (``reading_order``), and ``Incidence``, which variables each cell holds.
 """
 
 from __future__ import annotations
@@ -74,6 +78,15 @@ class Table:
         return None if first == self.size else first
 
 
+class Unknown(Enum):
+    """A table not worked out yet (a parameter's default), where None means "has none"."""
+
+    TABLE = "table"
+
+
+UNKNOWN = Unknown.TABLE
+
+
 def _keys(cells: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     keys: np.ndarray = (cells << (2 * _BITS)) | (first << _BITS) | second
     return keys
@@ -94,15 +107,6 @@ def canonical(size: int, cells: np.ndarray, a: np.ndarray, b: np.ndarray) -> Tab
     return Table(size, keys, counts)
 
 
-class Unknown(Enum):
-    """A table not worked out yet (a parameter's default), where None means "has none"."""
-
-    TABLE = "table"
-
-
-UNKNOWN = Unknown.TABLE
-
-
 def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct keys in increasing order and how often each occurs: ``np.unique`` with its
     counts, by one sort (NumPy 2.3 and later hash instead, about twenty times slower here)."""
@@ -117,14 +121,7 @@ def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def of_grid(grid: Grid[Poly]) -> Table | None:
     """The table of a grid of polynomials, or None when a term is not a product of two variables
     with a machine-sized integer coefficient."""
-    monomials: list[tuple[int, ...]] = []
-    coefficients: list[object] = []
-    counts = []
-    for p in grid.cells:
-        terms = p.terms_by_id()
-        monomials.extend(terms)
-        coefficients.extend(terms.values())
-        counts.append(len(terms))
+    monomials, coefficients, counts = _terms(grid)
     size = len(grid.cells)
     n = len(monomials)
     if n and (set(map(len, monomials)) != {2} or set(map(type, coefficients)) != {int}):
@@ -142,6 +139,20 @@ def of_grid(grid: Grid[Poly]) -> Table | None:
     keys = _keys(cells, first, second)
     order = np.argsort(keys, kind="stable")
     return Table(size, keys[order], c[order])
+
+
+def _terms(grid: Grid[Poly]) -> tuple[list[tuple[int, ...]], list[Coefficient], list[int]]:
+    """Every cell's monomials (as variable ids) and coefficients, one list each in row-major
+    order, and how many terms each cell has."""
+    monomials: list[tuple[int, ...]] = []
+    coefficients: list[Coefficient] = []
+    counts = []
+    for p in grid.cells:
+        terms = p.terms_by_id()
+        monomials.extend(terms)
+        coefficients.extend(terms.values())
+        counts.append(len(terms))
+    return monomials, coefficients, counts
 
 
 def reading_order(p: Poly, rank: np.ndarray) -> list[tuple[int, int, Coefficient]] | None:
@@ -232,12 +243,7 @@ class Incidence:
 
     @functools.cached_property
     def _pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        monomials: list[tuple[int, ...]] = []
-        counts = []
-        for p in self._grid.cells:
-            terms = p.terms_by_id()
-            monomials.extend(terms)
-            counts.append(len(terms))
+        monomials, _, counts = _terms(self._grid)
         lengths = np.fromiter(map(len, monomials), dtype=np.int64, count=len(monomials))
         total = int(lengths.sum())
         ids = np.fromiter(itertools.chain.from_iterable(monomials), dtype=np.int64, count=total)
