@@ -3,10 +3,11 @@
 Activations are (N, C, *spatial), weights (C_out, C_in/groups, *kernel) for ``conv`` and
 (C_in, C_out/groups, *kernel) for ``conv_transpose``. Two independent spellings of each operation
 live here: ``*_cell`` gathers one output element straight from the index formula (the search
-compares them one at a time and stops at the first difference), and ``explicit_*`` builds the
-whole result from the textbook steps (insert zeros for the stride, dilate the kernel, pad, slide
-in valid mode with ``ops.correlate``, crop, sum over the channels of a group), which is how every
-identity is proven and how its operands are shown.
+compares them one at a time and stops at the first difference), and ``*_passes`` prepares each
+channel pair by the textbook steps (insert zeros for the stride, dilate the kernel, pad), whose
+strided valid correlations, added up over the channels of a group (``accumulated``, or
+``accumulated_table`` in bulk), give the whole result: how every identity is proven and how its
+operands are shown.
 """
 
 from __future__ import annotations

@@ -8,8 +8,12 @@ coefficients for equal monomials, no floating point anywhere.
   zero-padded for the mode (the arrays the documents show), then the valid-mode sum written out
   from its definition, sum_u a[i + u] k[u] for a cross-correlation and sum_u a[i + m - 1 - u] k[u]
   for a convolution (the search instead compares cells of a flipped-kernel correlation).
-* Whole layers: rebuilt by ``ops.explicit_*`` (zero insertion, padding, dilation, a valid
+* Whole layers: rebuilt by ``ops.*_passes`` (zero insertion, padding, dilation, a valid
   correlation, crop, sums over channels), not from the index formulas the search evaluated.
+
+Where the arrays hold single variables and the result has a table (``core.products``), the
+right-hand side is computed as one table from the same steps and compared whole: the same exact
+comparison, term for term, in a few array operations.
 """
 
 from __future__ import annotations

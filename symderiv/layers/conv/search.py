@@ -2,8 +2,11 @@
 
 Nothing here knows the answer in advance. Every candidate (operand order x cross-correlation or
 convolution x second operand rotated by 180 degrees or not x valid, same or full mode) is computed
-symbolically, cell by cell, and compared exactly with the derived result; a candidate is dropped at
-its first differing cell, so the search costs little more than computing the one that matches.
+symbolically and compared exactly with the derived result. When the operands are arrays of single
+variables and the result is a sum of products of two variables in every cell (every convolution
+on plain symbols), each candidate is computed whole, as one table of products
+(``core.products``), and compared with the result's table; otherwise cell by cell, dropped at its
+first differing cell.
 
 Two candidate spaces: plain arrays (``search``: valid/same/full modes) and, for stride,
 padding, dilation, channels, groups and transposition, whole-layer operations in PyTorch's layout
