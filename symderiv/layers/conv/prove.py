@@ -166,7 +166,8 @@ def layer_passes(
 ) -> Passes:
     """The candidate's channel pairs, prepared by the textbook steps (``ops.*_passes``), not
     from the index formula the search used."""
-    a, k = operands[candidate.first], operands[candidate.second or ""]
+    assert candidate.second is not None  # every layer operation but the bias sum has two
+    a, k = operands[candidate.first], operands[candidate.second]
     geo = geometry(candidate)
     if candidate.function == "conv":
         return conv_passes(a, k, geo, candidate.flip_second)
