@@ -12,9 +12,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from symderiv.core.grid import Grid
+from symderiv.core.incidence import Incidence
 from symderiv.core.ops import Mode, correlate, output_shape
 from symderiv.core.poly import ZERO, Poly, variable
-from symderiv.core.products import Incidence, of_grid, reading_order, variable_ids
+from symderiv.core.products import of_grid, reading_order, variable_ids
 from symderiv.core.results import Proof
 from symderiv.layers.conv.candidates import Candidate, LayerCandidate, Operation
 from symderiv.layers.conv.ops import (

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sympy as sp
 
 from .grid import Grid
+from .incidence import Incidence
 from .poly import Poly, variable
-from .products import Incidence
 from .results import LocalGradients, LocalPartial
 
 

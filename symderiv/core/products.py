@@ -11,14 +11,13 @@ callers compare ``Poly`` cells instead.
 
 Beside the table: the geometry helpers the bulk search and proofs list their reads with
 (``interval_pairs`` along one axis, ``flat_offsets`` across axes), a document's bulk reading
-order (``reading_order``), and ``Incidence``, which variables each cell holds.
+order (``reading_order``).
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -121,7 +120,7 @@ def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def of_grid(grid: Grid[Poly]) -> Table | None:
     """The table of a grid of polynomials, or None when a term is not a product of two variables
     with a machine-sized integer coefficient."""
-    monomials, coefficients, counts = _terms(grid)
+    monomials, coefficients, counts = grid_terms(grid)
     size = len(grid.cells)
     n = len(monomials)
     if n and (set(map(len, monomials)) != {2} or set(map(type, coefficients)) != {int}):
@@ -141,7 +140,7 @@ def of_grid(grid: Grid[Poly]) -> Table | None:
     return Table(size, keys[order], c[order])
 
 
-def _terms(grid: Grid[Poly]) -> tuple[list[tuple[int, ...]], list[Coefficient], list[int]]:
+def grid_terms(grid: Grid[Poly]) -> tuple[list[tuple[int, ...]], list[Coefficient], list[int]]:
     """Every cell's monomials (as variable ids) and coefficients, one list each in row-major
     order, and how many terms each cell has."""
     monomials: list[tuple[int, ...]] = []
@@ -231,40 +230,3 @@ def products_at(
     first, second = a_ids.ravel()[a], b_ids.ravel()[b]
     present = (first >= 0) & (second >= 0)
     return canonical(size, cells[present], first[present], second[present])
-
-
-class Incidence:
-    """Which variables each cell of a grid of polynomials (any degree) holds, as the distinct
-    (cell, variable) pairs, found once when first asked: a document counts the local gradients
-    of every output element and the paths of every input element without building them."""
-
-    def __init__(self, grid: Grid[Poly]) -> None:
-        self._grid = grid
-
-    @functools.cached_property
-    def _pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        monomials, _, counts = _terms(self._grid)
-        lengths = np.fromiter(map(len, monomials), dtype=np.int64, count=len(monomials))
-        total = int(lengths.sum())
-        ids = np.fromiter(itertools.chain.from_iterable(monomials), dtype=np.int64, count=total)
-        size = len(self._grid.cells)
-        cells = np.repeat(np.repeat(np.arange(size, dtype=np.int64), counts), lengths)
-        # One int64 key per pair (a process holds far fewer than 2**32 variables or cells).
-        keys, _ = distinct((cells << 32) | ids)
-        return keys >> 32, keys & 0xFFFFFFFF
-
-    def _among(self, wanted: Collection[int]) -> tuple[np.ndarray, np.ndarray]:
-        cells, ids = self._pairs
-        kept = np.isin(ids, np.fromiter(wanted, dtype=np.int64, count=len(wanted)))
-        return cells[kept], ids[kept]
-
-    def row_sizes(self, wanted: Collection[int]) -> list[int]:
-        """For each cell, how many of the wanted variables it holds."""
-        cells, _ = self._among(wanted)
-        return np.bincount(cells, minlength=len(self._grid.cells)).tolist()  # type: ignore[no-any-return]
-
-    def uses(self, wanted: Collection[int]) -> dict[int, int]:
-        """For each wanted variable held anywhere, how many cells hold it (by increasing id)."""
-        _, ids = self._among(wanted)
-        found, counts = distinct(ids)
-        return dict(zip(found.tolist(), counts.tolist()))

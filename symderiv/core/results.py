@@ -10,8 +10,9 @@ from typing import Generic, NamedTuple, Protocol, TypeVar
 import sympy as sp
 
 from .grid import Grid, Index, index_of
+from .incidence import Incidence
 from .poly import Poly, symbol_of, variable
-from .products import Incidence, Table
+from .products import Table
 
 POLYNOMIAL_EQUALITY = "exact polynomial equality, element by element"
 REBUILT = POLYNOMIAL_EQUALITY + ", right-hand side rebuilt step by step"
