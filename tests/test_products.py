@@ -38,13 +38,15 @@ VARIABLES = [Poly.symbol(s) for s in SYMBOLS]
 
 
 @st.composite
-def bilinear_grids(draw: st.DrawFn) -> tuple[Grid[Poly], Grid[Poly]]:
+def bilinear_grids(draw: st.DrawFn, linear: bool = False) -> tuple[Grid[Poly], Grid[Poly]]:
     """Two grids of one shape whose cells are sums of products of two variables (squares
-    included); the second equals the first except where it was drawn to differ."""
+    included), and with ``linear`` of single variables too; the second equals the first except
+    where it was drawn to differ."""
     shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
     size = math.prod(shape)
     variable = st.sampled_from(VARIABLES)
-    product = st.tuples(variable, variable, st.integers(-2, 2))
+    factor = st.sampled_from([*VARIABLES, Poly.constant(1)]) if linear else variable
+    product = st.tuples(variable, factor, st.integers(-2, 2))
 
     def cell(terms: list[tuple[Poly, Poly, int]]) -> Poly:
         return Poly.total((a * b).scale(c) for a, b, c in terms)
@@ -56,7 +58,7 @@ def bilinear_grids(draw: st.DrawFn) -> tuple[Grid[Poly], Grid[Poly]]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(bilinear_grids())
+@given(bilinear_grids(linear=True))
 def test_tables_are_equal_exactly_when_the_polynomials_are(
     grids: tuple[Grid[Poly], Grid[Poly]],
 ) -> None:
@@ -70,7 +72,7 @@ def test_tables_are_equal_exactly_when_the_polynomials_are(
 
 def test_grids_with_other_terms_have_no_table() -> None:
     x, y, z = VARIABLES[:3]
-    for cell in (x, x * y * z, Poly.constant(1), (x * y).scale(Fraction(1, 2)), x * y + x):
+    for cell in (x * y * z, Poly.constant(1), (x * y).scale(Fraction(1, 2)), x * y + x * x * x):
         assert of_grid(Grid((2,), (x * y, cell))) is None
     assert of_grid(Grid((1,), ((x * y).scale(2**70),))) is None
     assert variable_ids(Grid((2,), (x, x + y))) is None
@@ -164,8 +166,8 @@ def test_bulk_reading_order_is_the_polynomials_own(
 @st.composite
 def layer_cases(draw: st.DrawFn) -> tuple[LayerCandidate, dict[str, Grid[Poly]], tuple[int, ...]]:
     """A whole-layer candidate (conv, transposed conv or weight gradient) with stride, padding,
-    dilation, groups and channels, its two operands of single variables and zeros, and the
-    shape of its result."""
+    dilation, groups and channels, its operands of single variables and zeros (a bias too, at
+    times), and the shape of its result."""
     function = draw(st.sampled_from(["conv", "conv_transpose", "conv_weight"]))
     dims = draw(st.integers(1, 2))
     axes = st.lists(st.integers(1, 3), min_size=dims, max_size=dims).map(tuple)
@@ -192,12 +194,15 @@ def layer_cases(draw: st.DrawFn) -> tuple[LayerCandidate, dict[str, Grid[Poly]],
         "a": Grid.build(a_shape, lambda _: draw(entry)),
         "k": Grid.build(k_shape, lambda _: draw(entry)),
     }
+    bias = function != "conv_weight" and draw(st.booleans())
+    if bias:  # one per output channel
+        operands["b"] = Grid.build((shape[1],), lambda _: draw(entry))
     candidate = LayerCandidate(
         function,
         dims,
         "a",
         "k",
-        None,
+        "b" if bias else None,
         stride,
         padding,
         dilation,
@@ -220,4 +225,5 @@ def test_bulk_layer_search_and_proof_compute_what_their_cell_by_cell_forms_do(
     _, cell = layer_cell(candidate, operands)
     assert layer_table(candidate, ids, shape) == of_grid(Grid.build(shape, cell))  # type: ignore[arg-type]
     prepared = layer_passes(candidate, operands, shape[2:])
-    assert accumulated_table(prepared) == of_grid(accumulated(prepared))
+    bias = operands.get("b")
+    assert accumulated_table(prepared, bias) == of_grid(accumulated(prepared, bias))

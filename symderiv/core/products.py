@@ -31,13 +31,15 @@ _BITS = 21
 sorting keys sorts rows. Grids of 2**21 cells or more, or variable ids that large, have no
 table."""
 _LIMIT = 1 << _BITS
+ONE = _LIMIT - 1
+"""Stands for the factor 1 of a term with a single variable (a bias): c v is the row (v, ONE)."""
 
 
 @dataclass(frozen=True, eq=False)
 class Table:
-    """A grid of ``size`` cells whose every term is a product of two variables: one row per
-    term, in canonical order (by cell, then by the two variable ids), each monomial of a cell
-    once, no zero coefficient."""
+    """A grid of ``size`` cells whose every term is a product of two variables, or a single
+    variable (its second id ``ONE``): one row per term, in canonical order (by cell, then by the
+    two ids), each monomial of a cell once, no zero coefficient."""
 
     size: int
     keys: np.ndarray
@@ -92,7 +94,7 @@ def _keys(cells: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarra
 
 
 def _fits(size: int, *ids: np.ndarray) -> bool:
-    return size <= _LIMIT and all(len(i) == 0 or int(i.max()) < _LIMIT for i in ids)
+    return size <= _LIMIT and all(len(i) == 0 or int(i.max()) <= ONE for i in ids)
 
 
 def canonical(size: int, cells: np.ndarray, a: np.ndarray, b: np.ndarray) -> Table | None:
@@ -119,18 +121,20 @@ def distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def of_grid(grid: Grid[Poly]) -> Table | None:
     """The table of a grid of polynomials, or None when a term is not a product of two variables
-    with a machine-sized integer coefficient."""
+    or a single variable, with a machine-sized integer coefficient."""
     monomials, coefficients, counts = grid_terms(grid)
     size = len(grid.cells)
     n = len(monomials)
-    if n and (set(map(len, monomials)) != {2} or set(map(type, coefficients)) != {int}):
+    lengths = set(map(len, monomials))
+    if n and (not lengths <= {1, 2} or set(map(type, coefficients)) != {int}):
         return None
     try:
         c = np.fromiter(coefficients, dtype=np.int64, count=n)
     except OverflowError:
         return None
-    ids = np.fromiter(itertools.chain.from_iterable(monomials), dtype=np.int64, count=2 * n)
-    first, second = ids[0::2], ids[1::2]  # increasing within a monomial
+    pairs = (m if len(m) == 2 else (m[0], ONE) for m in monomials) if 1 in lengths else monomials
+    ids = np.fromiter(itertools.chain.from_iterable(pairs), dtype=np.int64, count=2 * n)
+    first, second = ids[0::2], ids[1::2]  # increasing within a monomial, ONE the largest
     if not _fits(size, second):
         return None
     cells = np.repeat(np.arange(size, dtype=np.int64), counts)
@@ -223,10 +227,40 @@ def flat_offsets(
 
 
 def products_at(
-    size: int, cells: np.ndarray, a: np.ndarray, b: np.ndarray, a_ids: np.ndarray, b_ids: np.ndarray
+    size: int,
+    cells: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    a_ids: np.ndarray,
+    b_ids: np.ndarray,
+    linear: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Table | None:
-    """The table of the products a_ids[a] * b_ids[b] (flat offsets) added into ``cells``; a
-    zero (id -1) on either side contributes nothing. None when the grid is too large."""
-    first, second = a_ids.ravel()[a], b_ids.ravel()[b]
+    """The table of the products a_ids[a] * b_ids[b] (flat offsets) added into ``cells``, and
+    of the ``linear`` terms; see ``table_of_products``."""
+    return table_of_products(size, cells, a_ids.ravel()[a], b_ids.ravel()[b], linear)
+
+
+def table_of_products(
+    size: int,
+    cells: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    linear: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Table | None:
+    """The table of the products first * second (variable ids) added into ``cells``, and of the
+    ``linear`` terms (cells, variable ids) such as a bias; a zero (id -1) contributes nothing.
+    None when the grid is too large."""
+    if linear is not None:
+        cells = np.concatenate((cells, linear[0]))
+        first = np.concatenate((first, linear[1]))
+        second = np.concatenate((second, np.full(len(linear[1]), ONE, dtype=np.int64)))
     present = (first >= 0) & (second >= 0)
     return canonical(size, cells[present], first[present], second[present])
+
+
+def bias_terms(shape: Sequence[int], bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The linear terms of a bias added to every element of an (N, C, *spatial) result: each
+    cell with the bias id of its channel."""
+    cells = np.arange(int(np.prod(shape)), dtype=np.int64)
+    channel = cells // int(np.prod(shape[2:])) % shape[1]
+    return cells, bias.ravel()[channel]

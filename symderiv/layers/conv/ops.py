@@ -22,7 +22,14 @@ import numpy as np
 from ...core.grid import Grid, Index, strides
 from ...core.ops import flip, insert_zeros, zero_pad
 from ...core.poly import Poly
-from ...core.products import Table, canonical, flat_offsets, interval_pairs, variable_ids
+from ...core.products import (
+    Table,
+    bias_terms,
+    flat_offsets,
+    interval_pairs,
+    table_of_products,
+    variable_ids,
+)
 
 Axes = tuple[int, ...]
 
@@ -390,9 +397,9 @@ def accumulated(prepared: Passes, bias: Grid[Poly] | None = None) -> Grid[Poly]:
     return stack(prepared.shape, blocks)
 
 
-def accumulated_table(prepared: Passes) -> Table | None:
-    """``accumulated`` in bulk, without a bias: every pass's products as one table, when every
-    prepared array holds single variables and zeros (None otherwise). Along each axis, output
+def accumulated_table(prepared: Passes, bias: Grid[Poly] | None = None) -> Table | None:
+    """``accumulated`` in bulk: every pass's products (and the bias) as one table, when every
+    array holds single variables and zeros (None otherwise). Along each axis, output
     position i reads first[start + step * i + u] * second[u] for the u that land among
     ``first``'s own values (not its padding); every combination of one read per axis is one
     product, and the channel pairs of a block add up as the table is formed."""
@@ -417,10 +424,19 @@ def accumulated_table(prepared: Passes) -> Table | None:
         cells.append(at + p.block * block_size)
         firsts.append(a.ravel()[reads])
         seconds.append(k.ravel()[weights])
-    first, second = np.concatenate(firsts), np.concatenate(seconds)
-    present = (first >= 0) & (second >= 0)  # inserted zeros add nothing
-    size = math.prod(prepared.shape)
-    return canonical(size, np.concatenate(cells)[present], first[present], second[present])
+    linear = None
+    if bias is not None:
+        bias_ids = variable_ids(bias)
+        if bias_ids is None:
+            return None
+        linear = bias_terms(prepared.shape, bias_ids)
+    return table_of_products(
+        math.prod(prepared.shape),
+        np.concatenate(cells),
+        np.concatenate(firsts),
+        np.concatenate(seconds),
+        linear,
+    )
 
 
 def explicit_conv(

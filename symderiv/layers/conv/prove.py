@@ -200,17 +200,17 @@ def proven_layer(
     derived: Table | None,
 ) -> tuple[Proof, Steps | None]:
     """The rebuilt candidate against the derived result: as whole tables when the result has one
-    (``derived``) and the candidate is a product of two operands with nothing cropped from its
-    result, else cell by cell."""
+    (``derived``) and the candidate is a layer operation with nothing cropped from its result,
+    else cell by cell."""
     bulk = (
         derived is not None
         and candidate.function != "sum"
-        and candidate.bias is None
         and not (candidate.function == "conv" and candidate.keep)
     )
     if bulk:
         prepared = layer_passes(candidate, operands, value.shape[2:])
-        rhs = accumulated_table(prepared)
+        bias = operands[candidate.bias] if candidate.bias else None
+        rhs = accumulated_table(prepared, bias)
         if rhs is not None:
             assert derived is not None
             return Proof.comparing_tables(rhs, derived, value.shape, REBUILT), prepared.shown

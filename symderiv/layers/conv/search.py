@@ -31,6 +31,7 @@ from ...core.products import (
     UNKNOWN,
     Table,
     Unknown,
+    bias_terms,
     flat_offsets,
     interval_pairs,
     of_grid,
@@ -271,8 +272,9 @@ def layer_table(
     candidate: LayerCandidate, ids: Mapping[str, np.ndarray], shape: tuple[int, ...]
 ) -> Table | None:
     """Every cell of a fitted candidate of ``shape`` at once, from the same index formulas as
-    ``layer_cell``; None for the bias sum, a bias or a crop (those are compared cell by cell)."""
-    if candidate.function == "sum" or candidate.bias or candidate.keep:
+    ``layer_cell`` (the bias, if any, added to every cell of its channel); None for the bias sum
+    or a crop (those are compared cell by cell)."""
+    if candidate.function == "sum" or candidate.keep:
         return None
     assert candidate.second is not None
     a, k = ids[candidate.first], ids[candidate.second]
@@ -317,7 +319,8 @@ def layer_table(
         (np.asarray(c, dtype=np.int64)[:, None] * size + offsets[None, :]).ravel()
         for c, size, offsets in zip(channels, blocks, spatial)
     )
-    return products_at(math.prod(shape), cells, reads, weights, a, k)
+    bias = bias_terms(shape, ids[candidate.bias]) if candidate.bias else None
+    return products_at(math.prod(shape), cells, reads, weights, a, k, bias)
 
 
 def _conv_channels(
@@ -380,8 +383,9 @@ def search_layer(
     keys = tuple(k for k in operands if k != bias)
     dims = len(value.shape) - 2
     tried = list(layer_candidates((keys[0], keys[1]), geo, dims, bias))
-    # Operands of single variables and a bilinear result are compared as whole tables.
-    bulk = as_tables(value, {k: operands[k] for k in keys}, UNKNOWN)
+    # Operands of single variables and a result of products (and the bias) are compared as
+    # whole tables.
+    bulk = as_tables(value, operands, UNKNOWN)
 
     def matching(c: LayerCandidate) -> bool:
         table = None if bulk is None else layer_table(c, bulk[1], value.shape)
