@@ -11,9 +11,10 @@ comparing two ints happen in C, where a symbol's hash and name are Python-level 
 hot path (``sum_of_products``) does nothing else. Each symbol is interned once (``variable``) in
 one table that keeps its SymPy symbol and name; everything a caller sees (``__iter__``,
 ``ordered_terms``, ``partials``, ``free_symbols``, ``to_sympy``) is spelled in symbols again, with
-the factors of each term in name order. Only the bulk paths read the ids: ``core.products``
-(whole grids as integer tables) and a document's ``Notation`` (``reading_order``), which keeps
-each variable's reading rank and LaTeX by id.
+the factors of each term in name order. Only the bulk paths read the ids: ``core.products`` and
+``core.incidence`` (whole grids as integer arrays) and a document's ``Notation``
+(``reading_order``), which keeps each variable's reading rank and LaTeX by id. Tensor elements
+are interned by name (``plain_symbols``), so every derivation in a process shares their symbols.
 """
 
 from __future__ import annotations
