@@ -388,10 +388,11 @@ def search_layer(
     bulk = as_tables(value, operands, UNKNOWN)
 
     def matching(c: LayerCandidate) -> bool:
-        table = None if bulk is None else layer_table(c, bulk[1], value.shape)
-        if table is None:
+        if bulk is None:
             return layer_matches(c, value, operands)
-        return table == bulk[0]
+        wanted, ids = bulk
+        table = layer_table(c, ids, value.shape)
+        return layer_matches(c, value, operands) if table is None else table == wanted
 
     found: tuple[LayerCandidate, ...] = ()
     # Cropped or shortened forms only when no candidate gives the result's shape by itself.
