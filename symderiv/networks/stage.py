@@ -102,18 +102,30 @@ def times(g: Poly, v: Value) -> Poly:
     return g.scale(v) if isinstance(v, Fraction) else g * v
 
 
-def evaluate(value: Any, numbers: Mapping[sp.Symbol, Value]) -> Value:
-    """A local gradient (a Poly, or a SymPy number or expression) at the stage's values: a
-    number, or in symbols mode the polynomial it becomes."""
-    if isinstance(value, Poly):
-        if all(isinstance(v, Fraction) for v in numbers.values()):
-            return Fraction(value.at(numbers))  # type: ignore[arg-type]
-        return value.substitute(
-            {s: v if isinstance(v, Poly) else Poly.constant(v) for s, v in numbers.items()}
-        )
-    number = sp.sympify(value).xreplace({s: sympy_value(v) for s, v in numbers.items()})
-    rational = sp.Rational(number)
-    return Fraction(int(rational.p), int(rational.q))
+def evaluator(numbers: Mapping[sp.Symbol, Value]) -> Callable[[Any], Value]:
+    """How a local gradient (a Poly, or a SymPy number or expression) is evaluated at the
+    stage's values: to a number, or in symbols mode to the polynomial it becomes. What depends
+    only on the values is prepared once: a layer has as many local gradients as values, and
+    preparing it for each would make a stage quadratic in its size."""
+    numeric = all(isinstance(v, Fraction) for v in numbers.values())
+    polys = (
+        {}
+        if numeric
+        else {s: v if isinstance(v, Poly) else Poly.constant(v) for s, v in numbers.items()}
+    )
+    sympy_values: dict[sp.Symbol, sp.Expr] = {}
+
+    def evaluate(value: Any) -> Value:
+        if isinstance(value, Poly):
+            if numeric:
+                return Fraction(value.at(numbers))  # type: ignore[arg-type]
+            return value.substitute(polys)
+        if not sympy_values:
+            sympy_values.update({s: sympy_value(v) for s, v in numbers.items()})
+        rational = sp.Rational(sp.sympify(value).xreplace(sympy_values))
+        return Fraction(int(rational.p), int(rational.q))
+
+    return evaluate
 
 
 def chain(
@@ -124,8 +136,9 @@ def chain(
     """dL/dv for every input symbol v of one layer derivation, element by element: the sum over
     its local gradients ∂O_o/∂v of dL/dO_o times their value at the stage's numbers."""
     parts: dict[sp.Symbol, list[Poly]] = {}
+    evaluate = evaluator(numbers)
     for local in derivation.expansion.local_gradients:
-        factor = evaluate(local.value, numbers)
+        factor = evaluate(local.value)
         if factor:
             parts.setdefault(local.wrt, []).append(times(upstream[local.output], factor))
     return {s: Poly.total(p) for s, p in parts.items()}
@@ -164,7 +177,7 @@ def gathered(derivation: Any, key: str, gradients: Mapping[sp.Symbol, Poly]) -> 
 
 def forward_values(derivation: Any, numbers: Mapping[sp.Symbol, Value]) -> Array:
     forward: Grid[Any] = derivation.expansion.forward
-    return forward.map(lambda v: evaluate(v, numbers))
+    return forward.map(evaluator(numbers))
 
 
 def add_into(
